@@ -1,0 +1,4 @@
+//! One module per subcommand, each a single `run` function.
+
+pub(crate) mod config;
+pub(crate) mod run;

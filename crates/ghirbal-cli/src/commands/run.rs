@@ -1,0 +1,89 @@
+//! `ghirbal run`: resolve the config (file, then flags), run, print a one-screen summary.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use ghirbal::{Compression, Config, OutputFormat, RunOptions, RunReport};
+
+use crate::flags::{CompressionArg, FormatArg, RunArgs};
+
+pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let config = resolve_config(&args)?;
+    let mut opts = RunOptions::new(args.inputs.clone(), args.out.clone());
+    opts.threads = args.threads;
+    opts.force = args.force;
+    if !args.quiet {
+        opts.progress = crate::progress::bar();
+    }
+    let report = ghirbal::run(&opts, &config)
+        .with_context(|| format!("run into {} failed", args.out.display()))?;
+    if !args.quiet {
+        eprint!("{}", summary(&report));
+    }
+    if report.stats.input_problems.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for problem in &report.stats.input_problems {
+        eprintln!("ghirbal: error: {}", problem.message);
+    }
+    Ok(ExitCode::from(1))
+}
+
+fn resolve_config(args: &RunArgs) -> anyhow::Result<Config> {
+    let mut config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading config {}", path.display()))?;
+            Config::from_toml(&text).with_context(|| format!("in config {}", path.display()))?
+        }
+        None => Config::default(),
+    };
+    if let Some(c) = args.compression {
+        config.output.compression = match c {
+            CompressionArg::Zstd => Compression::Zstd,
+            CompressionArg::Gzip => Compression::Gzip,
+            CompressionArg::None => Compression::None,
+        };
+    }
+    if let Some(f) = args.format {
+        config.output.format = match f {
+            FormatArg::Jsonl => OutputFormat::Jsonl,
+            FormatArg::Parquet => OutputFormat::Parquet,
+        };
+    }
+    Ok(config)
+}
+
+fn summary(report: &RunReport) -> String {
+    let s = &report.stats;
+    let t = &s.totals;
+    let out = report.out.display();
+    if report.already_complete {
+        return format!(
+            "ghirbal: {out} is already complete ({} in, {} kept, {} removed); nothing to do. Use --force to start over.\n",
+            t.docs_in, t.docs_kept, t.docs_removed
+        );
+    }
+    let mut reasons: Vec<_> = t.removed_by_reason.iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let top: Vec<String> = reasons
+        .iter()
+        .take(5)
+        .map(|(code, n)| format!("{code} {n}"))
+        .collect();
+    let mb = t.text_bytes_in as f64 / 1e6;
+    let rate = if report.seconds > 0.0 {
+        mb / report.seconds
+    } else {
+        0.0
+    };
+    let removed = if top.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", top.join(", "))
+    };
+    format!(
+        "ghirbal: {} documents in, {} kept, {} removed{removed}\n  {mb:.1} MB of text in {:.1} s ({rate:.1} MB/s)\n  kept: {out}/kept/  removed: {out}/removed/  stats: {out}/stats.json\n",
+        t.docs_in, t.docs_kept, t.docs_removed, report.seconds
+    )
+}

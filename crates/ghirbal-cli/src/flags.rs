@@ -1,0 +1,61 @@
+//! The command line, as clap structs only; turning them into a run happens in `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// ghirbal (غربال): an Arabic-first corpus curation engine.
+#[derive(Debug, Parser)]
+#[command(name = "ghirbal", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Curate a corpus: read, normalise, deduplicate, write kept/ and removed/ with stats.json.
+    Run(RunArgs),
+    /// Print the default configuration (TOML), every knob documented.
+    Config,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunArgs {
+    /// Input files, folders or globs (.txt, .jsonl, .jsonl.gz, .jsonl.zst, .parquet). None: the bundled example.
+    pub(crate) inputs: Vec<PathBuf>,
+    /// Output directory.
+    #[arg(short, long, default_value = "ghirbal-out")]
+    pub(crate) out: PathBuf,
+    /// Configuration file (TOML); see `ghirbal config`.
+    #[arg(short, long)]
+    pub(crate) config: Option<PathBuf>,
+    /// Worker threads (default: one per core). Never changes the output.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) threads: usize,
+    /// Compression of the output parts (overrides the config).
+    #[arg(long, value_enum)]
+    pub(crate) compression: Option<CompressionArg>,
+    /// Format of the output parts (overrides the config).
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<FormatArg>,
+    /// Start over when OUT holds a run with another config or other inputs.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// No progress bar and no summary.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum CompressionArg {
+    Zstd,
+    Gzip,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum FormatArg {
+    Jsonl,
+    Parquet,
+}

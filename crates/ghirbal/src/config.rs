@@ -1,0 +1,272 @@
+//! The run configuration (TOML). Every knob has a default; `ghirbal config` prints [`DEFAULT_TOML`], which a
+//! test keeps identical to [`Config::default`].
+//!
+//! Thread count is not part of the config on purpose: it never changes the output.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// The default configuration, documented; `ghirbal config` prints it.
+pub const DEFAULT_TOML: &str = include_str!("default_config.toml");
+
+/// A run's configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Per-document stages of the scan phase, in order, then the dedup stages.
+    pub stages: Vec<String>,
+    /// How inputs are read and split into shards.
+    pub input: InputConfig,
+    /// How outputs are written.
+    pub output: OutputConfig,
+    /// Deduplication settings shared by every dedup stage.
+    pub dedup: DedupConfig,
+    /// Engine settings that change where work happens, not what it produces.
+    pub run: RunConfig,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            stages: vec!["normalize".into(), "dedup.exact".into()],
+            input: InputConfig::default(),
+            output: OutputConfig::default(),
+            dedup: DedupConfig::default(),
+            run: RunConfig::default(),
+        }
+    }
+}
+
+/// `[input]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InputConfig {
+    /// JSONL/Parquet field holding the document id (absent: the id is `file:line`).
+    pub id_field: String,
+    /// JSONL/Parquet field holding the text.
+    pub text_field: String,
+    /// Uncompressed JSONL files larger than this are split into byte-range shards at line boundaries.
+    pub shard_bytes: u64,
+    /// A folder's `.txt` files are grouped into shards of at most this many files.
+    pub txt_files_per_shard: u32,
+}
+
+impl Default for InputConfig {
+    fn default() -> InputConfig {
+        InputConfig {
+            id_field: "id".into(),
+            text_field: "text".into(),
+            shard_bytes: 64 << 20,
+            txt_files_per_shard: 4096,
+        }
+    }
+}
+
+/// Output compression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    /// Zstandard (`.zst`).
+    Zstd,
+    /// Gzip (`.gz`).
+    Gzip,
+    /// None.
+    None,
+}
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// Apache Parquet.
+    Parquet,
+}
+
+/// `[output]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutputConfig {
+    /// `zstd`, `gzip` or `none`.
+    pub compression: Compression,
+    /// `jsonl` or `parquet`.
+    pub format: OutputFormat,
+    /// Zstandard level (1–19).
+    pub zstd_level: i32,
+    /// Gzip level (1–9).
+    pub gzip_level: u32,
+    /// A part file is closed once it holds this many uncompressed bytes.
+    pub part_bytes: u64,
+}
+
+impl Default for OutputConfig {
+    fn default() -> OutputConfig {
+        OutputConfig {
+            compression: Compression::Zstd,
+            format: OutputFormat::Jsonl,
+            zstd_level: 3,
+            gzip_level: 6,
+            part_bytes: 256 << 20,
+        }
+    }
+}
+
+/// Which document of a duplicate group is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeepRule {
+    /// The first in input order.
+    First,
+    /// The longest text (ties: first in input order).
+    Longest,
+    /// The smallest value of `keep_field` (ISO dates sort correctly; missing values lose; ties: input order).
+    Earliest,
+    /// The best-ranked `source_field` value in `source_priority` (unlisted sources lose; ties: input order).
+    Source,
+}
+
+/// `[dedup]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DedupConfig {
+    /// The keep rule.
+    pub keep: KeepRule,
+    /// Meta field compared by `earliest`.
+    pub keep_field: String,
+    /// Meta field compared by `source`.
+    pub source_field: String,
+    /// Sources from most to least preferred, for `source`.
+    pub source_priority: Vec<String>,
+}
+
+impl Default for DedupConfig {
+    fn default() -> DedupConfig {
+        DedupConfig {
+            keep: KeepRule::First,
+            keep_field: "date_extracted".into(),
+            source_field: "source".into(),
+            source_priority: Vec::new(),
+        }
+    }
+}
+
+/// `[run]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// Number of partitions of the dedup keys; the cluster phase runs one task per partition.
+    pub partitions: u32,
+    /// Target uncompressed bytes per batch handed to a worker thread.
+    pub batch_bytes: u64,
+}
+
+impl Default for RunConfig {
+    fn default() -> RunConfig {
+        RunConfig {
+            partitions: 16,
+            batch_bytes: 1 << 20,
+        }
+    }
+}
+
+/// The per-document stages this version knows, in their default order.
+pub const KNOWN_STAGES: &[&str] = &["normalize", "dedup.exact"];
+
+impl Config {
+    /// Parses a TOML config and validates it.
+    pub fn from_toml(text: &str) -> Result<Config> {
+        let config: Config = toml::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks values that serde cannot.
+    pub fn validate(&self) -> Result<()> {
+        for name in &self.stages {
+            if !KNOWN_STAGES.contains(&name.as_str()) {
+                return Err(Error::Config(format!(
+                    "unknown stage {name:?} (known: {})",
+                    KNOWN_STAGES.join(", ")
+                )));
+            }
+        }
+        let dedup_at = self.stages.iter().position(|s| s.starts_with("dedup."));
+        if let Some(at) = dedup_at {
+            if self.stages[at..].iter().any(|s| !s.starts_with("dedup.")) {
+                return Err(Error::Config(
+                    "dedup stages must come after every per-document stage".into(),
+                ));
+            }
+        }
+        let checks = [
+            (
+                self.input.shard_bytes >= 4096,
+                "input.shard_bytes must be at least 4096",
+            ),
+            (
+                self.input.txt_files_per_shard >= 1,
+                "input.txt_files_per_shard must be at least 1",
+            ),
+            (
+                (1..=22).contains(&self.output.zstd_level),
+                "output.zstd_level must be 1..=22",
+            ),
+            (
+                (1..=9).contains(&self.output.gzip_level),
+                "output.gzip_level must be 1..=9",
+            ),
+            (
+                self.output.part_bytes >= 1,
+                "output.part_bytes must be at least 1",
+            ),
+            (
+                (1..=4096).contains(&self.run.partitions),
+                "run.partitions must be 1..=4096",
+            ),
+            (
+                self.run.batch_bytes >= 1,
+                "run.batch_bytes must be at least 1",
+            ),
+        ];
+        match checks.iter().find(|(ok, _)| !ok) {
+            Some((_, msg)) => Err(Error::Config((*msg).into())),
+            None => Ok(()),
+        }
+    }
+
+    /// True when stage `name` is enabled.
+    pub fn has_stage(&self, name: &str) -> bool {
+        self.stages.iter().any(|s| s == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_toml_is_the_default_config() {
+        assert_eq!(
+            Config::from_toml(DEFAULT_TOML).expect("parses"),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn bad_configs_are_refused_with_the_knob_named() {
+        let err = Config::from_toml("stages = [\"normalise\"]").expect_err("typo");
+        assert!(
+            err.to_string().contains("unknown stage \"normalise\""),
+            "{err}"
+        );
+        let err = Config::from_toml("[output]\nzstd_level = 40").expect_err("range");
+        assert!(err.to_string().contains("zstd_level"), "{err}");
+        let err = Config::from_toml("[output]\ncolour = 1").expect_err("unknown key");
+        assert!(err.to_string().contains("colour"), "{err}");
+        let err =
+            Config::from_toml("stages = [\"dedup.exact\", \"normalize\"]").expect_err("order");
+        assert!(err.to_string().contains("after"), "{err}");
+    }
+}

@@ -1,0 +1,16 @@
+//! Deduplication: keys computed per document in the scan phase, decided globally in the cluster phase.
+//!
+//! The sequence is: scan computes each survivor's [`exact::ExactKey`] and its keep-rule rank ([`keep`]), and
+//! writes them partitioned by hash; the cluster phase groups each partition independently and picks one keeper
+//! per group, the same on every run; the write phase routes the others to `removed/` with `dedup.exact`,
+//! `duplicate_of` and the group size.
+
+pub mod exact;
+pub mod keep;
+
+use crate::Reason;
+
+/// An exact duplicate of a kept document (after whitespace normalisation).
+pub const EXACT: Reason = Reason::new("dedup.exact", "dedup.exact");
+/// Every reason the dedup phases return.
+pub const REASONS: &[Reason] = &[EXACT];

@@ -1,0 +1,384 @@
+//! The document: `{"id", "text", "meta"}` (DESIGN §1), its place in the input, and its JSON line form.
+//!
+//! `meta` holds every other input field *verbatim*: values are kept as raw JSON text, never re-parsed and
+//! re-printed, so numbers, key order and escapes survive the round trip byte for byte. What ghirbal itself adds
+//! (cluster sizes, edit counts) lives apart in [`Document::annotations`] and is written as `meta.ghirbal`.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::de::{MapAccess, Visitor};
+use serde::Deserializer;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+/// The key under `meta` where ghirbal writes its own annotations.
+pub const ANNOTATIONS_KEY: &str = "ghirbal";
+
+/// A document's position in the run: shard index, then sequence number inside the shard.
+///
+/// Ordinals order documents exactly as the input lists them, so "first" means the same thing on every run,
+/// at every thread count and under every engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Ordinal(pub u64);
+
+impl Ordinal {
+    /// Builds the ordinal of record `seq` of shard `shard`.
+    pub fn new(shard: u32, seq: u32) -> Ordinal {
+        Ordinal((u64::from(shard) << 32) | u64::from(seq))
+    }
+    /// The shard index.
+    pub fn shard(self) -> u32 {
+        (self.0 >> 32) as u32
+    }
+    /// The sequence number inside the shard.
+    pub fn seq(self) -> u32 {
+        self.0 as u32
+    }
+}
+
+/// Where a document was read: the file, and the 1-based line (JSONL) or row (Parquet); 0 for a `.txt` file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The input file.
+    pub file: Arc<Path>,
+    /// 1-based line or row; 0 when the whole file is the document.
+    pub line: u64,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.file.display())
+        } else {
+            write!(f, "{}:{}", self.file.display(), self.line)
+        }
+    }
+}
+
+/// Input fields other than id and text, kept as raw JSON in input order.
+#[derive(Clone, Debug, Default)]
+pub struct Meta(Vec<(String, Box<RawValue>)>);
+
+impl PartialEq for Meta {
+    fn eq(&self, other: &Meta) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .iter()
+                .zip(other.iter())
+                .all(|(a, b)| a.0 == b.0 && a.1.get() == b.1.get())
+    }
+}
+
+impl Meta {
+    /// The raw JSON of field `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&RawValue> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_ref())
+    }
+    /// The field as a string, if it is a JSON string.
+    pub fn get_str(&self, key: &str) -> Option<String> {
+        self.get(key)
+            .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+    }
+    /// Adds or replaces a field.
+    pub fn insert(&mut self, key: String, value: Box<RawValue>) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+    /// The fields in input order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &RawValue)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_ref()))
+    }
+    /// True when there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// One document flowing through the pipeline.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// Unique id (from the input, or derived from its place).
+    pub id: String,
+    /// The text; paragraphs separated by `\n`.
+    pub text: String,
+    /// Every other input field, verbatim.
+    pub meta: Meta,
+    /// What ghirbal adds, written as `meta.ghirbal`.
+    pub annotations: Map<String, Value>,
+    /// Position in the run.
+    pub ordinal: Ordinal,
+    /// Where it was read.
+    pub origin: Origin,
+}
+
+impl Document {
+    /// A document with empty meta.
+    pub fn new(
+        id: impl Into<String>,
+        text: impl Into<String>,
+        ordinal: Ordinal,
+        origin: Origin,
+    ) -> Document {
+        Document {
+            id: id.into(),
+            text: text.into(),
+            meta: Meta::default(),
+            annotations: Map::new(),
+            ordinal,
+            origin,
+        }
+    }
+
+    /// Appends the output JSON line (with trailing `\n`) to `out`.
+    pub fn write_json_line(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"id\":");
+        write_json_str(out, &self.id);
+        out.extend_from_slice(b",\"text\":");
+        write_json_str(out, &self.text);
+        out.extend_from_slice(b",\"meta\":");
+        self.write_meta(out);
+        out.extend_from_slice(b"}\n");
+    }
+
+    /// Appends `meta` (input fields, then `ghirbal` annotations) as a JSON object.
+    pub fn write_meta(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
+        let mut first = true;
+        for (key, raw) in self.meta.iter() {
+            if key == ANNOTATIONS_KEY && !self.annotations.is_empty() {
+                continue;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            write_json_str(out, key);
+            out.push(b':');
+            out.extend_from_slice(raw.get().as_bytes());
+        }
+        if !self.annotations.is_empty() {
+            if !first {
+                out.push(b',');
+            }
+            write_json_str(out, ANNOTATIONS_KEY);
+            out.push(b':');
+            // Serialising a Map of Values into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *out, &self.annotations);
+        }
+        out.push(b'}');
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    // serde_json writes non-ASCII text raw (no \u escapes), which keeps Arabic output compact and readable.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// One input JSON object, its fields in input order, values still raw.
+pub struct RawObject<'a>(pub Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for RawObject<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for ObjectVisitor<'a> {
+            type Value = RawObject<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut fields = Vec::new();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    let value: &'de RawValue = map.next_value()?;
+                    fields.push((key, value));
+                }
+                Ok(RawObject(fields))
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor(std::marker::PhantomData))
+    }
+}
+
+/// Why a JSON record could not become a document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordProblem {
+    /// Not valid JSON, or not an object.
+    Malformed(String),
+    /// No text field, or the text field is not a string.
+    MissingText(String),
+    /// The text contains a NUL character.
+    NulByte,
+}
+
+/// A record's fields once parsed: id, text, meta, annotations.
+pub type Parsed = (String, String, Meta, Map<String, Value>);
+/// A record that could not be parsed: its id if it could be read, and the problem.
+pub type ParseError = (Option<String>, RecordProblem);
+
+/// Parses one JSON object line into a document.
+///
+/// `id_field`/`text_field` name the id and text; every other field goes to `meta` verbatim. A `meta` object
+/// (ghirbal's own output) is flattened back, and its `ghirbal` entry becomes the annotations, so that a run's
+/// output can be fed to another run. Without an id field the id is `fallback_id`.
+pub fn parse_record(
+    line: &[u8],
+    id_field: &str,
+    text_field: &str,
+    fallback_id: impl FnOnce() -> String,
+) -> Result<Parsed, ParseError> {
+    let obj: RawObject<'_> = serde_json::from_slice(line)
+        .map_err(|e| (None, RecordProblem::Malformed(e.to_string())))?;
+    let mut id = None;
+    let mut text = None;
+    let mut meta = Meta::default();
+    let mut annotations = Map::new();
+    for (key, raw) in obj.0 {
+        if key == id_field {
+            id = Some(raw_to_id(raw));
+        } else if key == text_field {
+            text = Some(raw);
+        } else if key == "meta" && raw.get().starts_with('{') {
+            flatten_meta(raw, &mut meta, &mut annotations);
+        } else {
+            meta.insert(key.into_owned(), raw.to_owned());
+        }
+    }
+    let id = id.unwrap_or_else(fallback_id);
+    let Some(text_raw) = text else {
+        return Err((
+            Some(id),
+            RecordProblem::MissingText(format!("no field {text_field:?}")),
+        ));
+    };
+    let text: String = match serde_json::from_str(text_raw.get()) {
+        Ok(t) => t,
+        Err(_) => {
+            let kind = json_kind(text_raw.get());
+            let problem =
+                RecordProblem::MissingText(format!("field {text_field:?} is {kind}, not a string"));
+            return Err((Some(id), problem));
+        }
+    };
+    if text.contains('\0') {
+        return Err((Some(id), RecordProblem::NulByte));
+    }
+    Ok((id, text, meta, annotations))
+}
+
+fn raw_to_id(raw: &RawValue) -> String {
+    serde_json::from_str::<String>(raw.get()).unwrap_or_else(|_| raw.get().to_owned())
+}
+
+fn flatten_meta(raw: &RawValue, meta: &mut Meta, annotations: &mut Map<String, Value>) {
+    let Ok(inner) = serde_json::from_str::<RawObject<'_>>(raw.get()) else {
+        meta.insert("meta".into(), raw.to_owned());
+        return;
+    };
+    for (key, value) in inner.0 {
+        if key == ANNOTATIONS_KEY {
+            if let Ok(Value::Object(map)) = serde_json::from_str(value.get()) {
+                annotations.extend(map);
+                continue;
+            }
+        }
+        meta.insert(key.into_owned(), value.to_owned());
+    }
+}
+
+fn json_kind(raw: &str) -> &'static str {
+    match raw.as_bytes().first() {
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        _ => "a number",
+    }
+}
+
+/// A convenience for tests and callers: the origin of an in-memory document.
+pub fn memory_origin(line: u64) -> Origin {
+    Origin {
+        file: Arc::from(Path::new("<memory>")),
+        line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Parsed, ParseError> {
+        parse_record(line.as_bytes(), "id", "text", || "f:1".to_owned())
+    }
+
+    #[test]
+    fn meta_is_kept_verbatim_in_order() {
+        let (id, text, meta, _) =
+            parse(r#"{"source":"okaz","id":"a","n":1.50e3,"text":"نص","x":{"b":1,"a":2}}"#)
+                .expect("parses");
+        assert_eq!((id.as_str(), text.as_str()), ("a", "نص"));
+        let keys: Vec<_> = meta
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.get()))
+            .collect();
+        assert_eq!(keys, ["source=\"okaz\"", "n=1.50e3", "x={\"b\":1,\"a\":2}"]);
+    }
+
+    #[test]
+    fn output_line_round_trips_through_the_reader() {
+        let (id, text, meta, mut ann) =
+            parse(r#"{"id":"a","text":"سطر\n\"ثان\"","date":"2015"}"#).expect("parses");
+        ann.insert("cluster_size".into(), 3.into());
+        let doc = Document {
+            id,
+            text,
+            meta,
+            annotations: ann,
+            ordinal: Ordinal(0),
+            origin: memory_origin(1),
+        };
+        let mut line = Vec::new();
+        doc.write_json_line(&mut line);
+        assert_eq!(
+            std::str::from_utf8(&line).expect("utf8"),
+            "{\"id\":\"a\",\"text\":\"سطر\\n\\\"ثان\\\"\",\"meta\":{\"date\":\"2015\",\"ghirbal\":{\"cluster_size\":3}}}\n"
+        );
+        let (id2, text2, meta2, ann2) =
+            parse(std::str::from_utf8(&line[..line.len() - 1]).expect("utf8")).expect("parses");
+        assert_eq!((id2, text2), (doc.id.clone(), doc.text.clone()));
+        assert_eq!(meta2, doc.meta);
+        assert_eq!(ann2, doc.annotations);
+    }
+
+    #[test]
+    fn problems_are_named() {
+        assert!(matches!(
+            parse("{\"id\":1,"),
+            Err((None, RecordProblem::Malformed(_)))
+        ));
+        assert!(matches!(
+            parse("[1,2]"),
+            Err((None, RecordProblem::Malformed(_)))
+        ));
+        let (id, p) = parse(r#"{"id":7,"body":"x"}"#).expect_err("no text");
+        assert_eq!(id.as_deref(), Some("7"));
+        assert_eq!(p, RecordProblem::MissingText("no field \"text\"".into()));
+        let (_, p) = parse(r#"{"text":12}"#).expect_err("number text");
+        assert_eq!(
+            p,
+            RecordProblem::MissingText("field \"text\" is a number, not a string".into())
+        );
+        assert_eq!(
+            parse(r#"{"text":"a\u0000b"}"#).expect_err("nul").1,
+            RecordProblem::NulByte
+        );
+        assert_eq!(parse(r#"{"text":"x"}"#).expect("ok").0, "f:1");
+    }
+}

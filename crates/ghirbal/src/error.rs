@@ -1,0 +1,91 @@
+//! The library's error type. Every variant carries the place (file, line, byte offset, shard) the user needs to
+//! find the problem; bad *records* are not errors but removals with a `read.*` reason (see [`crate::read`]).
+
+use std::path::PathBuf;
+
+/// Result alias used throughout the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong in a run, with the place it went wrong.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An I/O operation failed on a named file.
+    #[error("{op} {}: {source}", path.display())]
+    Io {
+        /// What we were doing ("reading", "writing", "renaming", ...).
+        op: &'static str,
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// An input path given by the user does not exist or matches nothing.
+    #[error("input not found: {0}")]
+    InputNotFound(String),
+    /// An input file has an extension we cannot read.
+    #[error("unsupported input format: {} (expected .txt, .jsonl, .jsonl.gz, .jsonl.zst or .parquet)", .0.display())]
+    UnsupportedFormat(PathBuf),
+    /// A compressed input ended early or is corrupt; what was read before was processed.
+    #[error("{}: input is truncated or corrupt at byte {offset} of the compressed file ({records} records read before it): {message}", path.display())]
+    Truncated {
+        /// The input file.
+        path: PathBuf,
+        /// Compressed bytes consumed before the failure.
+        offset: u64,
+        /// Records read and accounted before the failure.
+        records: u64,
+        /// The decoder's message.
+        message: String,
+    },
+    /// Two documents share an id.
+    #[error("duplicate document id {id:?}: at {first} and at {second}")]
+    DuplicateId {
+        /// The clashing id.
+        id: String,
+        /// Where the first one was read.
+        first: String,
+        /// Where the second one was read.
+        second: String,
+    },
+    /// The configuration is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The output directory belongs to another run (different config or inputs) or is not a ghirbal output.
+    #[error("{0}")]
+    OutputMismatch(String),
+    /// A file under `OUT/work/` is not what this version wrote.
+    #[error("corrupt work file {}: {message}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A Parquet input or output failed.
+    #[error("parquet {}: {message}", path.display())]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The Parquet/Arrow message.
+        message: String,
+    },
+    /// The accounting check failed: a bug, reported loudly rather than hidden.
+    #[error("conservation check failed: input {input} != kept {kept} + removed {removed}")]
+    Conservation {
+        /// Documents read.
+        input: u64,
+        /// Documents written to kept/.
+        kept: u64,
+        /// Documents written to removed/.
+        removed: u64,
+    },
+}
+
+impl Error {
+    /// Wraps an I/O error with the operation and the file it concerned.
+    pub fn io(op: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { op, path, source }
+    }
+}

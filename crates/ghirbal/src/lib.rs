@@ -1,0 +1,43 @@
+//! ghirbal (غربال, "sieve"): an Arabic-first corpus curation engine.
+//!
+//! A run turns input documents (folders of `.txt`, JSONL, JSONL.gz/.zst, Parquet) into a clean, deduplicated
+//! corpus in which every input document is accounted for: it is either in `kept/` or in `removed/` with a
+//! `stage.rule` reason. The work happens in three resumable phases over shards (see [`pipeline`]):
+//!
+//! 1. **scan** — read, run the per-document stages ([`Stage`]), compute dedup keys;
+//! 2. **cluster** — group the keys globally and pick one deterministic keeper per group;
+//! 3. **write** — route every document to `kept/` or `removed/` and prove `input = kept + removed`.
+//!
+//! ```no_run
+//! use ghirbal::{Config, RunOptions};
+//! let report = ghirbal::run(&RunOptions::new(vec!["corpus/".into()], "out".into()), &Config::default())?;
+//! assert!(report.stats.conservation.holds);
+//! # Ok::<(), ghirbal::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+mod config;
+pub mod dedup;
+mod doc;
+mod error;
+pub mod normalize;
+pub mod pipeline;
+pub mod read;
+mod reason;
+mod stage;
+mod stats;
+pub mod write;
+
+pub use config::{
+    Compression, Config, DedupConfig, InputConfig, KeepRule, OutputConfig, OutputFormat, RunConfig,
+    DEFAULT_TOML,
+};
+pub use doc::{Document, Meta, Ordinal, Origin};
+pub use error::{Error, Result};
+pub use pipeline::{run, Progress, RunOptions, RunReport};
+pub use reason::{Reason, Removal};
+pub use stage::{Outcome, Stage, StageCx};
+pub use stats::{Conservation, Metric, RunStats, StageStats};
+
+/// The bundled example corpus, embedded so that `ghirbal run` with no input works from any directory.
+pub const EXAMPLE_CORPUS: &str = include_str!("../../../examples/corpus/news.jsonl");

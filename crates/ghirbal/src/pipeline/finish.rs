@@ -1,0 +1,103 @@
+//! Finishing a run: summing every task's stats into `stats.json` and checking conservation — documents read
+//! must equal documents written to `kept/` plus `removed/`. A run whose books do not balance fails loudly.
+
+use super::layout::{read_json, write_json, Layout, Phase};
+use super::route::WriteShardStats;
+use super::scan::ScanShardStats;
+use crate::read::ShardSpec;
+use crate::stats::{Conservation, PhaseTimes, RunStats, StageList};
+use crate::{Config, Error, Result};
+
+/// Documents that reached the write phase (survivors and scan removals), for progress.
+pub(crate) fn scanned_docs(layout: &Layout, shards: &[ShardSpec]) -> Result<u64> {
+    let mut total = 0;
+    for s in shards {
+        let stats: ScanShardStats = read_json(&layout.task_stats(Phase::Scan, s.index))?;
+        total += stats.survivors + stats.removed;
+    }
+    Ok(total)
+}
+
+/// Sums the task stats, checks conservation and writes `stats.json`.
+pub(crate) fn finish(
+    layout: &Layout,
+    config: &Config,
+    shards: &[ShardSpec],
+    times: PhaseTimes,
+) -> Result<RunStats> {
+    let mut stats = RunStats {
+        ghirbal_version: env!("CARGO_PKG_VERSION").into(),
+        phase_seconds: times,
+        ..Default::default()
+    };
+    let mut stages = StageList::default();
+    stages.entry("read");
+    for name in &config.stages {
+        stages.entry(name);
+    }
+    let (mut kept, mut removed) = (0, 0);
+    for s in shards {
+        let scan: ScanShardStats = read_json(&layout.task_stats(Phase::Scan, s.index))?;
+        let write: WriteShardStats = read_json(&layout.task_stats(Phase::Write, s.index))?;
+        stages += &scan.stages;
+        stats.totals.docs_in += scan.records;
+        stats.totals.bytes_in += scan.raw_bytes;
+        stats.input_problems.extend(scan.problem);
+        for (code, (n, bytes)) in &write.dedup_removed {
+            let st = stages.entry(code);
+            st.docs_kept -= n;
+            st.bytes_out -= bytes;
+            st.docs_removed += n;
+            *st.removed.entry(code.clone()).or_default() += n;
+        }
+        kept += write.kept;
+        removed += write.removed;
+        stats.totals.text_bytes_kept += write.kept_text_bytes;
+    }
+    if let Some((_, read)) = stages.0.first() {
+        stats.totals.text_bytes_in = read.bytes_out;
+    }
+    for (_, st) in &stages.0 {
+        for (code, n) in &st.removed {
+            *stats
+                .totals
+                .removed_by_reason
+                .entry(code.clone())
+                .or_default() += n;
+        }
+    }
+    stats.totals.docs_kept = kept;
+    stats.totals.docs_removed = removed;
+    let balanced = stages.0.iter().all(|(_, st)| st.balanced());
+    let reasons: u64 = stats.totals.removed_by_reason.values().sum();
+    let holds = stats.totals.docs_in == kept + removed && balanced && reasons == removed;
+    stats.conservation = Conservation {
+        input: stats.totals.docs_in,
+        kept,
+        removed,
+        holds,
+    };
+    stats.stages = stages;
+    stats.peak_rss_bytes = peak_rss();
+    write_json(&layout.stats(), &stats)?;
+    if !holds {
+        return Err(Error::Conservation {
+            input: stats.totals.docs_in,
+            kept,
+            removed,
+        });
+    }
+    Ok(stats)
+}
+
+/// Peak resident set size of this process (Linux `VmHWM`), 0 elsewhere.
+fn peak_rss() -> u64 {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return 0;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}

@@ -1,0 +1,124 @@
+//! The run's manifest: the config, the input files (size and modification time) and the shard plan. It ties
+//! the phases together and guards resumption: a rerun with the same config and inputs continues where the last
+//! one stopped; one with a different config or changed inputs is refused, naming the difference.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::layout::{read_json, write_json, Layout};
+use crate::read::plan::InputFile;
+use crate::read::ShardSpec;
+use crate::{Config, Error, Result};
+
+/// Bumped when the work-file formats change.
+const FORMAT: u32 = 1;
+
+/// What a run was started with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Work-file format version.
+    pub format: u32,
+    /// The ghirbal version that started the run.
+    pub ghirbal_version: String,
+    /// The full configuration.
+    pub config: Config,
+    /// Every input file, in order.
+    pub inputs: Vec<InputFile>,
+    /// The shard plan.
+    pub shards: Vec<ShardSpec>,
+}
+
+impl Manifest {
+    /// A manifest for a new run.
+    pub fn new(config: &Config, inputs: Vec<InputFile>, shards: Vec<ShardSpec>) -> Manifest {
+        Manifest {
+            format: FORMAT,
+            ghirbal_version: env!("CARGO_PKG_VERSION").into(),
+            config: config.clone(),
+            inputs,
+            shards,
+        }
+    }
+
+    /// Loads the manifest of an existing output, if there is one.
+    pub fn load(layout: &Layout) -> Result<Option<Manifest>> {
+        let path = layout.manifest();
+        if !path.exists() {
+            return Ok(None);
+        }
+        read_json(&path).map(Some)
+    }
+
+    /// Saves it.
+    pub fn save(&self, layout: &Layout) -> Result<()> {
+        write_json(&layout.manifest(), self)
+    }
+
+    /// Refuses to continue a run started with another config, version or inputs.
+    pub fn check(&self, config: &Config, inputs: &[InputFile], layout: &Layout) -> Result<()> {
+        let out = layout.out.display();
+        let advice = "rerun with --force to start over, or choose another -o";
+        if self.format != FORMAT || self.ghirbal_version != env!("CARGO_PKG_VERSION") {
+            return Err(Error::OutputMismatch(format!(
+                "{out} was started by ghirbal {} (work format {}); this is {} (format {FORMAT}): {advice}",
+                self.ghirbal_version,
+                self.format,
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+        if self.config != *config {
+            let diff = first_difference(&to_value(&self.config), &to_value(config), String::new());
+            return Err(Error::OutputMismatch(format!(
+                "{out} was started with a different configuration ({diff}): {advice}"
+            )));
+        }
+        if let Some(change) = input_change(&self.inputs, inputs) {
+            return Err(Error::OutputMismatch(format!(
+                "{out} was started with other inputs ({change}): {advice}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn to_value(config: &Config) -> Value {
+    serde_json::to_value(config).unwrap_or(Value::Null)
+}
+
+/// The first key whose value differs, as `key: old → new`.
+fn first_difference(old: &Value, new: &Value, path: String) -> String {
+    if let (Value::Object(a), Value::Object(b)) = (old, new) {
+        for (key, va) in a {
+            let vb = b.get(key).unwrap_or(&Value::Null);
+            if va != vb {
+                let sub = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                return first_difference(va, vb, sub);
+            }
+        }
+    }
+    format!("{path}: {old} → {new}")
+}
+
+fn input_change(old: &[InputFile], new: &[InputFile]) -> Option<String> {
+    for (a, b) in old.iter().zip(new) {
+        if a.path != b.path {
+            return Some(format!(
+                "{} where {} was",
+                b.path.display(),
+                a.path.display()
+            ));
+        }
+        if a.size != b.size || a.mtime_ns != b.mtime_ns {
+            return Some(format!("{} was modified", a.path.display()));
+        }
+    }
+    match old.len().cmp(&new.len()) {
+        std::cmp::Ordering::Less => Some(format!("{} is new", new[old.len()].path.display())),
+        std::cmp::Ordering::Greater => Some(format!("{} is gone", old[new.len()].path.display())),
+        std::cmp::Ordering::Equal => None,
+    }
+}

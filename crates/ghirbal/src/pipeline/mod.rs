@@ -1,0 +1,236 @@
+//! Running: the three resumable phases over shards (DESIGN §3).
+//!
+//! ```text
+//! inputs ─plan→ shards ─scan (per shard)→ survivors + keys ─cluster (per partition)→ decisions
+//!        ─write (per shard)→ kept/ + removed/ ─finish→ stats.json (conservation checked)
+//! ```
+//! Every task reads and writes files only and leaves a marker when its outputs are in place, so a run killed
+//! at any moment resumes where it stopped and produces byte-identical output; any engine can run the tasks.
+
+mod binfile;
+mod cluster;
+mod finish;
+mod flow;
+pub mod layout;
+pub mod manifest;
+mod route;
+mod scan;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use layout::{Layout, Phase};
+use manifest::Manifest;
+
+use crate::read::plan;
+use crate::stats::RunStats;
+use crate::{Config, Error, Result, Stage};
+
+/// Progress callbacks (the CLI draws a bar; the library stays silent).
+pub trait Progress: Send + Sync {
+    /// A phase starts; `total` is in the phase's unit (scan: input bytes; write: documents).
+    fn start(&self, _phase: &'static str, _total: u64) {}
+    /// Work done: `position` in the phase's unit, `docs` documents.
+    fn advance(&self, _position: u64, _docs: u64) {}
+    /// The phase ended.
+    fn finish(&self) {}
+}
+
+/// No progress reporting.
+#[derive(Debug, Default)]
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// What to run, beyond the config.
+pub struct RunOptions {
+    /// Files, folders and globs; empty = the bundled example corpus.
+    pub inputs: Vec<PathBuf>,
+    /// The output directory.
+    pub out: PathBuf,
+    /// Worker threads (0 = one per core). Never changes the output.
+    pub threads: usize,
+    /// Start over when `out` holds another run.
+    pub force: bool,
+    /// Where progress goes.
+    pub progress: Box<dyn Progress>,
+}
+
+impl RunOptions {
+    /// Options with defaults: all cores, no force, no progress.
+    pub fn new(inputs: Vec<PathBuf>, out: PathBuf) -> RunOptions {
+        RunOptions {
+            inputs,
+            out,
+            threads: 0,
+            force: false,
+            progress: Box::new(NoProgress),
+        }
+    }
+}
+
+/// The outcome of a run that completed its phases.
+#[derive(Debug)]
+pub struct RunReport {
+    /// What `stats.json` holds.
+    pub stats: RunStats,
+    /// The output directory.
+    pub out: PathBuf,
+    /// True when the run had already completed and nothing was done.
+    pub already_complete: bool,
+    /// Wall-clock seconds of this invocation.
+    pub seconds: f64,
+}
+
+/// Runs the whole job: plan (or resume), scan, cluster, write, stats.
+pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
+    let started = Instant::now();
+    config.validate()?;
+    let layout = Layout::new(&opts.out);
+    prepare_output(&layout, opts.force)?;
+    let inputs = if opts.inputs.is_empty() {
+        vec![example_corpus(&layout)?]
+    } else {
+        opts.inputs.clone()
+    };
+    let files = plan::expand(&inputs)?;
+    let manifest = match Manifest::load(&layout)? {
+        Some(m) => {
+            m.check(config, &files, &layout)?;
+            if layout.stats().exists() {
+                let stats = layout::read_json(&layout.stats())?;
+                return Ok(RunReport {
+                    stats,
+                    out: opts.out.clone(),
+                    already_complete: true,
+                    seconds: 0.0,
+                });
+            }
+            m
+        }
+        None => {
+            let shards = plan::plan(&files, &config.input)?;
+            let m = Manifest::new(config, files, shards);
+            layout.create()?;
+            m.save(&layout)?;
+            m
+        }
+    };
+    layout.create()?;
+    let stats = run_phases(opts, config, &layout, &manifest)?;
+    Ok(RunReport {
+        stats,
+        out: opts.out.clone(),
+        already_complete: false,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn run_phases(
+    opts: &RunOptions,
+    config: &Config,
+    layout: &Layout,
+    manifest: &Manifest,
+) -> Result<RunStats> {
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.threads
+    };
+    let stages = build_stages(config);
+    let progress = opts.progress.as_ref();
+    let mut times = crate::stats::PhaseTimes::default();
+    let t = Instant::now();
+    scan::Scan {
+        layout,
+        config,
+        stages: &stages,
+        threads,
+        progress,
+    }
+    .run(&manifest.shards)?;
+    times.scan = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?;
+    cluster::Cluster {
+        layout,
+        config,
+        shards: &manifest.shards,
+        pool: &pool,
+    }
+    .run()?;
+    times.cluster = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let scanned = finish::scanned_docs(layout, &manifest.shards)?;
+    route::Route {
+        layout,
+        config,
+        threads,
+        progress,
+    }
+    .run(&manifest.shards, scanned)?;
+    times.write = t.elapsed().as_secs_f64();
+    finish::finish(layout, config, &manifest.shards, times)
+}
+
+/// The per-document stages named in the config, in order (dedup stages are phases, not stages).
+fn build_stages(config: &Config) -> Vec<Box<dyn Stage>> {
+    config
+        .stages
+        .iter()
+        .filter_map(|name| -> Option<Box<dyn Stage>> {
+            match name.as_str() {
+                "normalize" => Some(Box::new(crate::normalize::Normalize)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Makes sure `out` is ours to write: absent, empty, or a ghirbal output (cleared first with `force`).
+fn prepare_output(layout: &Layout, force: bool) -> Result<()> {
+    let out = &layout.out;
+    if !out.exists() {
+        return std::fs::create_dir_all(out).map_err(Error::io("creating", out));
+    }
+    if !out.is_dir() {
+        return Err(Error::OutputMismatch(format!(
+            "{} exists and is not a directory",
+            out.display()
+        )));
+    }
+    let ours = layout.manifest().exists();
+    let empty = std::fs::read_dir(out)
+        .map_err(Error::io("listing", out))?
+        .next()
+        .is_none();
+    if !ours && !empty {
+        return Err(Error::OutputMismatch(format!(
+            "{} exists, is not empty and is not a ghirbal output; choose another -o",
+            out.display()
+        )));
+    }
+    if ours && force {
+        layout.clear()?;
+    }
+    Ok(())
+}
+
+/// Writes the embedded example corpus under `OUT/work/example/` (only when missing or different, so that its
+/// modification time, part of the resume check, stays put).
+fn example_corpus(layout: &Layout) -> Result<PathBuf> {
+    let dir = layout.work.join("example");
+    let path = dir.join("news.jsonl");
+    if std::fs::read(&path).ok().as_deref() != Some(crate::EXAMPLE_CORPUS.as_bytes()) {
+        std::fs::create_dir_all(&dir).map_err(Error::io("creating", &dir))?;
+        std::fs::write(&path, crate::EXAMPLE_CORPUS).map_err(Error::io("writing", &path))?;
+    }
+    Ok(path)
+}
+
+/// True once every task of `phase` has its marker.
+pub fn phase_done(layout: &Layout, phase: Phase, count: u32) -> bool {
+    (0..count).all(|i| layout.is_done(phase, i))
+}

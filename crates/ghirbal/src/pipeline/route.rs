@@ -1,0 +1,416 @@
+//! Phase 3, write: for every shard, stream its scan survivors and scan removals in input order, apply the
+//! cluster decisions, and write `kept/part-S-NNN.*` and `removed/part-S-NNN.*`.
+//!
+//! Most documents are not in any duplicate group: their scan line is copied as is, without parsing. Keepers are
+//! re-serialised with `meta.ghirbal.cluster_size`; duplicates become removed records with `duplicate_of`.
+
+use std::io::{BufRead, BufReader};
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use super::cluster::decisions_for;
+use super::flow::run_ordered;
+use super::layout::{write_json, Layout, Phase};
+use super::Progress;
+use crate::dedup::exact::Decision;
+use crate::dedup::EXACT;
+use crate::doc::parse_record;
+use crate::read::ShardSpec;
+use crate::write::{encode_output, removed_line, Channel, Encoded, PartWriter, RemovedFields};
+use crate::{Config, Document, Error, Ordinal, Removal, Result};
+
+/// What the write task of one shard counted, saved as `work/stats/write/S.json`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct WriteShardStats {
+    /// Documents written to `kept/`.
+    pub kept: u64,
+    /// Their text bytes.
+    pub kept_text_bytes: u64,
+    /// Documents written to `removed/` (scan removals included).
+    pub removed: u64,
+    /// Removals decided by the cluster phase, by reason code: (documents, text bytes).
+    pub dedup_removed: std::collections::BTreeMap<String, (u64, u64)>,
+    /// Keepers annotated with a cluster size.
+    pub keepers: u64,
+}
+
+/// Scan lines (`SEQ\tTEXT_BYTES\tJSON`) held in one buffer.
+#[derive(Default)]
+struct Lines {
+    buf: Vec<u8>,
+    items: Vec<(u32, u64, Range<usize>)>,
+}
+
+struct Batch {
+    shard: u32,
+    docs: Lines,
+    removed: Lines,
+    decisions: Vec<(u32, Decision)>,
+}
+
+struct BatchOut {
+    shard: u32,
+    kept: Encoded,
+    removed: Encoded,
+    stats: WriteShardStats,
+}
+
+enum Item {
+    Batch(Batch),
+    End(u32),
+}
+
+enum Out {
+    Batch(BatchOut),
+    End(u32),
+}
+
+/// Everything the write phase needs.
+pub(crate) struct Route<'a> {
+    pub layout: &'a Layout,
+    pub config: &'a Config,
+    pub threads: usize,
+    pub progress: &'a dyn Progress,
+}
+
+impl Route<'_> {
+    /// Writes every shard that has no write marker.
+    pub(crate) fn run(&self, shards: &[ShardSpec], total_docs: u64) -> Result<()> {
+        let todo: Vec<u32> = shards
+            .iter()
+            .map(|s| s.index)
+            .filter(|s| !self.layout.is_done(Phase::Write, *s))
+            .collect();
+        if todo.is_empty() {
+            return Ok(());
+        }
+        remove_tmp_files(&self.layout.kept())?;
+        remove_tmp_files(&self.layout.removed())?;
+        self.progress.start("write", total_docs);
+        let mut open: Option<(u32, PartWriter, PartWriter, WriteShardStats)> = None;
+        let result = run_ordered(
+            self.threads,
+            |emit| {
+                for shard in &todo {
+                    if !self.produce(*shard, emit)? || !emit(Item::End(*shard)) {
+                        break;
+                    }
+                }
+                Ok(())
+            },
+            |item| match item {
+                Item::Batch(b) => Out::Batch(self.process(b)),
+                Item::End(s) => Out::End(s),
+            },
+            |out| self.consume(out, &mut open),
+        );
+        self.progress.finish();
+        result
+    }
+
+    fn produce(&self, shard: u32, emit: &mut dyn FnMut(Item) -> bool) -> Result<bool> {
+        let mut decisions = decisions_for(self.layout, self.config.run.partitions, shard)?
+            .into_iter()
+            .peekable();
+        let mut docs = LineReader::open(&self.layout.scan_docs(shard))?;
+        let mut removed = LineReader::open(&self.layout.scan_removed(shard))?;
+        loop {
+            let mut batch = Batch {
+                shard,
+                docs: Lines::default(),
+                removed: Lines::default(),
+                decisions: Vec::new(),
+            };
+            let more = docs.fill(&mut batch.docs, self.config.run.batch_bytes)?;
+            let cut = if more {
+                batch.docs.items.last().map_or(0, |i| i.0 + 1)
+            } else {
+                u32::MAX
+            };
+            removed.fill_until(&mut batch.removed, cut)?;
+            while let Some(d) = decisions.next_if(|d| d.0 < cut) {
+                batch.decisions.push(d);
+            }
+            if batch.docs.items.is_empty() && batch.removed.items.is_empty() {
+                return Ok(true);
+            }
+            if !emit(Item::Batch(batch)) {
+                return Ok(false);
+            }
+            if !more {
+                return Ok(true);
+            }
+        }
+    }
+
+    fn process(&self, b: Batch) -> BatchOut {
+        let mut stats = WriteShardStats::default();
+        let (mut kept, mut removed) = (Vec::new(), Vec::new());
+        let mut decisions = b.decisions.into_iter().peekable();
+        let mut scan_removed = b.removed.items.iter().peekable();
+        for (seq, text_bytes, span) in &b.docs.items {
+            while let Some((_, _, r)) = scan_removed.next_if(|r| r.0 < *seq) {
+                push_line(&mut removed, &b.removed.buf[r.clone()]);
+                stats.removed += 1;
+            }
+            let json = &b.docs.buf[span.clone()];
+            match decisions.next_if(|d| d.0 == *seq).map(|d| d.1) {
+                None => {
+                    push_line(&mut kept, json);
+                    stats.kept += 1;
+                    stats.kept_text_bytes += text_bytes;
+                }
+                Some(decision) => self.decided(
+                    json,
+                    b.shard,
+                    *seq,
+                    decision,
+                    &mut kept,
+                    &mut removed,
+                    &mut stats,
+                ),
+            }
+        }
+        for (_, _, r) in scan_removed {
+            push_line(&mut removed, &b.removed.buf[r.clone()]);
+            stats.removed += 1;
+        }
+        let out = &self.config.output;
+        BatchOut {
+            shard: b.shard,
+            kept: encode_output(&kept, Channel::Kept, out),
+            removed: encode_output(&removed, Channel::Removed, out),
+            stats,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn decided(
+        &self,
+        json: &[u8],
+        shard: u32,
+        seq: u32,
+        decision: Decision,
+        kept: &mut Vec<u8>,
+        removed: &mut Vec<u8>,
+        stats: &mut WriteShardStats,
+    ) {
+        let origin = crate::doc::memory_origin(0);
+        let Ok((id, text, meta, annotations)) = parse_record(json, "id", "text", String::new)
+        else {
+            // A scan line we wrote ourselves that does not parse: keep it rather than lose it.
+            push_line(kept, json);
+            stats.kept += 1;
+            return;
+        };
+        let mut doc = Document {
+            id,
+            text,
+            meta,
+            annotations,
+            ordinal: Ordinal::new(shard, seq),
+            origin,
+        };
+        match decision {
+            Decision::Keeper { cluster_size } => {
+                doc.annotations
+                    .insert("cluster_size".into(), cluster_size.into());
+                doc.write_json_line(kept);
+                stats.kept += 1;
+                stats.keepers += 1;
+                stats.kept_text_bytes += doc.text.len() as u64;
+            }
+            Decision::Duplicate {
+                keeper_id,
+                group_size,
+            } => {
+                let mut removal = Removal::new(EXACT).with("group_size", group_size);
+                removal.duplicate_of = Some(keeper_id);
+                removed_line(
+                    removed,
+                    &RemovedFields {
+                        id: &doc.id,
+                        text: &doc.text,
+                        doc: Some(&doc),
+                        removal: &removal,
+                    },
+                );
+                stats.removed += 1;
+                let entry = stats
+                    .dedup_removed
+                    .entry(EXACT.code.to_owned())
+                    .or_default();
+                entry.0 += 1;
+                entry.1 += doc.text.len() as u64;
+            }
+        }
+    }
+
+    fn consume(
+        &self,
+        out: Out,
+        open: &mut Option<(u32, PartWriter, PartWriter, WriteShardStats)>,
+    ) -> Result<()> {
+        let shard = match &out {
+            Out::Batch(b) => b.shard,
+            Out::End(s) => *s,
+        };
+        if open.as_ref().map(|o| o.0) != Some(shard) {
+            let prefix = format!("part-{shard:05}");
+            let kept = PartWriter::new(
+                &self.layout.kept(),
+                prefix.clone(),
+                Channel::Kept,
+                &self.config.output,
+            );
+            let removed = PartWriter::new(
+                &self.layout.removed(),
+                prefix,
+                Channel::Removed,
+                &self.config.output,
+            );
+            *open = Some((shard, kept, removed, WriteShardStats::default()));
+        }
+        let Some((_, kept, removed, stats)) = open.as_mut() else {
+            unreachable!("opened above")
+        };
+        match out {
+            Out::Batch(b) => {
+                self.progress.advance(
+                    b.stats.kept + b.stats.removed,
+                    b.stats.kept + b.stats.removed,
+                );
+                kept.write(b.kept)?;
+                removed.write(b.removed)?;
+                merge(stats, b.stats);
+                Ok(())
+            }
+            Out::End(shard) => {
+                let Some((_, kept, removed, stats)) = open.take() else {
+                    unreachable!("opened above")
+                };
+                kept.finish()?;
+                removed.finish()?;
+                write_json(&self.layout.task_stats(Phase::Write, shard), &stats)?;
+                self.layout.mark_done(Phase::Write, shard)
+            }
+        }
+    }
+}
+
+fn merge(into: &mut WriteShardStats, b: WriteShardStats) {
+    into.kept += b.kept;
+    into.kept_text_bytes += b.kept_text_bytes;
+    into.removed += b.removed;
+    into.keepers += b.keepers;
+    for (k, (n, bytes)) in b.dedup_removed {
+        let e = into.dedup_removed.entry(k).or_default();
+        e.0 += n;
+        e.1 += bytes;
+    }
+}
+
+fn push_line(out: &mut Vec<u8>, json: &[u8]) {
+    out.extend_from_slice(json);
+    out.push(b'\n');
+}
+
+/// Reads `SEQ\tTEXT_BYTES\tJSON` lines from a zstd work file.
+struct LineReader {
+    reader: Box<dyn BufRead + Send>,
+    path: std::path::PathBuf,
+    pending: Option<(u32, u64, Vec<u8>)>,
+    done: bool,
+}
+
+impl LineReader {
+    fn open(path: &std::path::Path) -> Result<LineReader> {
+        let file = std::fs::File::open(path).map_err(Error::io("opening", path))?;
+        let decoder = zstd::stream::read::Decoder::new(file).map_err(Error::io("opening", path))?;
+        Ok(LineReader {
+            reader: Box::new(BufReader::with_capacity(1 << 20, decoder)),
+            path: path.to_owned(),
+            pending: None,
+            done: false,
+        })
+    }
+
+    fn next(&mut self) -> Result<Option<(u32, u64, Vec<u8>)>> {
+        if let Some(p) = self.pending.take() {
+            return Ok(Some(p));
+        }
+        if self.done {
+            return Ok(None);
+        }
+        let mut line = Vec::new();
+        let n = self
+            .reader
+            .read_until(b'\n', &mut line)
+            .map_err(Error::io("reading", &self.path))?;
+        if n == 0 {
+            self.done = true;
+            return Ok(None);
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        let corrupt = || Error::Corrupt {
+            path: self.path.clone(),
+            message: "a line without its SEQ\\tBYTES\\t prefix".into(),
+        };
+        let mut fields = line.splitn(3, |&b| b == b'\t');
+        let seq = fields
+            .next()
+            .and_then(|f| std::str::from_utf8(f).ok()?.parse().ok())
+            .ok_or_else(corrupt)?;
+        let bytes = fields
+            .next()
+            .and_then(|f| std::str::from_utf8(f).ok()?.parse().ok())
+            .ok_or_else(corrupt)?;
+        let json = fields.next().ok_or_else(corrupt)?.to_vec();
+        Ok(Some((seq, bytes, json)))
+    }
+
+    fn push(lines: &mut Lines, (seq, bytes, json): (u32, u64, Vec<u8>)) {
+        let start = lines.buf.len();
+        lines.buf.extend_from_slice(&json);
+        lines.items.push((seq, bytes, start..lines.buf.len()));
+    }
+
+    /// Reads lines until `batch_bytes` are buffered; false once the file is exhausted.
+    fn fill(&mut self, lines: &mut Lines, batch_bytes: u64) -> Result<bool> {
+        while (lines.buf.len() as u64) < batch_bytes {
+            match self.next()? {
+                Some(line) => Self::push(lines, line),
+                None => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Reads every line whose sequence number is below `cut`.
+    fn fill_until(&mut self, lines: &mut Lines, cut: u32) -> Result<()> {
+        while let Some(line) = self.next()? {
+            if line.0 >= cut {
+                self.pending = Some(line);
+                break;
+            }
+            Self::push(lines, line);
+        }
+        Ok(())
+    }
+}
+
+fn remove_tmp_files(dir: &std::path::Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if name.to_string_lossy().ends_with(".tmp") {
+            std::fs::remove_file(entry.path()).map_err(Error::io("removing", entry.path()))?;
+        }
+    }
+    Ok(())
+}

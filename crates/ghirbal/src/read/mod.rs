@@ -1,0 +1,195 @@
+//! Reading inputs: turning the user's paths, folders and globs into a deterministic list of shards, and each
+//! shard into batches of raw records for the worker threads.
+//!
+//! A shard is one input file, a byte range of a large uncompressed JSONL file (split at line boundaries so a
+//! 20 GB file is not one task), or a group of `.txt` files from one folder. Readers never alter text; a record
+//! that cannot become a document is not dropped but removed with a `read.*` reason that names its file and line.
+
+mod compress;
+mod jsonl;
+#[cfg(feature = "parquet")]
+mod parquet;
+pub mod plan;
+mod txt;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use compress::Codec;
+pub use plan::{plan, ShardKind, ShardSpec};
+
+use crate::doc::RecordProblem;
+use crate::stats::InputProblem;
+use crate::{Document, InputConfig, Reason, Removal, Result};
+
+/// Bytes that are not valid UTF-8.
+pub const INVALID_UTF8: Reason = Reason::new("read", "read.invalid_utf8");
+/// A JSONL line that is not a JSON object.
+pub const MALFORMED_JSON: Reason = Reason::new("read", "read.malformed_json");
+/// A record without a text field, or whose text is not a string.
+pub const MISSING_TEXT: Reason = Reason::new("read", "read.missing_text");
+/// A text containing a NUL character (binary data, not text).
+pub const NUL_BYTE: Reason = Reason::new("read", "read.nul_byte");
+/// Every reason the readers return.
+pub const REASONS: &[Reason] = &[INVALID_UTF8, MALFORMED_JSON, MISSING_TEXT, NUL_BYTE];
+
+/// A record the readers could not turn into a document: removed, with its place and raw content.
+#[derive(Debug)]
+pub struct BadRecord {
+    /// The record's id (from the record when it could be read, else `file:line`).
+    pub id: String,
+    /// The removal, its detail naming file and line.
+    pub removal: Removal,
+    /// Whatever text could be recovered (the raw line for malformed JSON), so nothing is lost.
+    pub text: String,
+    /// Position in the run.
+    pub ordinal: crate::Ordinal,
+}
+
+/// One record out of a reader.
+pub type Record = std::result::Result<Document, Box<BadRecord>>;
+
+/// Raw records read from one shard, not yet parsed: parsing happens on the worker threads.
+#[derive(Debug)]
+pub struct RawBatch {
+    /// The shard they come from.
+    pub shard: u32,
+    /// Sequence number of the first record in the shard.
+    pub first_seq: u32,
+    /// Decompressed bytes this batch covers.
+    pub raw_bytes: u64,
+    /// Input (compressed) bytes consumed since the previous batch, for progress.
+    pub consumed: u64,
+    /// The records.
+    pub payload: Payload,
+}
+
+/// The records of a batch, by input kind.
+#[derive(Debug)]
+pub enum Payload {
+    /// JSONL lines: line `i` is `buf[ends[i-1]..ends[i]]`, its 1-based line number `lines[i]`.
+    Lines {
+        /// The file.
+        file: Arc<Path>,
+        /// Concatenated line bytes (newlines stripped).
+        buf: Vec<u8>,
+        /// End offset of each line in `buf`.
+        ends: Vec<usize>,
+        /// Line number of each line.
+        lines: Vec<u64>,
+    },
+    /// Whole `.txt` files: (id, path, bytes).
+    Files(Vec<(String, Arc<Path>, Vec<u8>)>),
+    /// Records already decoded by the reader (Parquet decodes column-wise).
+    Records(Vec<Record>),
+}
+
+/// What the reader says when a shard is finished.
+#[derive(Debug, Default)]
+pub struct ShardEnd {
+    /// Records read (bad ones included).
+    pub records: u64,
+    /// Decompressed bytes read.
+    pub raw_bytes: u64,
+    /// A decoding or I/O failure that ended the shard early; the records before it were read.
+    pub problem: Option<InputProblem>,
+}
+
+/// One item from a shard reader.
+#[derive(Debug)]
+pub enum ReadItem {
+    /// A batch of records.
+    Batch(RawBatch),
+    /// The shard is finished.
+    End(u32, ShardEnd),
+}
+
+/// Reads one shard, calling `emit` for each batch and once at the end. Returns an error only when the input
+/// cannot be opened at all; failures part-way end the shard with a [`ShardEnd::problem`].
+pub fn read_shard(
+    spec: &ShardSpec,
+    input: &InputConfig,
+    batch_bytes: u64,
+    emit: &mut dyn FnMut(ReadItem) -> bool,
+) -> Result<()> {
+    let end = match &spec.kind {
+        ShardKind::Jsonl { .. } => jsonl::read(spec, batch_bytes, emit)?,
+        ShardKind::Txt { .. } => txt::read(spec, batch_bytes, emit)?,
+        ShardKind::Parquet { path } => read_parquet(spec.index, path, input, emit)?,
+    };
+    emit(ReadItem::End(spec.index, end));
+    Ok(())
+}
+
+#[cfg(feature = "parquet")]
+fn read_parquet(
+    shard: u32,
+    path: &Path,
+    input: &InputConfig,
+    emit: &mut dyn FnMut(ReadItem) -> bool,
+) -> Result<ShardEnd> {
+    parquet::read(shard, path, input, emit)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn read_parquet(
+    _: u32,
+    path: &Path,
+    _: &InputConfig,
+    _: &mut dyn FnMut(ReadItem) -> bool,
+) -> Result<ShardEnd> {
+    Err(crate::Error::UnsupportedFormat(path.to_owned()))
+}
+
+/// Turns a raw batch into records (documents or bad records). Runs on worker threads.
+pub fn parse_batch(batch: RawBatch, input: &InputConfig) -> Vec<Record> {
+    match batch.payload {
+        Payload::Lines {
+            file,
+            buf,
+            ends,
+            lines,
+        } => jsonl::parse(
+            batch.shard,
+            batch.first_seq,
+            &file,
+            &buf,
+            &ends,
+            &lines,
+            input,
+        ),
+        Payload::Files(files) => txt::parse(batch.shard, batch.first_seq, files),
+        Payload::Records(records) => records,
+    }
+}
+
+/// Builds the removal for a record problem, its detail naming the place.
+fn bad_record(
+    id: String,
+    problem: RecordProblem,
+    origin: &crate::Origin,
+    text: String,
+    ordinal: crate::Ordinal,
+) -> Box<BadRecord> {
+    let (reason, message) = match problem {
+        RecordProblem::Malformed(m) => (MALFORMED_JSON, m),
+        RecordProblem::MissingText(m) => (MISSING_TEXT, m),
+        RecordProblem::NulByte => (NUL_BYTE, "text contains a NUL character".to_owned()),
+    };
+    let removal = place_detail(Removal::new(reason), origin).with("error", message);
+    Box::new(BadRecord {
+        id,
+        removal,
+        text,
+        ordinal,
+    })
+}
+
+fn place_detail(removal: Removal, origin: &crate::Origin) -> Removal {
+    let removal = removal.with("file", origin.file.display().to_string());
+    if origin.line > 0 {
+        removal.with("line", origin.line)
+    } else {
+        removal
+    }
+}

@@ -1,0 +1,266 @@
+//! Counting: per-stage statistics as plain values that add up (each worker fills its own, the runner sums
+//! them), and the run-level statistics written to `stats.json`, including the conservation check.
+
+use std::collections::BTreeMap;
+use std::ops::AddAssign;
+
+use serde::{Deserialize, Serialize};
+
+/// Count, sum, min and max of one metric.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    /// Observations.
+    pub count: u64,
+    /// Sum of the observed values.
+    pub sum: f64,
+    /// Smallest value (0 when empty).
+    pub min: f64,
+    /// Largest value (0 when empty).
+    pub max: f64,
+}
+
+impl Metric {
+    /// Adds one observation.
+    pub fn observe(&mut self, value: f64) {
+        *self += Metric {
+            count: 1,
+            sum: value,
+            min: value,
+            max: value,
+        };
+    }
+}
+
+impl AddAssign for Metric {
+    fn add_assign(&mut self, other: Metric) {
+        if other.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            *self = other;
+            return;
+        }
+        self.count += other.count;
+        self.sum += other.sum;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+}
+
+/// What one stage did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StageStats {
+    /// Documents that entered the stage.
+    pub docs_in: u64,
+    /// Documents that left it (edited ones included).
+    pub docs_kept: u64,
+    /// Documents it edited.
+    pub docs_modified: u64,
+    /// Documents it removed.
+    pub docs_removed: u64,
+    /// Removals by reason code.
+    pub removed: BTreeMap<String, u64>,
+    /// Text bytes in.
+    pub bytes_in: u64,
+    /// Text bytes out (of kept documents).
+    pub bytes_out: u64,
+    /// CPU seconds spent in the stage, summed over threads.
+    pub cpu_seconds: f64,
+    /// Extra metrics the stage recorded.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, Metric>,
+}
+
+impl StageStats {
+    /// Counts one removal.
+    pub fn count_removal(&mut self, code: &str) {
+        self.docs_removed += 1;
+        *self.removed.entry(code.to_owned()).or_default() += 1;
+    }
+    /// True when `in = kept + removed`.
+    pub fn balanced(&self) -> bool {
+        self.docs_in == self.docs_kept + self.docs_removed
+    }
+}
+
+impl AddAssign<&StageStats> for StageStats {
+    fn add_assign(&mut self, o: &StageStats) {
+        self.docs_in += o.docs_in;
+        self.docs_kept += o.docs_kept;
+        self.docs_modified += o.docs_modified;
+        self.docs_removed += o.docs_removed;
+        for (k, v) in &o.removed {
+            *self.removed.entry(k.clone()).or_default() += v;
+        }
+        self.bytes_in += o.bytes_in;
+        self.bytes_out += o.bytes_out;
+        self.cpu_seconds += o.cpu_seconds;
+        for (k, v) in &o.metrics {
+            *self.metrics.entry(k.clone()).or_default() += *v;
+        }
+    }
+}
+
+/// Ordered list of (stage name, stats), summed stage by stage; a JSON object in pipeline order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StageList(pub Vec<(String, StageStats)>);
+
+impl Serialize for StageList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for StageList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // serde_json is built with preserve_order, so the map keeps the pipeline order.
+        let map = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        map.into_iter()
+            .map(|(k, v)| {
+                serde_json::from_value(v)
+                    .map(|st| (k, st))
+                    .map_err(serde::de::Error::custom)
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(StageList)
+    }
+}
+
+impl StageList {
+    /// The stats of stage `name`, created (at the end) when missing.
+    pub fn entry(&mut self, name: &str) -> &mut StageStats {
+        let pos = match self.0.iter().position(|(n, _)| n == name) {
+            Some(pos) => pos,
+            None => {
+                self.0.push((name.to_owned(), StageStats::default()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[pos].1
+    }
+}
+
+impl AddAssign<&StageList> for StageList {
+    fn add_assign(&mut self, other: &StageList) {
+        for (name, stats) in &other.0 {
+            *self.entry(name) += stats;
+        }
+    }
+}
+
+/// The proof that nothing was lost: every document read is in `kept/` or `removed/`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Conservation {
+    /// Documents read (bad records included).
+    pub input: u64,
+    /// Documents written to `kept/`.
+    pub kept: u64,
+    /// Documents written to `removed/`.
+    pub removed: u64,
+    /// `input == kept + removed`.
+    pub holds: bool,
+}
+
+/// Totals over the run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Documents read.
+    pub docs_in: u64,
+    /// Raw input bytes read (decompressed).
+    pub bytes_in: u64,
+    /// Text bytes of the documents read.
+    pub text_bytes_in: u64,
+    /// Documents kept.
+    pub docs_kept: u64,
+    /// Text bytes kept.
+    pub text_bytes_kept: u64,
+    /// Documents removed.
+    pub docs_removed: u64,
+    /// Removals by reason code, over all stages and phases.
+    pub removed_by_reason: BTreeMap<String, u64>,
+}
+
+/// Wall-clock seconds of each phase in the run that finished it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PhaseTimes {
+    /// Scan phase.
+    pub scan: f64,
+    /// Cluster phase.
+    pub cluster: f64,
+    /// Write phase.
+    pub write: f64,
+}
+
+/// A problem with an input that did not stop the run but makes it fail at the end (exit 1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputProblem {
+    /// The input file.
+    pub file: String,
+    /// What happened, with the byte offset.
+    pub message: String,
+}
+
+/// Everything in `stats.json`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunStats {
+    /// The ghirbal version that wrote this.
+    pub ghirbal_version: String,
+    /// Per stage, in pipeline order (`read` first).
+    pub stages: StageList,
+    /// Totals.
+    pub totals: Totals,
+    /// Phase wall-clock seconds.
+    pub phase_seconds: PhaseTimes,
+    /// Peak resident memory of the process that finished the run, in bytes (0 where unknown).
+    pub peak_rss_bytes: u64,
+    /// Inputs that could not be read to the end.
+    pub input_problems: Vec<InputProblem>,
+    /// The accounting check.
+    pub conservation: Conservation,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_add_up() {
+        let mut a = StageStats {
+            docs_in: 3,
+            docs_kept: 2,
+            ..Default::default()
+        };
+        a.count_removal("dedup.exact");
+        let mut b = StageStats {
+            docs_in: 1,
+            docs_kept: 0,
+            ..Default::default()
+        };
+        b.count_removal("dedup.exact");
+        a += &b;
+        assert_eq!((a.docs_in, a.docs_kept, a.docs_removed), (4, 2, 2));
+        assert_eq!(a.removed["dedup.exact"], 2);
+        assert!(a.balanced());
+    }
+
+    #[test]
+    fn metric_merges_min_max() {
+        let mut m = Metric::default();
+        m.observe(3.0);
+        m.observe(-1.0);
+        let mut n = Metric::default();
+        n.observe(10.0);
+        m += n;
+        assert_eq!(
+            m,
+            Metric {
+                count: 3,
+                sum: 12.0,
+                min: -1.0,
+                max: 10.0
+            }
+        );
+        m += Metric::default();
+        assert_eq!(m.count, 3);
+    }
+}
