@@ -228,13 +228,13 @@ pub type ParseError = (Option<String>, RecordProblem);
 /// (ghirbal's own output) is flattened back, and its `ghirbal` entry becomes the annotations, so that a run's
 /// output can be fed to another run. Without an id field the id is `fallback_id`.
 pub fn parse_record(
-    line: &[u8],
+    line: &str,
     id_field: &str,
     text_field: &str,
     fallback_id: impl FnOnce() -> String,
 ) -> Result<Parsed, ParseError> {
-    let obj: RawObject<'_> = serde_json::from_slice(line)
-        .map_err(|e| (None, RecordProblem::Malformed(e.to_string())))?;
+    let obj: RawObject<'_> =
+        serde_json::from_str(line).map_err(|e| (None, RecordProblem::Malformed(e.to_string())))?;
     let mut id = None;
     let mut text = None;
     let mut meta = Meta::default();
@@ -315,7 +315,7 @@ mod tests {
     use super::*;
 
     fn parse(line: &str) -> Result<Parsed, ParseError> {
-        parse_record(line.as_bytes(), "id", "text", || "f:1".to_owned())
+        parse_record(line, "id", "text", || "f:1".to_owned())
     }
 
     #[test]

@@ -5,14 +5,54 @@ use crate::Ordinal;
 
 /// Hash of the text with every run of whitespace folded to one space and the ends trimmed.
 pub fn exact_hash(text: &str) -> u128 {
-    let mut folded = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !folded.is_empty() {
-            folded.push(' ');
-        }
-        folded.push_str(word);
+    thread_local! {
+        static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
-    xxhash_rust::xxh3::xxh3_128(folded.as_bytes())
+    BUF.with_borrow_mut(|folded| {
+        fold_whitespace(text, folded);
+        xxhash_rust::xxh3::xxh3_128(folded.as_bytes())
+    })
+}
+
+/// Writes `text` into `out` with runs of Unicode whitespace folded to one space, ends trimmed.
+///
+/// Works on whole non-whitespace runs at a time: only bytes that are ASCII whitespace or could start a
+/// non-ASCII whitespace character (lead bytes C2, E1, E2, E3) stop the copy and are decoded.
+pub fn fold_whitespace(text: &str, out: &mut String) {
+    out.clear();
+    let mut pending_space = false;
+    let mut run_start = 0;
+    let flush = |out: &mut String, run: &str, pending: &mut bool| {
+        if !run.is_empty() {
+            if *pending && !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(run);
+            *pending = false;
+        }
+    };
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !matches!(
+            b,
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0xc2 | 0xe1 | 0xe2 | 0xe3
+        ) {
+            i += 1;
+            continue;
+        }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        if c.is_whitespace() {
+            flush(out, &text[run_start..i], &mut pending_space);
+            pending_space = true;
+            run_start = i + c.len_utf8();
+        }
+        i += c.len_utf8();
+    }
+    flush(out, &text[run_start..], &mut pending_space);
 }
 
 /// One survivor's exact-dedup key, as stored by the scan phase.
@@ -81,6 +121,20 @@ mod tests {
             rank: rank.to_vec(),
             id: format!("d{seq}"),
         }
+    }
+
+    #[test]
+    fn folding_handles_unicode_spaces() {
+        let mut out = String::new();
+        fold_whitespace("\u{a0} أ\u{2003}\u{2003}ب\n\nج ١٢\u{3000}", &mut out);
+        assert_eq!(out, "أ ب ج ١٢");
+        fold_whitespace("كلمة", &mut out);
+        assert_eq!(out, "كلمة");
+        fold_whitespace(" \n ", &mut out);
+        assert_eq!(out, "");
+        // Lead bytes of non-space characters (é, ‘, 、) are not spaces.
+        fold_whitespace("é ‘x’、", &mut out);
+        assert_eq!(out, "é ‘x’、");
     }
 
     #[test]

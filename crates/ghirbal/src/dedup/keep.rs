@@ -59,7 +59,7 @@ mod tests {
 
     fn doc(json: &str) -> Document {
         let (id, text, meta, annotations) =
-            parse_record(json.as_bytes(), "id", "text", || "x".into()).expect("parse");
+            parse_record(json, "id", "text", || "x".into()).expect("parse");
         Document {
             id,
             text,

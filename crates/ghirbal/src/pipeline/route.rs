@@ -197,7 +197,9 @@ impl Route<'_> {
         stats: &mut WriteShardStats,
     ) {
         let origin = crate::doc::memory_origin(0);
-        let Ok((id, text, meta, annotations)) = parse_record(json, "id", "text", String::new)
+        let Some((id, text, meta, annotations)) = std::str::from_utf8(json)
+            .ok()
+            .and_then(|line| parse_record(line, "id", "text", String::new).ok())
         else {
             // A scan line we wrote ourselves that does not parse: keep it rather than lose it.
             push_line(kept, json);

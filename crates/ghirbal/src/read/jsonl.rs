@@ -161,12 +161,14 @@ pub(super) fn parse(
 
 fn parse_line(bytes: &[u8], ordinal: Ordinal, origin: Origin, input: &InputConfig) -> Record {
     let fallback = || format!("{}:{}", origin.file.display(), origin.line);
-    let line = match std::str::from_utf8(bytes) {
+    let line = match simdutf8::basic::from_utf8(bytes) {
         Ok(line) => line,
-        Err(e) => {
+        Err(_) => {
+            let e = std::str::from_utf8(bytes).err();
+            let valid_up_to = e.map_or(0, |e| e.valid_up_to());
             let removal = place_detail(Removal::new(INVALID_UTF8), &origin).with(
                 "error",
-                format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()),
+                format!("invalid UTF-8 at byte {} of the line", valid_up_to),
             );
             let removal = Removal {
                 raw: Some(bytes.to_vec()),
@@ -181,12 +183,7 @@ fn parse_line(bytes: &[u8], ordinal: Ordinal, origin: Origin, input: &InputConfi
             }));
         }
     };
-    match parse_record(
-        line.as_bytes(),
-        &input.id_field,
-        &input.text_field,
-        fallback,
-    ) {
+    match parse_record(line, &input.id_field, &input.text_field, fallback) {
         Ok((id, text, meta, annotations)) => Ok(Document {
             id,
             text,
