@@ -18,7 +18,7 @@
 
 mod config;
 pub mod dedup;
-mod doc;
+pub mod doc;
 mod error;
 pub mod normalize;
 pub mod pipeline;

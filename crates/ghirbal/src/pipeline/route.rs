@@ -329,12 +329,18 @@ struct LineReader {
 impl LineReader {
     fn open(path: &std::path::Path) -> Result<LineReader> {
         let file = std::fs::File::open(path).map_err(Error::io("opening", path))?;
+        // A shard that produced no records has an empty work file: no frame at all, no lines.
+        let empty = file
+            .metadata()
+            .map_err(Error::io("reading metadata of", path))?
+            .len()
+            == 0;
         let decoder = zstd::stream::read::Decoder::new(file).map_err(Error::io("opening", path))?;
         Ok(LineReader {
             reader: Box::new(BufReader::with_capacity(1 << 20, decoder)),
             path: path.to_owned(),
             pending: None,
-            done: false,
+            done: empty,
         })
     }
 

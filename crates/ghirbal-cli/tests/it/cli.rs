@@ -1,0 +1,99 @@
+//! Exit codes and messages of failed runs: 1 when the run fails (the message names the file), 2 for usage.
+
+use crate::util::{ids, line, outcome, run};
+
+ghtest!(missing_input_path_is_named, |dir| {
+    let missing = dir.join("nope.jsonl");
+    let (code, _, stderr) = run(argv!["run", missing, "-o", dir.out()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains(&missing.display().to_string()), "{stderr}");
+});
+
+ghtest!(unsupported_extension_is_named, |dir| {
+    let csv = dir.write("x.csv", "id,text\n1,hello\n");
+    let (code, _, stderr) = run(argv!["run", csv, "-o", dir.out()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains(&csv.display().to_string()), "{stderr}");
+});
+
+ghtest!(bad_flag_is_a_usage_error, |dir| {
+    let (code, _, stderr) = run(argv!["run", "--no-such-flag", "-o", dir.out()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--no-such-flag"), "{stderr}");
+    let (code, _, stderr) = run(argv!["run", "--compression", "lz4", "-o", dir.out()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!dir.out().exists(), "a usage error created the output");
+});
+
+ghtest!(invalid_config_is_named, |dir| {
+    let cfg = dir.write("cfg.toml", "[dedup]\nkeep = \"shortest\"\n");
+    let (code, _, stderr) = run(argv!["run", "-c", cfg, "-o", dir.out()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains(&cfg.display().to_string()), "{stderr}");
+    assert!(stderr.contains("shortest"), "{stderr}");
+});
+
+ghtest!(empty_input_is_an_empty_run, |dir| {
+    let input = dir.write("empty.jsonl", "");
+    let out = dir.out();
+    let (code, stdout, stderr) = run(argv!["run", input, "-o", out]);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let o = outcome(&out);
+    assert_eq!(o.stats["conservation"]["input"], 0);
+    assert!(o.kept.is_empty() && o.removed.is_empty());
+});
+
+ghtest!(blank_only_input_is_an_empty_run, |dir| {
+    let input = dir.write("blank.jsonl", "\n  \n\n");
+    let out = dir.out();
+    let (code, stdout, stderr) = run(argv!["run", input, "-o", out]);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let o = outcome(&out);
+    assert_eq!(o.stats["conservation"]["input"], 0);
+});
+
+ghtest!(empty_file_among_other_inputs_is_skipped, |dir| {
+    let a = dir.write("a.jsonl", line("a", "one", &[]));
+    let empty = dir.write("empty.jsonl", "");
+    let empty_gz = dir.write("empty.jsonl.gz", crate::util::gzip(b""));
+    let b = dir.write("b.jsonl", line("b", "two", &[]));
+    let out = dir.out();
+    let (code, stdout, stderr) = run(argv!["run", a, empty, empty_gz, b, "-o", out]);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let o = outcome(&out);
+    assert_eq!(ids(&o.kept), ["a", "b"]);
+});
+
+ghtest!(empty_folder_is_an_empty_run, |dir| {
+    let input = dir.join("nothing");
+    std::fs::create_dir(&input).expect("mkdir");
+    let out = dir.out();
+    let (code, _, stderr) = run(argv!["run", input, "-o", out]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(outcome(&out).stats["conservation"]["input"], 0);
+});
+
+ghtest!(duplicate_ids_across_files_name_both_places, |dir| {
+    let a = dir.write(
+        "a.jsonl",
+        line("x", "one", &[]) + &line("y", "two", &[]) + &line("z", "three", &[]),
+    );
+    let b = dir.write("b.jsonl", line("w", "four", &[]) + &line("y", "five", &[]));
+    let (code, _, stderr) = run(argv!["run", a, b, "-o", dir.out()]);
+    assert_eq!(code, 1, "{stderr}");
+    for place in [format!("{}:2", a.display()), format!("{}:2", b.display())] {
+        assert!(stderr.contains(&place), "{place} not in:\n{stderr}");
+    }
+    assert!(stderr.contains("\"y\""), "{stderr}");
+});
+
+ghtest!(inputs_are_read_in_the_order_given, |dir| {
+    let a = dir.write("a.jsonl", line("a1", "same text", &[]));
+    let b = dir.write("b.jsonl", line("b1", "same text", &[]));
+    let out = dir.out();
+    let (code, _, stderr) = run(argv!["run", b, a, "-o", out]);
+    assert_eq!(code, 0, "{stderr}");
+    let o = outcome(&out);
+    assert_eq!(ids(&o.kept), ["b1"]);
+    assert_eq!(o.removed("a1")["duplicate_of"], "b1");
+});

@@ -1,0 +1,181 @@
+//! The output layout, on the seed articles and on the bundled example corpus.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::util::{file_names, ids, outcome, run_ok, trim_line_ends};
+
+/// `/work/shared/seeds`, beside the repository; `None` (and a note) when it is not there.
+fn seeds() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        println!("skipped: no seed folder at {}", dir.display());
+        None
+    }
+}
+
+/// Every file in `dir` is named `part-SSSSS-NNN.EXT`.
+pub fn assert_part_names(dir: &Path, ext: &str) {
+    for name in file_names(dir) {
+        let ok = name
+            .strip_prefix("part-")
+            .and_then(|rest| rest.strip_suffix(&format!(".{ext}")))
+            .is_some_and(|core| {
+                let b = core.as_bytes();
+                b.len() == 9
+                    && b[5] == b'-'
+                    && b[..5].iter().all(u8::is_ascii_digit)
+                    && b[6..].iter().all(u8::is_ascii_digit)
+            });
+        assert!(
+            ok,
+            "{name} in {} is not part-SSSSS-NNN.{ext}",
+            dir.display()
+        );
+    }
+}
+
+/// The stats keys every run writes, stages in pipeline order.
+fn assert_stats_shape(stats: &Value) {
+    let stages: Vec<&str> = stats["stages"]
+        .as_object()
+        .expect("stats.stages is an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(stages, ["read", "normalize", "dedup.exact"]);
+    let conservation: Vec<&str> = stats["conservation"]
+        .as_object()
+        .expect("stats.conservation is an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(conservation, ["input", "kept", "removed", "holds"]);
+    assert!(
+        stats["totals"]["removed_by_reason"].is_object(),
+        "{}",
+        stats["totals"]
+    );
+}
+
+ghtest!(seeds_are_both_kept, |dir| {
+    let Some(seeds) = seeds() else { return };
+    let out = dir.out();
+    run_ok(argv!["run", seeds, "-o", out]);
+    assert!(out.join("stats.json").is_file());
+    assert_part_names(&out.join("kept"), "jsonl.zst");
+    assert_part_names(&out.join("removed"), "jsonl.zst");
+    let o = outcome(&out);
+    assert_stats_shape(&o.stats);
+    assert_eq!(
+        ids(&o.kept),
+        ["000_00c58df026898146", "004_c4e8c7e18ecd5dd9"]
+    );
+    assert!(o.removed.is_empty(), "{:?}", o.removed);
+    assert_eq!(o.stats["conservation"]["input"], 2);
+    // A .txt file is one document whose text is the file (this normalize stage only trims line ends).
+    for record in &o.kept {
+        let keys: Vec<&str> = record
+            .as_object()
+            .expect("a record is an object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["id", "text", "meta"]);
+        let id = record["id"].as_str().expect("id");
+        let file = std::fs::read_to_string(seeds.join(format!("{id}.txt"))).expect("seed");
+        assert_eq!(
+            record["text"].as_str().expect("text"),
+            trim_line_ends(&file)
+        );
+        assert_eq!(record["meta"], json!({}));
+    }
+});
+
+ghtest!(bundled_example_collapses_the_two_exact_copies, |dir| {
+    let out = dir.out();
+    run_ok(argv!["run", "-o", out]);
+    let o = outcome(&out);
+    assert_stats_shape(&o.stats);
+    assert_eq!(o.stats["conservation"]["input"], 19);
+    assert_eq!(o.kept.len(), 17);
+    assert_eq!(
+        ids(&o.removed),
+        [
+            "example/02-desalination-plant-ws",
+            "example/04-dates-harvest-copy"
+        ]
+    );
+    assert_eq!(
+        o.stats["totals"]["removed_by_reason"],
+        json!({"dedup.exact": 2})
+    );
+    for (copy, keeper) in [
+        ("example/04-dates-harvest-copy", "example/03-dates-harvest"),
+        (
+            "example/02-desalination-plant-ws",
+            "example/01-desalination-plant",
+        ),
+    ] {
+        let r = o.removed(copy);
+        assert_eq!(r["reason"], "dedup.exact", "{r}");
+        assert_eq!(r["stage"], "dedup.exact", "{r}");
+        assert_eq!(r["duplicate_of"], keeper, "{r}");
+        assert_eq!(r["detail"]["group_size"], 2, "{r}");
+        let k = o.kept(keeper);
+        assert_eq!(k["meta"]["ghirbal"], json!({"cluster_size": 2}), "{k}");
+        // Input fields are kept verbatim, in input order, before ghirbal's own.
+        let meta_keys: Vec<&str> = k["meta"]
+            .as_object()
+            .expect("meta")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(meta_keys, ["source", "url", "date", "ghirbal"]);
+    }
+    // Documents outside any duplicate group carry no ghirbal annotation.
+    let plain = o.kept("example/14-traffic-plan");
+    assert!(plain["meta"].get("ghirbal").is_none(), "{plain}");
+    assert_eq!(plain["meta"]["source"], "example:alwatan");
+});
+
+ghtest!(removed_records_have_the_documented_fields, |dir| {
+    let input = dir.write(
+        "in.jsonl",
+        concat!(
+            "{\"id\":\"a\",\"text\":\"نص واحد\",\"source\":\"s\"}\n",
+            "{\"id\":\"b\",\"text\":\"نص  واحد \",\"source\":\"t\"}\n",
+        ),
+    );
+    let out = dir.out();
+    run_ok(argv!["run", input, "-o", out]);
+    let o = outcome(&out);
+    let r = o.removed("b");
+    let keys: Vec<&str> = r
+        .as_object()
+        .expect("removed record")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "reason",
+            "stage",
+            "detail",
+            "duplicate_of",
+            "text",
+            "meta"
+        ]
+    );
+    assert_eq!(r["text"], "نص  واحد", "{r}");
+    assert_eq!(r["meta"], json!({"source": "t"}));
+    assert_eq!(
+        o.kept("a")["meta"],
+        json!({"source": "s", "ghirbal": {"cluster_size": 2}})
+    );
+});

@@ -1,0 +1,36 @@
+//! Integration tests: each runs the real `ghirbal` binary in a fresh temporary directory.
+//!
+//! One test binary for the whole suite (one link); modules group the cases by behaviour.
+
+/// Declares a test that gets a fresh [`util::Dir`] (as in ripgrep's `rgtest!`).
+macro_rules! ghtest {
+    ($name:ident, |$dir:ident| $body:block) => {
+        #[test]
+        fn $name() {
+            let $dir = $crate::util::Dir::new();
+            $body
+        }
+    };
+}
+
+/// Command-line arguments from any mix of strings and paths: `argv!["run", &input, "-o", &out]`.
+macro_rules! argv {
+    ($($arg:expr),* $(,)?) => {
+        vec![$(::std::ffi::OsString::from(
+            ::std::convert::AsRef::<::std::ffi::OsStr>::as_ref(&$arg)
+        )),*]
+    };
+}
+
+mod bad_input;
+mod cli;
+mod compressed;
+mod config;
+mod dedup;
+mod determinism;
+mod layout;
+mod long_line;
+mod output_dir;
+mod parquet;
+mod resume;
+mod util;

@@ -1,0 +1,338 @@
+//! Test helpers: a fresh temporary directory per test, running the real `ghirbal` binary, and reading what a
+//! run wrote (`kept/`, `removed/`, `stats.json`).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+/// The binary under test.
+pub const GHIRBAL: &str = env!("CARGO_BIN_EXE_ghirbal");
+
+/// A temporary directory, removed when the test ends.
+pub struct Dir {
+    tmp: tempfile::TempDir,
+}
+
+impl Dir {
+    pub fn new() -> Dir {
+        Dir {
+            tmp: tempfile::Builder::new()
+                .prefix("ghirbal-it-")
+                .tempdir()
+                .expect("creating a temporary directory"),
+        }
+    }
+
+    /// `DIR/rel`.
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+
+    /// The conventional output directory of a test, `DIR/out`.
+    pub fn out(&self) -> PathBuf {
+        self.join("out")
+    }
+
+    /// Writes `DIR/rel` (parents created) and returns its path.
+    pub fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("creating parent folders");
+        }
+        std::fs::write(&path, bytes).expect("writing a test input");
+        path
+    }
+}
+
+/// Turns command-line pieces into `OsString`s.
+pub fn args<I, S>(args: I) -> Vec<std::ffi::OsString>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    args.into_iter().map(|a| a.as_ref().to_owned()).collect()
+}
+
+/// Runs `ghirbal ARGS...` to completion: (exit code, stdout, stderr).
+pub fn run<I, S>(argv: I) -> (i32, String, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let argv = args(argv);
+    let output = Command::new(GHIRBAL)
+        .args(&argv)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("starting ghirbal");
+    let code = output
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("ghirbal {argv:?} was killed: {:?}", output.status));
+    (
+        code,
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Runs `ghirbal ARGS...` and fails the test unless it exits 0; returns stderr.
+pub fn run_ok<I, S>(argv: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let argv = args(argv);
+    let (code, stdout, stderr) = run(&argv);
+    assert_eq!(
+        code, 0,
+        "ghirbal {argv:?} failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+    stderr
+}
+
+/// Starts `ghirbal ARGS...` in the background, output discarded.
+pub fn spawn<I, S>(argv: I) -> Child
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Command::new(GHIRBAL)
+        .args(args(argv))
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting ghirbal")
+}
+
+/// The files of a folder, sorted by name.
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("listing {}: {e}", dir.display()))
+        .map(|e| {
+            e.expect("a directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every file of a folder with its bytes, sorted by name.
+pub fn dir_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    file_names(dir)
+        .into_iter()
+        .map(|name| {
+            let bytes = std::fs::read(dir.join(&name)).expect("reading an output part");
+            (name, bytes)
+        })
+        .collect()
+}
+
+/// The decompressed bytes of one JSONL part (`.jsonl.zst`, `.jsonl.gz` or `.jsonl`).
+pub fn decompress(path: &Path) -> Vec<u8> {
+    let name = path.to_string_lossy();
+    let file = std::fs::read(path).unwrap_or_else(|e| panic!("reading {name}: {e}"));
+    let mut out = Vec::new();
+    if name.ends_with(".jsonl.zst") {
+        zstd::stream::read::Decoder::new(&file[..])
+            .and_then(|mut d| d.read_to_end(&mut out))
+            .unwrap_or_else(|e| panic!("decoding {name}: {e}"));
+    } else if name.ends_with(".jsonl.gz") {
+        flate2::read::MultiGzDecoder::new(&file[..])
+            .read_to_end(&mut out)
+            .unwrap_or_else(|e| panic!("decoding {name}: {e}"));
+    } else if name.ends_with(".jsonl") {
+        out = file;
+    } else {
+        panic!("unexpected file in an output folder: {name}");
+    }
+    out
+}
+
+/// Every record of every part in `dir` (`OUT/kept` or `OUT/removed`), parts in file-name order.
+pub fn read_jsonl_dir(dir: &Path) -> Vec<Value> {
+    let mut records = Vec::new();
+    for name in file_names(dir) {
+        let path = dir.join(&name);
+        let data = decompress(&path);
+        if data.is_empty() {
+            continue;
+        }
+        assert_eq!(
+            data.last(),
+            Some(&b'\n'),
+            "{name} does not end with a newline"
+        );
+        for (i, line) in data[..data.len() - 1].split(|&b| b == b'\n').enumerate() {
+            let value: Value = serde_json::from_slice(line).unwrap_or_else(|e| {
+                panic!(
+                    "{name} line {}: {e}: {}",
+                    i + 1,
+                    String::from_utf8_lossy(line)
+                )
+            });
+            records.push(value);
+        }
+    }
+    records
+}
+
+/// `OUT/stats.json`.
+pub fn read_stats(out: &Path) -> Value {
+    let path = out.join("stats.json");
+    let data = std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_slice(&data).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+}
+
+/// What a finished run wrote.
+pub struct Outcome {
+    pub kept: Vec<Value>,
+    pub removed: Vec<Value>,
+    pub stats: Value,
+}
+
+impl Outcome {
+    /// The kept record with id `id`.
+    pub fn kept(&self, id: &str) -> &Value {
+        find(&self.kept, id)
+            .unwrap_or_else(|| panic!("{id} is not in kept/: {:?}", ids(&self.kept)))
+    }
+    /// The removed record with id `id`.
+    pub fn removed(&self, id: &str) -> &Value {
+        find(&self.removed, id)
+            .unwrap_or_else(|| panic!("{id} is not in removed/: {:?}", ids(&self.removed)))
+    }
+}
+
+/// Reads kept/, removed/ and stats.json of `out`, and checks the books: conservation holds and its counts
+/// are the records actually found in the parts.
+pub fn outcome(out: &Path) -> Outcome {
+    let kept = read_jsonl_dir(&out.join("kept"));
+    let removed = read_jsonl_dir(&out.join("removed"));
+    let stats = read_stats(out);
+    let c = &stats["conservation"];
+    assert_eq!(c["holds"], true, "conservation does not hold: {c}");
+    assert_eq!(
+        c["kept"],
+        kept.len(),
+        "conservation.kept vs records in kept/"
+    );
+    assert_eq!(
+        c["removed"],
+        removed.len(),
+        "conservation.removed vs records in removed/"
+    );
+    assert_eq!(
+        c["input"],
+        kept.len() + removed.len(),
+        "conservation.input vs kept + removed"
+    );
+    Outcome {
+        kept,
+        removed,
+        stats,
+    }
+}
+
+/// The ids of records, in order.
+pub fn ids(records: &[Value]) -> Vec<&str> {
+    records
+        .iter()
+        .map(|r| r["id"].as_str().expect("every record has a string id"))
+        .collect()
+}
+
+/// The record with id `id`.
+pub fn find<'a>(records: &'a [Value], id: &str) -> Option<&'a Value> {
+    records.iter().find(|r| r["id"] == id)
+}
+
+/// One JSONL line `{"id":ID,"text":TEXT}` plus extra fields, with a trailing newline.
+pub fn line(id: &str, text: &str, extra: &[(&str, Value)]) -> String {
+    let mut obj = serde_json::Map::new();
+    obj.insert("id".into(), id.into());
+    obj.insert("text".into(), text.into());
+    for (k, v) in extra {
+        obj.insert((*k).to_owned(), v.clone());
+    }
+    let mut s = Value::Object(obj).to_string();
+    s.push('\n');
+    s
+}
+
+/// Gzip of `data` as one member.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    enc.write_all(data).expect("gzip in memory");
+    enc.finish().expect("gzip in memory")
+}
+
+/// Zstandard of `data` as one frame.
+pub fn zstd(data: &[u8]) -> Vec<u8> {
+    zstd::encode_all(data, 3).expect("zstd in memory")
+}
+
+/// A small deterministic generator (splitmix64) for test corpora.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+}
+
+const WORDS: &[&str] = &[
+    "قال",
+    "الوزير",
+    "إن",
+    "المدينة",
+    "الساحل",
+    "محطة",
+    "مياه",
+    "السلام",
+    "عليكم",
+    "الأسبوع",
+    "٢٠١٥",
+    "news",
+    "data",
+    "report",
+    "2015",
+    "the",
+];
+
+/// `n` words of mixed Arabic and ASCII text, some lines broken by `\n`.
+pub fn words(rng: &mut Rng, n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        if i > 0 {
+            s.push(if rng.below(12) == 0 { '\n' } else { ' ' });
+        }
+        s.push_str(WORDS[rng.below(WORDS.len())]);
+    }
+    s
+}
+
+/// What this version's `normalize` stage does: trailing whitespace removed from every line and the end.
+pub fn trim_line_ends(text: &str) -> String {
+    let lines: Vec<&str> = text.split('\n').map(str::trim_end).collect();
+    lines.join("\n").trim_end().to_owned()
+}
