@@ -3,47 +3,99 @@
 //!
 //! Layout: `section bytes…` then `(id u32, offset u64, len u64) × n`, `n u32`, magic `GHRBL001`.
 
-use std::io::Write;
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 use crate::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"GHRBL001";
 
-/// Builds a sectioned file in memory and writes it atomically.
-#[derive(Default)]
+/// Writes a sectioned file section by section (streaming), under a temporary name until [`finish`].
+///
+/// [`finish`]: SectionWriter::finish
 pub(crate) struct SectionWriter {
-    data: Vec<u8>,
+    out: BufWriter<File>,
+    tmp: PathBuf,
+    path: PathBuf,
+    pos: u64,
+    start: Option<(u32, u64)>,
     index: Vec<(u32, u64, u64)>,
 }
 
 impl SectionWriter {
-    /// Adds section `id` (empty sections are omitted).
-    pub(crate) fn section(&mut self, id: u32, bytes: &[u8]) {
-        if bytes.is_empty() {
-            return;
-        }
-        self.index
-            .push((id, self.data.len() as u64, bytes.len() as u64));
-        self.data.extend_from_slice(bytes);
+    /// Starts writing `path`.
+    pub(crate) fn create(path: &Path) -> Result<SectionWriter> {
+        let tmp = crate::write::tmp_path(path);
+        let file = File::create(&tmp).map_err(Error::io("creating", &tmp))?;
+        let out = BufWriter::with_capacity(1 << 20, file);
+        Ok(SectionWriter {
+            out,
+            tmp,
+            path: path.to_owned(),
+            pos: 0,
+            start: None,
+            index: Vec::new(),
+        })
     }
 
-    /// Writes the file.
-    pub(crate) fn write(mut self, path: &Path) -> Result<()> {
-        for (id, off, len) in &self.index {
-            self.data.extend_from_slice(&id.to_le_bytes());
-            self.data.extend_from_slice(&off.to_le_bytes());
-            self.data.extend_from_slice(&len.to_le_bytes());
+    /// Adds section `id` in one piece (empty sections are omitted).
+    pub(crate) fn section(&mut self, id: u32, bytes: &[u8]) -> Result<()> {
+        self.begin(id);
+        self.write(bytes)?;
+        self.end();
+        Ok(())
+    }
+
+    /// Starts section `id`; follow with [`Self::write`] / [`Self::copy_file`] and [`Self::end`].
+    pub(crate) fn begin(&mut self, id: u32) {
+        self.start = Some((id, self.pos));
+    }
+
+    /// Appends bytes to the open section.
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out
+            .write_all(bytes)
+            .map_err(Error::io("writing", &self.tmp))?;
+        self.pos += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Appends a whole file to the open section.
+    pub(crate) fn copy_file(&mut self, path: &Path) -> Result<()> {
+        let mut file = File::open(path).map_err(Error::io("opening", path))?;
+        let n = std::io::copy(&mut file, &mut self.out).map_err(Error::io("copying", path))?;
+        self.pos += n;
+        Ok(())
+    }
+
+    /// Closes the open section.
+    pub(crate) fn end(&mut self) {
+        if let Some((id, start)) = self.start.take() {
+            if self.pos > start {
+                self.index.push((id, start, self.pos - start));
+            }
         }
-        self.data
-            .extend_from_slice(&(self.index.len() as u32).to_le_bytes());
-        self.data.extend_from_slice(MAGIC);
-        let tmp = crate::write::tmp_path(path);
-        let mut file = std::fs::File::create(&tmp).map_err(Error::io("creating", &tmp))?;
-        file.write_all(&self.data)
-            .map_err(Error::io("writing", &tmp))?;
-        drop(file);
-        std::fs::rename(&tmp, path).map_err(Error::io("renaming", &tmp))
+    }
+
+    /// Writes the index and renames the file into place.
+    pub(crate) fn finish(mut self) -> Result<()> {
+        self.end();
+        let mut tail = Vec::with_capacity(self.index.len() * 20 + 12);
+        for (id, off, len) in &self.index {
+            tail.put_u32(*id);
+            tail.put_u64(*off);
+            tail.put_u64(*len);
+        }
+        tail.put_u32(self.index.len() as u32);
+        tail.extend_from_slice(MAGIC);
+        self.out
+            .write_all(&tail)
+            .map_err(Error::io("writing", &self.tmp))?;
+        self.out
+            .into_inner()
+            .map_err(|e| Error::io("writing", &self.tmp)(e.into_error()))?;
+        std::fs::rename(&self.tmp, &self.path).map_err(Error::io("renaming", &self.tmp))
     }
 }
 
@@ -184,14 +236,19 @@ mod tests {
     fn sections_round_trip_and_corruption_is_reported() {
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("k.bin");
-        let mut w = SectionWriter::default();
+        let mut w = SectionWriter::create(&path).expect("create");
         let mut a = Vec::new();
         a.put_u128(u128::MAX - 5);
         a.put_bytes("هاش".as_bytes());
-        w.section(3, &a);
-        w.section(4, &[]);
-        w.section(9, b"xyz");
-        w.write(&path).expect("write");
+        w.section(3, &a).expect("section");
+        w.section(4, &[]).expect("section");
+        let part = dir.path().join("part");
+        std::fs::write(&part, b"yz").expect("write");
+        w.begin(9);
+        w.write(b"x").expect("write");
+        w.copy_file(&part).expect("copy");
+        w.end();
+        w.finish().expect("finish");
         let s = read_section(&path, 3).expect("read");
         let mut cur = Cursor::new(&s);
         assert_eq!(cur.u128(), u128::MAX - 5);

@@ -80,18 +80,18 @@ impl Cluster<'_> {
         }
         let decisions = exact::decide(keys);
         let dup_ids = self.dup_ids(ids);
-        let mut out = SectionWriter::default();
+        let mut out = SectionWriter::create(&self.layout.dups(p))?;
         for group in decisions.chunk_by(|a, b| a.0.shard() == b.0.shard()) {
             let mut buf = Vec::new();
             for (ordinal, decision) in group {
                 encode_decision(&mut buf, ordinal.seq(), decision);
             }
-            out.section(group[0].0.shard(), &buf);
+            out.section(group[0].0.shard(), &buf)?;
         }
         if !dup_ids.is_empty() {
-            out.section(DUP_IDS, &serde_json::to_vec(&dup_ids).unwrap_or_default());
+            out.section(DUP_IDS, &serde_json::to_vec(&dup_ids).unwrap_or_default())?;
         }
-        out.write(&self.layout.dups(p))?;
+        out.finish()?;
         self.layout.mark_done(Phase::Cluster, p)
     }
 

@@ -11,6 +11,7 @@ mod binfile;
 mod cluster;
 mod finish;
 mod flow;
+mod keybuf;
 pub mod layout;
 pub mod manifest;
 mod route;

@@ -11,8 +11,9 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::binfile::{Put, SectionWriter};
+use super::binfile::Put;
 use super::flow::run_ordered;
+use super::keybuf::KeyBuffer;
 use super::layout::{write_json, Layout, Phase};
 use super::Progress;
 use crate::dedup::{exact, keep};
@@ -288,8 +289,7 @@ struct OpenShard {
     shard: u32,
     docs: (BufWriter<File>, PathBuf),
     removed: (BufWriter<File>, PathBuf),
-    keys: Vec<Vec<u8>>,
-    ids: Vec<Vec<u8>>,
+    keys: KeyBuffer,
     stats: ScanShardStats,
 }
 
@@ -328,8 +328,7 @@ impl Sink<'_, '_> {
                 shard,
                 docs: create(layout.scan_docs(shard))?,
                 removed: create(layout.scan_removed(shard))?,
-                keys: vec![Vec::new(); parts],
-                ids: vec![Vec::new(); parts],
+                keys: KeyBuffer::new(parts, layout.work.join(format!("keys/{shard:05}.spill"))),
                 stats: ScanShardStats::default(),
             });
         }
@@ -347,12 +346,7 @@ impl Sink<'_, '_> {
                 let open = self.shard(b.shard)?;
                 append(&mut open.docs, &b.survivors)?;
                 append(&mut open.removed, &b.removed)?;
-                for (acc, part) in open.keys.iter_mut().zip(&b.keys) {
-                    acc.extend_from_slice(part);
-                }
-                for (acc, part) in open.ids.iter_mut().zip(&b.ids) {
-                    acc.extend_from_slice(part);
-                }
+                open.keys.extend(&b.keys, &b.ids)?;
                 open.stats.stages += &b.stats;
                 open.stats.survivors += b.n_survivors;
                 open.stats.removed += b.n_removed;
@@ -373,14 +367,7 @@ impl Sink<'_, '_> {
         let layout = self.scan.layout;
         close(open.docs)?;
         close(open.removed)?;
-        let mut keys = SectionWriter::default();
-        for (p, (k, i)) in open.keys.iter().zip(&open.ids).enumerate() {
-            let mut section = Vec::with_capacity(k.len() + i.len() + 16);
-            section.put_bytes(k);
-            section.put_bytes(i);
-            keys.section(p as u32, &section);
-        }
-        keys.write(&layout.keys(open.shard))?;
+        open.keys.write(&layout.keys(open.shard))?;
         open.stats.records = end.records;
         open.stats.raw_bytes = end.raw_bytes;
         open.stats.problem = end.problem;
