@@ -16,6 +16,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Curate a corpus: read, normalise, deduplicate, write kept/ and removed/ with stats.json.
     Run(RunArgs),
+    /// Normalise stdin to stdout, line by line, with the output or the key profile.
+    Normalize(NormalizeArgs),
     /// Print the default configuration (TOML), every knob documented.
     Config,
 }
@@ -58,4 +60,17 @@ pub(crate) enum CompressionArg {
 pub(crate) enum FormatArg {
     Jsonl,
     Parquet,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct NormalizeArgs {
+    /// `output`: what ghirbal stores (encoding repair, no folding); `key`: what it compares.
+    #[arg(long, value_enum, default_value = "output")]
+    pub(crate) profile: ProfileArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ProfileArg {
+    Output,
+    Key,
 }

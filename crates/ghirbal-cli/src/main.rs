@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         .init();
     let result = match cli.command {
         flags::Command::Run(args) => commands::run::run(args),
+        flags::Command::Normalize(args) => commands::normalize::run(&args),
         flags::Command::Config => commands::config::run(),
     };
     match result {

@@ -22,6 +22,8 @@ pub struct Config {
     pub output: OutputConfig,
     /// Deduplication settings shared by every dedup stage.
     pub dedup: DedupConfig,
+    /// Optional folds of the key profile (the form every comparison uses).
+    pub key: crate::normalize::KeyOptions,
     /// Engine settings that change where work happens, not what it produces.
     pub run: RunConfig,
 }
@@ -33,6 +35,7 @@ impl Default for Config {
             input: InputConfig::default(),
             output: OutputConfig::default(),
             dedup: DedupConfig::default(),
+            key: crate::normalize::KeyOptions::default(),
             run: RunConfig::default(),
         }
     }

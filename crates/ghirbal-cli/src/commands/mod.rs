@@ -1,4 +1,5 @@
 //! One module per subcommand, each a single `run` function.
 
 pub(crate) mod config;
+pub(crate) mod normalize;
 pub(crate) mod run;

@@ -10,5 +10,5 @@ ghtest!(config_prints_the_default_toml, |dir| {
     let cfg = dir.write("default.toml", &stdout);
     let out = dir.out();
     run_ok(argv!["run", "-c", cfg, "-o", out]);
-    assert_eq!(outcome(&out).kept.len(), 17);
+    assert_eq!(outcome(&out).kept.len(), 15);
 });

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::util::{file_names, ids, outcome, run_ok, trim_line_ends};
+use crate::util::{file_names, ids, outcome, output_profile, run_ok};
 
 /// `/work/shared/seeds`, beside the repository; `None` (and a note) when it is not there.
 fn seeds() -> Option<PathBuf> {
@@ -89,58 +89,80 @@ ghtest!(seeds_are_both_kept, |dir| {
         let file = std::fs::read_to_string(seeds.join(format!("{id}.txt"))).expect("seed");
         assert_eq!(
             record["text"].as_str().expect("text"),
-            trim_line_ends(&file)
+            output_profile(&file)
         );
         assert_eq!(record["meta"], json!({}));
     }
 });
 
-ghtest!(bundled_example_collapses_the_two_exact_copies, |dir| {
-    let out = dir.out();
-    run_ok(argv!["run", "-o", out]);
-    let o = outcome(&out);
-    assert_stats_shape(&o.stats);
-    assert_eq!(o.stats["conservation"]["input"], 19);
-    assert_eq!(o.kept.len(), 17);
-    assert_eq!(
-        ids(&o.removed),
-        [
-            "example/02-desalination-plant-ws",
-            "example/04-dates-harvest-copy"
-        ]
-    );
-    assert_eq!(
-        o.stats["totals"]["removed_by_reason"],
-        json!({"dedup.exact": 2})
-    );
-    for (copy, keeper) in [
-        ("example/04-dates-harvest-copy", "example/03-dates-harvest"),
-        (
-            "example/02-desalination-plant-ws",
-            "example/01-desalination-plant",
-        ),
-    ] {
-        let r = o.removed(copy);
-        assert_eq!(r["reason"], "dedup.exact", "{r}");
-        assert_eq!(r["stage"], "dedup.exact", "{r}");
-        assert_eq!(r["duplicate_of"], keeper, "{r}");
-        assert_eq!(r["detail"]["group_size"], 2, "{r}");
-        let k = o.kept(keeper);
-        assert_eq!(k["meta"]["ghirbal"], json!({"cluster_size": 2}), "{k}");
-        // Input fields are kept verbatim, in input order, before ghirbal's own.
-        let meta_keys: Vec<&str> = k["meta"]
-            .as_object()
-            .expect("meta")
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(meta_keys, ["source", "url", "date", "ghirbal"]);
+ghtest!(
+    bundled_example_collapses_the_exact_and_spelling_copies,
+    |dir| {
+        let out = dir.out();
+        run_ok(argv!["run", "-o", out]);
+        let o = outcome(&out);
+        assert_stats_shape(&o.stats);
+        assert_eq!(o.stats["conservation"]["input"], 19);
+        // Byte copies, a whitespace copy, and two copies that differ only in hamza, ى/ي, ة/ه, harakat and
+        // tatweel: all exact duplicates under the key profile.
+        assert_eq!(o.kept.len(), 15);
+        assert_eq!(
+            ids(&o.removed),
+            [
+                "example/02-desalination-plant-ws",
+                "example/04-dates-harvest-copy",
+                "example/06-hospital-opening-spelling",
+                "example/07-hospital-opening-harakat",
+            ]
+        );
+        assert_eq!(
+            o.stats["totals"]["removed_by_reason"],
+            json!({"dedup.exact": 4})
+        );
+        for (copy, keeper, size) in [
+            (
+                "example/04-dates-harvest-copy",
+                "example/03-dates-harvest",
+                2,
+            ),
+            (
+                "example/02-desalination-plant-ws",
+                "example/01-desalination-plant",
+                2,
+            ),
+            (
+                "example/06-hospital-opening-spelling",
+                "example/05-hospital-opening",
+                3,
+            ),
+            (
+                "example/07-hospital-opening-harakat",
+                "example/05-hospital-opening",
+                3,
+            ),
+        ] {
+            let r = o.removed(copy);
+            assert_eq!(r["reason"], "dedup.exact", "{r}");
+            assert_eq!(r["stage"], "dedup.exact", "{r}");
+            assert_eq!(r["duplicate_of"], keeper, "{r}");
+            assert_eq!(r["detail"]["group_size"], size, "{r}");
+            let k = o.kept(keeper);
+            assert_eq!(k["meta"]["ghirbal"]["cluster_size"], size, "{k}");
+            // Input fields are kept verbatim, in input order, before ghirbal's own.
+            let meta_keys: Vec<&str> = k["meta"]
+                .as_object()
+                .expect("meta")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            assert_eq!(meta_keys, ["source", "url", "date", "ghirbal"]);
+        }
+        // Documents outside any duplicate group carry no ghirbal annotation.
+        let plain = o.kept("example/14-traffic-plan");
+        assert!(plain["meta"].get("ghirbal").is_none(), "{plain}");
+        assert_eq!(plain["meta"]["source"], "example:alwatan");
     }
-    // Documents outside any duplicate group carry no ghirbal annotation.
-    let plain = o.kept("example/14-traffic-plan");
-    assert!(plain["meta"].get("ghirbal").is_none(), "{plain}");
-    assert_eq!(plain["meta"]["source"], "example:alwatan");
-});
+);
 
 ghtest!(removed_records_have_the_documented_fields, |dir| {
     let input = dir.write(
@@ -172,8 +194,12 @@ ghtest!(removed_records_have_the_documented_fields, |dir| {
             "meta"
         ]
     );
-    assert_eq!(r["text"], "نص  واحد", "{r}");
-    assert_eq!(r["meta"], json!({"source": "t"}));
+    // The removed copy carries its normalised text and the count of edits normalize made to it.
+    assert_eq!(r["text"], "نص واحد", "{r}");
+    assert_eq!(
+        r["meta"],
+        json!({"source": "t", "ghirbal": {"normalize": {"whitespace": 2}}})
+    );
     assert_eq!(
         o.kept("a")["meta"],
         json!({"source": "s", "ghirbal": {"cluster_size": 2}})

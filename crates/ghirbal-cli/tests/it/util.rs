@@ -331,8 +331,7 @@ pub fn words(rng: &mut Rng, n: usize) -> String {
     s
 }
 
-/// What this version's `normalize` stage does: trailing whitespace removed from every line and the end.
-pub fn trim_line_ends(text: &str) -> String {
-    let lines: Vec<&str> = text.split('\n').map(str::trim_end).collect();
-    lines.join("\n").trim_end().to_owned()
+/// What the `normalize` stage does to a text: the library's output profile.
+pub fn output_profile(text: &str) -> String {
+    ghirbal::normalize::output(text)
 }

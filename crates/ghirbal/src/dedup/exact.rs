@@ -1,58 +1,36 @@
 //! Exact deduplication: documents whose whitespace-normalised text is identical (xxh3-128) form a group; the
 //! keep rule picks one keeper, the others are removed with `dedup.exact`, `duplicate_of` and the group size.
 
+use crate::normalize::{fold_into, output, KeyOptions};
 use crate::Ordinal;
 
-/// Hash of the text with every run of whitespace folded to one space and the ends trimmed.
-pub fn exact_hash(text: &str) -> u128 {
+/// The exact-dedup hash of a document: xxh3-128 of its key form (see [`crate::normalize::key`]), computed
+/// from text that is already in the output profile when `normalized` is true.
+pub fn exact_hash(text: &str, normalized: bool, opts: &KeyOptions) -> u128 {
     thread_local! {
         static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
-    BUF.with_borrow_mut(|folded| {
-        fold_whitespace(text, folded);
-        xxhash_rust::xxh3::xxh3_128(folded.as_bytes())
+    BUF.with_borrow_mut(|key| {
+        if normalized {
+            fold_into(text, opts, key);
+        } else {
+            fold_into(&output(text), opts, key);
+        }
+        hash_key(key)
     })
 }
 
-/// Writes `text` into `out` with runs of Unicode whitespace folded to one space, ends trimmed.
-///
-/// Works on whole non-whitespace runs at a time: only bytes that are ASCII whitespace or could start a
-/// non-ASCII whitespace character (lead bytes C2, E1, E2, E3) stop the copy and are decoded.
-pub fn fold_whitespace(text: &str, out: &mut String) {
-    out.clear();
-    let mut pending_space = false;
-    let mut run_start = 0;
-    let flush = |out: &mut String, run: &str, pending: &mut bool| {
-        if !run.is_empty() {
-            if *pending && !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(run);
-            *pending = false;
+/// xxh3-128 of a key form, its line breaks counted as spaces (documents that differ only in where the lines
+/// break are duplicates).
+pub fn hash_key(key: &str) -> u128 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for (i, line) in key.split('\n').enumerate() {
+        if i > 0 {
+            hasher.update(b" ");
         }
-    };
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if !matches!(
-            b,
-            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0xc2 | 0xe1 | 0xe2 | 0xe3
-        ) {
-            i += 1;
-            continue;
-        }
-        let Some(c) = text[i..].chars().next() else {
-            break;
-        };
-        if c.is_whitespace() {
-            flush(out, &text[run_start..i], &mut pending_space);
-            pending_space = true;
-            run_start = i + c.len_utf8();
-        }
-        i += c.len_utf8();
+        hasher.update(line.as_bytes());
     }
-    flush(out, &text[run_start..], &mut pending_space);
+    hasher.digest128()
 }
 
 /// One survivor's exact-dedup key, as stored by the scan phase.
@@ -116,34 +94,24 @@ mod tests {
 
     fn key(text: &str, seq: u32, rank: &[u8]) -> ExactKey {
         ExactKey {
-            hash: exact_hash(text),
+            hash: h(text),
             ordinal: Ordinal::new(0, seq),
             rank: rank.to_vec(),
             id: format!("d{seq}"),
         }
     }
 
-    #[test]
-    fn folding_handles_unicode_spaces() {
-        let mut out = String::new();
-        fold_whitespace("\u{a0} أ\u{2003}\u{2003}ب\n\nج ١٢\u{3000}", &mut out);
-        assert_eq!(out, "أ ب ج ١٢");
-        fold_whitespace("كلمة", &mut out);
-        assert_eq!(out, "كلمة");
-        fold_whitespace(" \n ", &mut out);
-        assert_eq!(out, "");
-        // Lead bytes of non-space characters (é, ‘, 、) are not spaces.
-        fold_whitespace("é ‘x’、", &mut out);
-        assert_eq!(out, "é ‘x’、");
+    fn h(text: &str) -> u128 {
+        exact_hash(text, false, &KeyOptions::default())
     }
 
     #[test]
-    fn whitespace_does_not_matter_but_letters_do() {
-        assert_eq!(
-            exact_hash("قال  الوزير\n\nإن"),
-            exact_hash(" قال الوزير إن \n")
-        );
-        assert_ne!(exact_hash("قال الوزير"), exact_hash("قال الوزیر"));
+    fn spelling_variants_and_layout_do_not_matter_but_words_do() {
+        assert_eq!(h("قال  الوزير\n\nإن"), h(" قال الوزير إن \n"));
+        assert_eq!(h("الأميركيّة، في ٢٠١٥"), h("الاميركيه في 2016"));
+        assert_eq!(h("مُحَمَّدٌ إلى المدرسة"), h("محمد الى المدرسه"));
+        assert_ne!(h("قال الوزير"), h("قال السفير"));
+        assert_eq!(hash_key("a b"), hash_key("a\nb"));
     }
 
     #[test]

@@ -1,11 +1,25 @@
-//! `normalize`: output-safe text normalisation of the stored text.
+//! Arabic text normalisation, in two profiles (DESIGN §5), and the `normalize` stage.
 //!
-//! This first version is the engine's placeholder: it trims trailing whitespace from every line and from the
-//! end of the text, nothing else. The Arabic output profile (DESIGN §5) replaces it without touching the engine.
+//! - [`output`]: applied to the text ghirbal stores. Encoding repair only: NFC, presentation forms → letters,
+//!   invisible controls, tatweel, stray ZWNJ, letter floods, whitespace. It never folds letters.
+//! - [`key`]: for every comparison (exact and near dedup, boilerplate, stop words): the output profile, then
+//!   harakat removed and hamza/alef, ى, ة, digits, punctuation and case folded.
+//!
+//! The `normalize` stage applies the output profile and records how many edits of each kind it made in
+//! `meta.ghirbal.normalize` (counts only, never the removed characters).
+
+pub mod chars;
+mod key;
+mod output;
+#[cfg(test)]
+mod tests;
+
+pub use key::{fold_into, key, key_with, KeyOptions};
+pub use output::{output, output_with_edits, Edits};
 
 use crate::{Document, Outcome, Stage, StageCx};
 
-/// The `normalize` stage.
+/// The `normalize` stage: the output profile.
 #[derive(Debug, Default)]
 pub struct Normalize;
 
@@ -15,61 +29,32 @@ impl Stage for Normalize {
     }
 
     fn process(&self, doc: &mut Document, cx: &mut StageCx) -> Outcome {
-        let trimmed = trim_trailing_whitespace(&doc.text);
-        if trimmed.len() == doc.text.len() {
+        let (text, edits) = output_with_edits(&doc.text);
+        if edits.total() == 0 {
             return Outcome::Keep;
         }
-        cx.metric(
-            "chars_trimmed",
-            (doc.text.chars().count() - trimmed.chars().count()) as f64,
-        );
-        doc.text = trimmed;
+        let counts: serde_json::Map<String, serde_json::Value> = edits
+            .nonzero()
+            .into_iter()
+            .map(|(k, n)| (k.to_owned(), n.into()))
+            .collect();
+        for (name, n) in edits.nonzero() {
+            cx.metric(metric_name(name), f64::from(n));
+        }
+        doc.annotations.insert("normalize".into(), counts.into());
+        doc.text = text;
         Outcome::Modified
     }
 }
 
-/// Removes whitespace at the end of every line and at the end of the text; line breaks are kept.
-pub fn trim_trailing_whitespace(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str(line.trim_end());
-    }
-    let end = out.trim_end().len();
-    out.truncate(end);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::doc::memory_origin;
-    use crate::Ordinal;
-
-    #[test]
-    fn trims_line_ends_and_keeps_paragraphs() {
-        assert_eq!(
-            trim_trailing_whitespace("عنوان \t\n\nنص  \u{a0}\nآخر\n\n"),
-            "عنوان\n\nنص\nآخر"
-        );
-        assert_eq!(trim_trailing_whitespace("  بداية"), "  بداية");
-    }
-
-    #[test]
-    fn counts_edits() {
-        let mut doc = Document::new("a", "نص \n", Ordinal(0), memory_origin(1));
-        let mut cx = StageCx::default();
-        assert!(matches!(
-            Normalize.process(&mut doc, &mut cx),
-            Outcome::Modified
-        ));
-        assert_eq!(doc.text, "نص");
-        assert_eq!(cx.metrics["chars_trimmed"].sum, 2.0);
-        assert!(matches!(
-            Normalize.process(&mut doc, &mut cx),
-            Outcome::Keep
-        ));
+fn metric_name(edit: &str) -> &'static str {
+    match edit {
+        "nfc" => "nfc_docs",
+        "presentation_forms" => "presentation_forms_mapped",
+        "invisible" => "invisible_chars_removed",
+        "tatweel" => "tatweel_removed",
+        "zwnj" => "zwnj_removed",
+        "repeats" => "repeated_letters_removed",
+        _ => "whitespace_runs_rewritten",
     }
 }

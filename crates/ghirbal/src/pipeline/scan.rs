@@ -145,6 +145,7 @@ impl Scan<'_> {
         let (mut keys, mut ids) = (vec![Vec::new(); parts], vec![Vec::new(); parts]);
         let mut lines = Vec::new();
         let exact_on = self.config.has_stage("dedup.exact");
+        let normalized = self.config.has_stage("normalize");
         let started = Instant::now();
         for doc in &docs {
             lines.extend_from_slice(
@@ -153,7 +154,7 @@ impl Scan<'_> {
             doc.write_json_line(&mut lines);
             push_id(&mut ids, &doc.id, doc.ordinal, doc.origin.line);
             if exact_on {
-                let hash = exact::exact_hash(&doc.text);
+                let hash = exact::exact_hash(&doc.text, normalized, &self.config.key);
                 let buf = &mut keys[(hash as u64 % parts as u64) as usize];
                 buf.put_u128(hash);
                 buf.put_u64(doc.ordinal.0);

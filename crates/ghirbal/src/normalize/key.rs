@@ -1,0 +1,147 @@
+//! The **key profile**: the form used for hashing, MinHash, boilerplate matching and stop words, never stored.
+//!
+//! It is the output profile, then: Arabic combining marks removed; أ إ آ ٱ → ا, ى → ي, ة → ه, and by default
+//! ؤ → و, ئ → ي; every number (ASCII, Arabic-Indic or Persian digits, with `.` `,` `٫` `٬` `،` between digits)
+//! → `0`; punctuation and symbols (، ؛ ؟ ٪ « » … included) → a word break; lowercase; one space between
+//! words, lines kept. Two spellings of one word (الأميركية / الامريكيه) get one key.
+
+use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
+
+use super::chars::{is_arabic_mark, ZWNJ};
+use super::output::output;
+
+/// Optional folds of the key profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeyOptions {
+    /// ؤ → و.
+    pub fold_waw_hamza: bool,
+    /// ئ → ي.
+    pub fold_yeh_hamza: bool,
+}
+
+impl Default for KeyOptions {
+    fn default() -> KeyOptions {
+        KeyOptions {
+            fold_waw_hamza: true,
+            fold_yeh_hamza: true,
+        }
+    }
+}
+
+/// The key form of `text` (output profile first), with the default options.
+///
+/// ```
+/// use ghirbal::normalize::key;
+/// assert_eq!(key("الأميركيّة، في «٢٠١٥»!"), "الاميركيه في 0");
+/// assert_eq!(key("إلى"), key("الى"));
+/// ```
+pub fn key(text: &str) -> String {
+    key_with(text, &KeyOptions::default())
+}
+
+/// The key form of `text` with the given options.
+pub fn key_with(text: &str, opts: &KeyOptions) -> String {
+    let mut out = String::new();
+    fold_into(&output(text), opts, &mut out);
+    out
+}
+
+fn digit(c: char) -> bool {
+    matches!(c, '0'..='9' | '\u{0660}'..='\u{0669}' | '\u{06F0}'..='\u{06F9}')
+        || (!c.is_ascii() && c.general_category() == GeneralCategory::DecimalNumber)
+}
+
+/// Folds text that is already in the output profile into `out` (cleared first).
+pub fn fold_into(text: &str, opts: &KeyOptions, out: &mut String) {
+    out.clear();
+    let mut space = false;
+    let mut newline = false;
+    let mut in_number = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let folded = match c {
+            '\u{0621}'..='\u{063A}' | '\u{0641}'..='\u{064A}' => match c {
+                'أ' | 'إ' | 'آ' => 'ا',
+                'ى' => 'ي',
+                'ة' => 'ه',
+                'ؤ' if opts.fold_waw_hamza => 'و',
+                'ئ' if opts.fold_yeh_hamza => 'ي',
+                _ => c,
+            },
+            'ٱ' => 'ا',
+            'a'..='z' => c,
+            '\n' => {
+                newline = true;
+                in_number = false;
+                continue;
+            }
+            ' ' => {
+                space = true;
+                in_number = false;
+                continue;
+            }
+            _ if digit(c) => {
+                if !in_number {
+                    push_break(out, &mut space, &mut newline);
+                    out.push('0');
+                    in_number = true;
+                }
+                continue;
+            }
+            '.' | ',' | '٫' | '٬' | '،' if in_number && chars.peek().is_some_and(|n| digit(*n)) => {
+                continue
+            }
+            _ if is_arabic_mark(c) || c == ZWNJ || c == '\u{200D}' => continue,
+            '\u{FDFA}' | '\u{FDFB}' | '\u{FDFD}' => {
+                // Honorific ligatures are kept in stored text; their key is the phrase they stand for, so
+                // that a text spelling the phrase out has the same key.
+                let phrase = match c {
+                    '\u{FDFA}' => "صلى الله عليه وسلم",
+                    '\u{FDFB}' => "جل جلاله",
+                    _ => "بسم الله الرحمن الرحيم",
+                };
+                space = true;
+                let mut sub = String::new();
+                fold_into(phrase, opts, &mut sub);
+                push_break(out, &mut space, &mut newline);
+                out.push_str(&sub);
+                space = true;
+                in_number = false;
+                continue;
+            }
+            _ => match c.general_category_group() {
+                GeneralCategoryGroup::Punctuation
+                | GeneralCategoryGroup::Symbol
+                | GeneralCategoryGroup::Separator => {
+                    space = true;
+                    in_number = false;
+                    continue;
+                }
+                GeneralCategoryGroup::Other => continue,
+                _ if c.is_uppercase() => {
+                    push_break(out, &mut space, &mut newline);
+                    out.extend(c.to_lowercase());
+                    in_number = false;
+                    continue;
+                }
+                _ => c,
+            },
+        };
+        in_number = false;
+        push_break(out, &mut space, &mut newline);
+        out.push(folded);
+    }
+}
+
+fn push_break(out: &mut String, space: &mut bool, newline: &mut bool) {
+    if !out.is_empty() {
+        if *newline {
+            out.push('\n');
+        } else if *space {
+            out.push(' ');
+        }
+    }
+    *space = false;
+    *newline = false;
+}

@@ -1,0 +1,258 @@
+//! Table-driven tests of both profiles, and property tests over random Arabic-ish text.
+
+use super::chars::*;
+use super::*;
+
+/// (input, output profile, key profile).
+const CASES: &[(&str, &str, &str)] = &[
+    // Presentation forms, block by block (U+FB50–FDFF: Arabic Presentation Forms-A).
+    ("\u{FB56}ارس", "پارس", "پارس"),
+    ("\u{FB7A}ای", "چای", "چای"),
+    ("\u{FB8A}اله", "ژاله", "ژاله"),
+    ("\u{FB8E}تاب", "کتاب", "کتاب"),
+    ("\u{FB92}ل", "گل", "گل"),
+    ("\u{FBFC}", "ی", "ی"),
+    ("\u{FB50}", "ٱ", "ا"),
+    ("\u{FBA4}", "ۀ", "ۀ"),
+    ("\u{FC0B}", "تج", "تج"),
+    ("\u{FD3E}نص\u{FD3F}", "\u{FD3E}نص\u{FD3F}", "نص"),
+    ("\u{FDF2}", "الله", "الله"),
+    ("\u{FDF3}", "اكبر", "اكبر"),
+    ("محمد \u{FDFA}", "محمد \u{FDFA}", "محمد صلي الله عليه وسلم"),
+    ("\u{FDFD}", "\u{FDFD}", "بسم الله الرحمن الرحيم"),
+    ("الله \u{FDFB}", "الله \u{FDFB}", "الله جل جلاله"),
+    ("٥٠ \u{FDFC}", "٥٠ \u{FDFC}", "0"),
+    // Arabic Presentation Forms-B (U+FE70–FEFE).
+    ("\u{FE8D}\u{FEDF}\u{FEB4}\u{FEFC}\u{FEE1}", "السلام", "السلام"),
+    ("\u{FE80}", "ء", "ء"),
+    ("\u{FE81}", "آ", "ا"),
+    ("\u{FE83}\u{FEE3}\u{FEF4}\u{FEAE}", "أمير", "امير"),
+    ("\u{FE87}\u{FEE7}\u{FEB4}\u{FE8E}\u{FEE5}", "إنسان", "انسان"),
+    ("\u{FE93}", "ة", "ه"),
+    ("\u{FEEF}", "ى", "ي"),
+    ("\u{FEF5}", "لآ", "لا"),
+    ("\u{FEF7}", "لأ", "لا"),
+    ("\u{FEF9}", "لإ", "لا"),
+    ("\u{FEFB}", "لا", "لا"),
+    ("\u{FE85}", "ؤ", "و"),
+    ("\u{FE89}", "ئ", "ي"),
+    ("ﺷﻜﺮﺍ ﻳﺎ ﺃﺑﻄﺎﻝ", "شكرا يا أبطال", "شكرا يا ابطال"),
+    // Isolated and medial haraka forms: the mark joins the letter before, never a space.
+    ("ب\u{FE76}", "بَ", "ب"),
+    ("ب\u{FE77}", "بَ", "ب"),
+    ("ب\u{FE7C}", "بّ", "ب"),
+    ("ب\u{FE70}", "بً", "ب"),
+    ("ب\u{FE72}", "بٌ", "ب"),
+    ("ب\u{FE74}", "بٍ", "ب"),
+    ("ب\u{FE78}", "بُ", "ب"),
+    ("ب\u{FE7A}", "بِ", "ب"),
+    ("ب\u{FE7E}", "بْ", "ب"),
+    ("\u{FE76} كلمة", "كلمة", "كلمه"),
+    ("ب \u{FE76}", "ب", "ب"),
+    ("ب\u{FC5E}", "بٌّ", "ب"),
+    // Invisible and bidi controls, one by one.
+    ("أ\u{200E}ب", "أب", "اب"),
+    ("أ\u{200F}ب", "أب", "اب"),
+    ("أ\u{061C}ب", "أب", "اب"),
+    ("\u{202A}نص\u{202C}", "نص", "نص"),
+    ("\u{202B}نص\u{202C}", "نص", "نص"),
+    ("\u{202D}نص\u{202C}", "نص", "نص"),
+    ("\u{202E}نص\u{202C}", "نص", "نص"),
+    ("\u{2066}نص\u{2069}", "نص", "نص"),
+    ("\u{2067}نص\u{2069}", "نص", "نص"),
+    ("\u{2068}نص\u{2069}", "نص", "نص"),
+    ("كل\u{00AD}مة", "كلمة", "كلمه"),
+    ("كل\u{2060}مة", "كلمة", "كلمه"),
+    ("\u{FEFF}بداية", "بداية", "بدايه"),
+    ("وسط\u{FEFF}النص", "وسطالنص", "وسطالنص"),
+    ("أ\u{180E}ب", "أب", "اب"),
+    ("2015\u{200F}/2016", "2015/2016", "0 0"),
+    // Tatweel inside words and at word ends.
+    ("الـــعـــربـــيـــة", "العربية", "العربيه"),
+    ("جـميل", "جميل", "جميل"),
+    ("كلمةـ أخرى", "كلمة أخرى", "كلمه اخري"),
+    ("١٤٢٤هـ", "١٤٢٤ه", "0ه"),
+    ("ـبداية", "بداية", "بدايه"),
+    // Harakat are kept by the output profile, removed by the key profile.
+    ("قالَ الرئيسُ", "قالَ الرئيسُ", "قال الرييس"),
+    ("مُحَمَّدٌ", "مُحَمَّدٌ", "محمد"),
+    ("هٰذا", "هٰذا", "هذا"),
+    ("ﷺ", "ﷺ", "صلي الله عليه وسلم"),
+    (
+        "صلى الله عليه وسلم",
+        "صلى الله عليه وسلم",
+        "صلي الله عليه وسلم",
+    ),
+    // NFC: a decomposed hamza is composed; letters are never folded in output.
+    ("ا\u{0654}حمد", "أحمد", "احمد"),
+    ("و\u{0654}", "ؤ", "و"),
+    ("أ إ آ ى ة ؤ ئ", "أ إ آ ى ة ؤ ئ", "ا ا ا ي ه و ي"),
+    (
+        "الأميركية الأمريكية",
+        "الأميركية الأمريكية",
+        "الاميركيه الامريكيه",
+    ),
+    // Digits in three systems: kept in output, every number is 0 in the key.
+    ("عام 2015", "عام 2015", "عام 0"),
+    ("عام ٢٠١٥", "عام ٢٠١٥", "عام 0"),
+    ("سال ۱۳۹۴", "سال ۱۳۹۴", "سال 0"),
+    ("١٢٫٥٪", "١٢٫٥٪", "0"),
+    ("3.14 و 1,000,000", "3.14 و 1,000,000", "0 و 0"),
+    ("رقم 1000", "رقم 1000", "رقم 0"),
+    ("عربي21", "عربي21", "عربي0"),
+    // ZWNJ: removed between Arabic letters only.
+    ("ال\u{200C}كتاب", "الكتاب", "الكتاب"),
+    ("می\u{200C}شود", "می\u{200C}شود", "میشود"),
+    ("كتاب\u{200C} جديد", "كتاب\u{200C} جديد", "كتاب جديد"),
+    ("a\u{200C}b", "a\u{200C}b", "ab"),
+    // Letter floods capped at three; digits and punctuation never.
+    ("رااااااائع", "رااائع", "رااايع"),
+    ("هههههههه", "ههه", "ههه"),
+    ("١٠٠٠٠٠٠", "١٠٠٠٠٠٠", "0"),
+    ("!!!!!!", "!!!!!!", ""),
+    ("goooood", "goooood", "goooood"),
+    // Whitespace: one space between words, paragraph breaks kept.
+    ("كلمة  \t  أخرى", "كلمة أخرى", "كلمه اخري"),
+    ("سطر \r\nثان", "سطر\nثان", "سطر\nثان"),
+    ("فقرة\n\n\n\nفقرة", "فقرة\n\nفقرة", "فقره\nفقره"),
+    ("  بداية", "بداية", "بدايه"),
+    (
+        "نص\u{00A0}نص\u{2003}نص\u{202F}نص\u{3000}نص",
+        "نص نص نص نص نص",
+        "نص نص نص نص نص",
+    ),
+    ("نهاية  \n", "نهاية", "نهايه"),
+    ("a\u{2028}b", "a\nb", "a\nb"),
+    // Punctuation: kept in output, a word break in the key.
+    ("قال: «نعم»، ثم؟", "قال: «نعم»، ثم؟", "قال نعم ثم"),
+    ("أولاً؛ ثانياً…", "أولاً؛ ثانياً…", "اولا ثانيا"),
+    ("كلمة،كلمة", "كلمة،كلمة", "كلمه كلمه"),
+    (
+        "(انظر) [هنا] {و} - هناك",
+        "(انظر) [هنا] {و} - هناك",
+        "انظر هنا و هناك",
+    ),
+    // Mixed Latin, case folded only in the key.
+    (
+        "Saudi Aramco أرامكو",
+        "Saudi Aramco أرامكو",
+        "saudi aramco ارامكو",
+    ),
+    ("ÉCOLE école", "ÉCOLE école", "école école"),
+    // Emoji: ZWJ sequences are left intact in output, dropped (symbols) in the key.
+    (
+        "عائلة 👨\u{200D}👩\u{200D}👧",
+        "عائلة 👨\u{200D}👩\u{200D}👧",
+        "عايله",
+    ),
+    ("👍🏽 رائع", "👍🏽 رائع", "رايع"),
+    // Text outside Arabic is untouched.
+    ("日本語のテキスト", "日本語のテキスト", "日本語のテキスト"),
+    ("", "", ""),
+];
+
+#[test]
+fn table_of_mappings() {
+    assert!(CASES.len() >= 80, "{} cases", CASES.len());
+    let mut failures = Vec::new();
+    for (input, want_out, want_key) in CASES {
+        let got_out = output(input);
+        let got_key = key(input);
+        if got_out != *want_out || got_key != *want_key {
+            failures.push(format!("{input:?}: output {got_out:?} (want {want_out:?}), key {got_key:?} (want {want_key:?})"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn edits_are_counted_by_kind() {
+    let (_, e) = output_with_edits("ﺍﻟـسلام\u{200F}  عليكم\u{200C}م رااااائع");
+    assert_eq!(
+        (
+            e.presentation_forms,
+            e.tatweel,
+            e.invisible,
+            e.whitespace,
+            e.zwnj,
+            e.repeats
+        ),
+        (2, 1, 1, 1, 1, 2)
+    );
+    assert_eq!(output_with_edits("نص عادي.\n\nفقرة.").1, Edits::default());
+}
+
+/// A small deterministic generator (xorshift), so failures reproduce.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+const POOL: &[char] = &[
+    'ا', 'أ', 'إ', 'آ', 'ٱ', 'ب', 'ت', 'ة', 'ه', 'ى', 'ي', 'ؤ', 'ئ', 'ء', 'ل', 'م', 'ن', 'و', 'ک',
+    'ی', 'پ', '\u{064E}', '\u{064B}', '\u{0651}', '\u{0652}', '\u{0654}', '\u{0670}', '\u{0640}',
+    '\u{200C}', '\u{200D}', '\u{200F}', '\u{202B}', '\u{FEFF}', '\u{00AD}', ' ', ' ', ' ', '\n',
+    '\r', '\t', '\u{00A0}', '\u{3000}', '0', '7', '٣', '۴', '.', '،', '؟', '«', '»', '!', 'a', 'Z',
+    'é', '👨', '\u{FE8D}', '\u{FEFB}', '\u{FEF7}', '\u{FE76}', '\u{FE77}', '\u{FC5E}', '\u{FDF2}',
+    '\u{FDFA}', '\u{FDFD}', '\u{FB8E}', '日',
+];
+
+fn random_text(rng: &mut Rng) -> String {
+    let len = (rng.next() % 40) as usize;
+    (0..len)
+        .map(|_| POOL[(rng.next() % POOL.len() as u64) as usize])
+        .collect()
+}
+
+#[test]
+fn output_is_idempotent_and_key_ignores_it() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..20_000 {
+        let x = random_text(&mut rng);
+        let once = output(&x);
+        assert_eq!(output(&once), once, "output not idempotent on {x:?}");
+        assert_eq!(key(&once), key(&x), "key(output(x)) != key(x) on {x:?}");
+    }
+}
+
+/// Characters the output profile may touch: everything else must come through unchanged and in order.
+fn touched(c: char) -> bool {
+    is_space(c)
+        || is_line_break(c)
+        || is_invisible(c)
+        || is_presentation_form(c)
+        || c == TATWEEL
+        || c == ZWNJ
+        || is_arabic_letter(c)
+        || is_arabic_mark(c)
+        || c == '\u{0654}'
+}
+
+#[test]
+fn output_never_changes_characters_outside_the_listed_sets() {
+    let mut rng = Rng(42);
+    for _ in 0..20_000 {
+        let x = random_text(&mut rng);
+        let kept_in: String = x.chars().filter(|c| !touched(*c)).collect();
+        let kept_out: String = output(&x)
+            .chars()
+            .filter(|c| !touched(*c) || is_kept_ligature(*c))
+            .collect();
+        let kept_in_with_ligatures: String = x
+            .chars()
+            .filter(|c| !touched(*c) || is_kept_ligature(*c))
+            .collect();
+        assert_eq!(kept_out, kept_in_with_ligatures, "on {x:?}");
+        assert!(kept_in.chars().count() <= kept_out.chars().count());
+    }
+}
