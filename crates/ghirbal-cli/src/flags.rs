@@ -41,6 +41,9 @@ pub(crate) struct RunArgs {
     /// Format of the output parts (overrides the config).
     #[arg(long, value_enum)]
     pub(crate) format: Option<FormatArg>,
+    /// Stages to run, comma-separated, in order (overrides the config), e.g. `normalize,dedup.exact`.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) stages: Option<Vec<String>>,
     /// Start over when OUT holds a run with another config or other inputs.
     #[arg(long)]
     pub(crate) force: bool,

@@ -24,6 +24,8 @@ pub struct Config {
     pub dedup: DedupConfig,
     /// Optional folds of the key profile (the form every comparison uses).
     pub key: crate::normalize::KeyOptions,
+    /// Filter settings, one table per filter.
+    pub filter: FilterConfig,
     /// Engine settings that change where work happens, not what it produces.
     pub run: RunConfig,
 }
@@ -31,14 +33,27 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Config {
         Config {
-            stages: vec!["normalize".into(), "dedup.exact".into()],
+            stages: vec![
+                "normalize".into(),
+                "filter.language".into(),
+                "dedup.exact".into(),
+            ],
             input: InputConfig::default(),
             output: OutputConfig::default(),
             dedup: DedupConfig::default(),
             key: crate::normalize::KeyOptions::default(),
+            filter: FilterConfig::default(),
             run: RunConfig::default(),
         }
     }
+}
+
+/// `[filter.*]`: one table per filter.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FilterConfig {
+    /// `[filter.language]`.
+    pub language: crate::filter::language::LanguageConfig,
 }
 
 /// `[input]`.
@@ -175,7 +190,7 @@ impl Default for RunConfig {
 }
 
 /// The per-document stages this version knows, in their default order.
-pub const KNOWN_STAGES: &[&str] = &["normalize", "dedup.exact"];
+pub const KNOWN_STAGES: &[&str] = &["normalize", "filter.language", "dedup.exact"];
 
 impl Config {
     /// Parses a TOML config and validates it.

@@ -20,12 +20,14 @@ mod config;
 pub mod dedup;
 pub mod doc;
 mod error;
+pub mod filter;
 pub mod normalize;
 pub mod pipeline;
 pub mod read;
 mod reason;
 mod stage;
 mod stats;
+pub mod text;
 pub mod write;
 
 pub use config::{

@@ -45,6 +45,10 @@ fn resolve_config(args: &RunArgs) -> anyhow::Result<Config> {
             CompressionArg::None => Compression::None,
         };
     }
+    if let Some(stages) = &args.stages {
+        config.stages.clone_from(stages);
+        config.validate().context("in --stages")?;
+    }
     if let Some(f) = args.format {
         config.output.format = match f {
             FormatArg::Jsonl => OutputFormat::Jsonl,

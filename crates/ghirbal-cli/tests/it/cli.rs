@@ -97,3 +97,42 @@ ghtest!(inputs_are_read_in_the_order_given, |dir| {
     assert_eq!(ids(&o.kept), ["b1"]);
     assert_eq!(o.removed("a1")["duplicate_of"], "b1");
 });
+
+fn normalize_stdin(profile: &str, input: &[u8]) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ghirbal"))
+        .args(["normalize", "--profile", profile])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting ghirbal normalize");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("writing stdin");
+    let out = child.wait_with_output().expect("waiting");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+ghtest!(normalize_reads_stdin_line_by_line, |_dir| {
+    let input = "الـــعـــربـــيـــة  ﷺ\nﺍﻟﺴﻼﻡ ﻋﻠﻴﻜﻢ، في ٢٠١٥\n\nإلى\n".as_bytes();
+    let (code, stdout, stderr) = normalize_stdin("output", input);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "العربية ﷺ\nالسلام عليكم، في ٢٠١٥\n\nإلى\n");
+    let (code, stdout, _) = normalize_stdin("key", input);
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout,
+        "العربيه صلي الله عليه وسلم\nالسلام عليكم في 0\n\nالي\n"
+    );
+    let (code, _, stderr) = normalize_stdin("output", b"ok\nbad \xff\n");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("line 2"), "{stderr}");
+});

@@ -7,8 +7,14 @@ ghtest!(config_prints_the_default_toml, |dir| {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("[dedup]"), "{stdout}");
     assert!(stdout.contains("keep = \"first\""), "{stdout}");
+    assert!(
+        stdout.contains("stages = [\"normalize\", \"filter.language\", \"dedup.exact\"]"),
+        "{stdout}"
+    );
     let cfg = dir.write("default.toml", &stdout);
     let out = dir.out();
-    run_ok(argv!["run", "-c", cfg, "-o", out]);
-    assert_eq!(outcome(&out).kept.len(), 15);
+    // The printed default, with its own stages (language filter included).
+    let stages = "normalize,filter.language,dedup.exact";
+    run_ok(argv!["run", "-c", cfg, "-o", out, "--stages", stages]);
+    assert_eq!(outcome(&out).kept.len(), 12);
 });

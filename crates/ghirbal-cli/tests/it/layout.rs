@@ -205,3 +205,39 @@ ghtest!(removed_records_have_the_documented_fields, |dir| {
         json!({"source": "s", "ghirbal": {"cluster_size": 2}})
     );
 });
+
+ghtest!(bundled_example_with_the_default_stages, |dir| {
+    // The default stages, named because the test helpers otherwise run the engine stages only.
+    let out = dir.out();
+    let (code, _, stderr) = crate::util::run(argv![
+        "run",
+        "-o",
+        out,
+        "--stages",
+        "normalize,filter.language,dedup.exact"
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let o = outcome(&out);
+    assert_eq!(o.stats["conservation"]["holds"], true);
+    assert_eq!(
+        o.stats["totals"]["removed_by_reason"],
+        json!({"dedup.exact": 4, "filter.language": 3})
+    );
+    for (id, label) in [
+        ("example/15-persian-flower-show", "pes"),
+        ("example/16-english-library", "eng"),
+        ("example/19-whitespace-only", "und"),
+    ] {
+        let r = o.removed(id);
+        assert_eq!(r["reason"], "filter.language", "{r}");
+        assert_eq!(r["detail"]["label"], label, "{r}");
+        assert_eq!(r["detail"]["min_score"], 0.711, "{r}");
+    }
+    let kept = o.kept("example/13-football-final-noisy");
+    assert_eq!(
+        kept["meta"]["ghirbal"]["language"]["label"], "ara",
+        "{kept}"
+    );
+    assert!(kept["meta"]["ghirbal"]["normalize"]["presentation_forms"].as_u64() > Some(0));
+    assert!(!kept["text"].as_str().expect("text").contains('\u{0640}'));
+});

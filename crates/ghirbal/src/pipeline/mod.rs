@@ -184,6 +184,9 @@ fn build_stages(config: &Config) -> Vec<Box<dyn Stage>> {
         .filter_map(|name| -> Option<Box<dyn Stage>> {
             match name.as_str() {
                 "normalize" => Some(Box::new(crate::normalize::Normalize)),
+                "filter.language" => Some(Box::new(
+                    crate::filter::language::Language::from_config(&config.filter.language),
+                )),
                 _ => None,
             }
         })

@@ -1,0 +1,96 @@
+//! The Arabic text layer per core: output profile, key profile, word 5-gram hashing, language ID.
+//!
+//! Input: the text of the first 5,000 SaudiNewsNet articles when `../shared/data` is beside the repository
+//! (the figures in BENCHMARKS.md), else generated Arabic-like text. Throughput is in bytes of input text.
+//!
+//! Run: `cargo bench -p ghirbal --bench text`
+
+use std::io::BufRead;
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ghirbal::normalize::{fold_into, key, output, KeyOptions};
+use ghirbal::text::{identify, ngram_hashes, words};
+
+fn texts() -> Vec<String> {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/saudinewsnet/saudinewsnet.jsonl.gz");
+    if let Ok(file) = std::fs::File::open(&shared) {
+        let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file));
+        return reader
+            .lines()
+            .take(5_000)
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(&l.ok()?).ok())
+            .filter_map(|v| v["text"].as_str().map(str::to_owned))
+            .collect();
+    }
+    let words = [
+        "قالَ",
+        "الوزير",
+        "إنّ",
+        "المشروع",
+        "الجديد،",
+        "سيبدأ",
+        "في",
+        "العام",
+        "المقبل",
+        "بتكلفة",
+        "٢٠١٥",
+        "ريال.",
+    ];
+    (0..5_000)
+        .map(|i| {
+            (0..500)
+                .map(|j| words[(i * 7 + j * 13) % words.len()])
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let texts = texts();
+    let bytes: u64 = texts.iter().map(|t| t.len() as u64).sum();
+    let outputs: Vec<String> = texts.iter().map(|t| output(t)).collect();
+    let keys: Vec<String> = texts.iter().map(|t| key(t)).collect();
+    let mut g = c.benchmark_group("text");
+    g.sample_size(10).throughput(Throughput::Bytes(bytes));
+    g.bench_function("output_profile", |b| {
+        b.iter(|| texts.iter().map(|t| output(t).len()).sum::<usize>())
+    });
+    g.bench_function("key_profile_from_output", |b| {
+        let mut buf = String::new();
+        let opts = KeyOptions::default();
+        b.iter(|| {
+            outputs
+                .iter()
+                .map(|t| {
+                    fold_into(t, &opts, &mut buf);
+                    buf.len()
+                })
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("key_profile_from_raw", |b| {
+        b.iter(|| texts.iter().map(|t| key(t).len()).sum::<usize>())
+    });
+    g.bench_function("word_5gram_hashes", |b| {
+        b.iter(|| {
+            keys.iter()
+                .map(|k| ngram_hashes(&words(k), 5, 7).len())
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("language_id", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .filter(|t| identify(t, 8192).label == "ara")
+                .count()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,4 @@
+//! Document-level decisions: each filter keeps a document or removes it with `filter.<name>.<rule>` and the
+//! measured value in `detail`.
+
+pub mod language;

@@ -1,0 +1,77 @@
+//! Arabic stop words for the Gopher stop-word rule: ~180 function words composed for this project, stored in
+//! key form (`stopwords_ar.txt`) so that الى and إلى, على and علي, all match the same entry.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+/// The list as shipped: one key-form word per line, `#` comments.
+pub const STOP_WORDS: &str = include_str!("stopwords_ar.txt");
+
+fn set() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| {
+        STOP_WORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    })
+}
+
+/// True when `word` (a word of a key-form text) is an Arabic stop word.
+///
+/// ```
+/// use ghirbal::normalize::key;
+/// use ghirbal::text::is_stop_word;
+/// assert!(is_stop_word(&key("إلى")) && is_stop_word(&key("الى")) && is_stop_word(&key("على")));
+/// assert!(!is_stop_word(&key("الوزير")));
+/// ```
+pub fn is_stop_word(word: &str) -> bool {
+    set().contains(word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::key;
+
+    #[test]
+    fn the_list_is_in_key_form_and_unique() {
+        let entries: Vec<&str> = STOP_WORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        assert!(
+            (100..=250).contains(&entries.len()),
+            "{} entries",
+            entries.len()
+        );
+        for w in &entries {
+            assert_eq!(key(w), *w, "{w:?} is not in key form");
+        }
+        assert_eq!(set().len(), entries.len(), "duplicates in the list");
+    }
+
+    #[test]
+    fn common_function_words_match_in_any_spelling() {
+        for w in [
+            "في",
+            "من",
+            "إلى",
+            "الى",
+            "على",
+            "عَلَى",
+            "أن",
+            "إن",
+            "التي",
+            "الذي",
+            "هذه",
+            "كان",
+            "قد",
+            "لا",
+        ] {
+            assert!(is_stop_word(&key(w)), "{w}");
+        }
+    }
+}
