@@ -28,7 +28,7 @@ pub struct Edits {
     pub zwnj: u32,
     /// Repeated letters removed (beyond three).
     pub repeats: u32,
-    /// Whitespace runs rewritten.
+    /// Whitespace characters removed or replaced.
     pub whitespace: u32,
 }
 
@@ -72,113 +72,320 @@ pub fn output(text: &str) -> String {
 
 /// Applies the output profile and counts what it changed.
 pub fn output_with_edits(text: &str) -> (String, Edits) {
-    let mut edits = Edits::default();
-    let nfc;
-    let text = if is_nfc_quick(text.chars()) == IsNormalized::Yes {
-        text
-    } else {
-        nfc = text.nfc().collect::<String>();
-        if nfc != text {
-            edits.nfc = 1;
-        }
-        &nfc
+    let (mut out, mut edits, status, mut risk) = pass(text, Edits::default());
+    // The pass also checked, on the way, whether the input was NFC. Rarely it was not: then normalise the
+    // input and run the pass again.
+    let nfc = match status {
+        Nfc::Yes => None,
+        Nfc::ReorderMarks => Some(reorder_marks(text)),
+        Nfc::Maybe if is_nfc_quick(text.chars()) == IsNormalized::Yes => None,
+        Nfc::Maybe => Some(text.nfc().collect::<String>()),
     };
+    if let Some(nfc) = nfc.filter(|n| n != text) {
+        (out, edits, _, risk) = pass(
+            &nfc,
+            Edits {
+                nfc: 1,
+                ..Edits::default()
+            },
+        );
+    }
+    // Removing a tatweel or a control between a letter and a combining mark, or mapping a presentation form
+    // before one, can leave a composable pair; nothing else the pass does can.
+    if risk && maybe_not_nfc(&out) {
+        let composed: String = out.nfc().collect();
+        if composed != out {
+            edits.nfc = 1;
+            out = composed;
+        }
+    }
+    (out, edits)
+}
+
+/// One pass of the profile over `text`; also says whether `text` was NFC, and whether the output may not be
+/// (a combining mark now follows a character it did not follow in the input).
+fn pass(text: &str, edits: Edits) -> (String, Edits, Nfc, bool) {
     let mut w = Writer {
         out: String::with_capacity(text.len()),
         edits,
         ..Writer::default()
     };
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\r' && chars.peek() == Some(&'\n') {
+    let mut nfc = NfcTracker::default();
+    // Characters that need no edit are not pushed one by one: they extend a slice of the input that is copied
+    // in one go when something else comes.
+    let (mut from, mut to) = (0, 0);
+    for (i, c) in text.char_indices() {
+        nfc.see(c);
+        if w.plain(c) {
+            if to != i {
+                w.out.push_str(&text[from..to]);
+                from = i;
+            }
+            to = i + c.len_utf8();
+            w.note_plain(c);
+            continue;
+        }
+        w.out.push_str(&text[from..to]);
+        (from, to) = (i, i);
+        if c == '\r' && text.as_bytes().get(i + 1) == Some(&b'\n') {
             w.edits.whitespace += 1;
             continue;
         }
         w.push(c);
     }
+    w.out.push_str(&text[from..to]);
     w.finish();
-    // Removing a tatweel or a control between a letter and a combining hamza can leave a composable pair.
-    if is_nfc_quick(w.out.chars()) != IsNormalized::Yes {
-        let composed: String = w.out.nfc().collect();
-        if composed != w.out {
-            w.edits.nfc = 1;
-            w.out = composed;
-        }
-    }
-    (w.out, w.edits)
+    (w.out, w.edits, nfc.status, w.compose_risk)
 }
 
-/// The single pass over characters; whitespace is held back until the next visible character.
+/// Decides, one character at a time, what NFC would have to do to the text (see [`Nfc`]).
+struct NfcTracker {
+    status: Nfc,
+    previous: u32,
+}
+
+impl Default for NfcTracker {
+    fn default() -> NfcTracker {
+        NfcTracker {
+            status: Nfc::Yes,
+            previous: 0,
+        }
+    }
+}
+
+impl NfcTracker {
+    #[inline]
+    fn see(&mut self, c: char) {
+        let ccc = match c {
+            '\u{0000}'..='\u{02FF}' | '\u{0620}'..='\u{064A}' => 0,
+            _ => match nfc_class(c as u32) {
+                Some(ccc) => ccc,
+                None => {
+                    self.status = Nfc::Maybe;
+                    0
+                }
+            },
+        };
+        if ccc != 0 && ccc < self.previous && self.status == Nfc::Yes {
+            self.status = Nfc::ReorderMarks;
+        }
+        self.previous = ccc;
+    }
+}
+
+/// The combining class of a code point that never composes or decomposes canonically (0 for starters, the
+/// class for harakat), or `None` when the full algorithm must decide.
+fn nfc_class(cp: u32) -> Option<u32> {
+    match cp {
+        0x064B..=0x0652 => Some(cp - 0x064B + 27),
+        0x0670 => Some(35),
+        0..=0x02FF
+        | 0x0600..=0x060F
+        | 0x061B..=0x064A
+        | 0x0660..=0x066F
+        | 0x0671..=0x06D5
+        | 0x06EE..=0x06FF
+        | 0x2002..=0x206F
+        | 0xFB50..=0xFDFF
+        | 0xFE70..=0xFEFF => Some(0),
+        _ => None,
+    }
+}
+
+/// False when `text` is certainly NFC (see [`nfc_check`]).
+fn maybe_not_nfc(text: &str) -> bool {
+    nfc_check(text) != Nfc::Yes && is_nfc_quick(text.chars()) != IsNormalized::Yes
+}
+
+/// What NFC needs to do to a text, decided cheaply on its bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Nfc {
+    /// Nothing: every character is one that never composes or decomposes canonically (below U+0300, Arabic
+    /// letters, digits and punctuation, general punctuation, presentation forms) and harakat are in order.
+    Yes,
+    /// Only put runs of harakat (U+064B–0652, U+0670) in canonical order: typists write shadda before the
+    /// vowel, NFC puts the vowel first. Nothing in such a text composes.
+    ReorderMarks,
+    /// Ask the full algorithm.
+    Maybe,
+}
+
+fn nfc_check(text: &str) -> Nfc {
+    let mut tracker = NfcTracker::default();
+    text.chars().for_each(|c| tracker.see(c));
+    tracker.status
+}
+
+fn haraka_ccc(c: char) -> Option<u32> {
+    match c {
+        '\u{064B}'..='\u{0652}' => Some(c as u32 - 0x064B + 27),
+        '\u{0670}' => Some(35),
+        _ => None,
+    }
+}
+
+/// Canonical ordering of harakat runs (a stable sort by combining class), which is all NFC does to a text
+/// that [`nfc_check`] found to need only that.
+fn reorder_marks(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run: Vec<char> = Vec::new();
+    for c in text.chars() {
+        if haraka_ccc(c).is_some() {
+            run.push(c);
+            continue;
+        }
+        if !run.is_empty() {
+            run.sort_by_key(|m| haraka_ccc(*m));
+            out.extend(run.drain(..));
+        }
+        out.push(c);
+    }
+    run.sort_by_key(|m| haraka_ccc(*m));
+    out.extend(run);
+    out
+}
+
+/// What was last written, for whitespace decisions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Tail {
+    /// Nothing yet.
+    #[default]
+    Start,
+    /// A visible character.
+    Visible,
+    /// A space.
+    Space,
+    /// This many line breaks.
+    Breaks(u8),
+}
+
+/// The single pass over characters. Whitespace is written as it comes (one space between words, at most
+/// one blank line) and trailing spaces are taken back at line ends.
 #[derive(Default)]
 struct Writer {
     out: String,
     edits: Edits,
-    /// The pending whitespace run: spaces and line breaks seen, and whether it is exactly what we will write.
-    spaces: u32,
-    breaks: u32,
-    run_verbatim: bool,
-    run_len: u32,
+    tail: Tail,
     /// ZWNJs held until we know whether the next character is an Arabic letter.
     zwnj: u32,
+    /// The last visible character written (None after whitespace).
     last: Option<char>,
     /// The last character written that is not a combining mark (marks do not separate letters).
     last_base: Option<char>,
     repeat: u32,
+    /// Something was dropped or mapped since the last character written.
+    dropped: bool,
+    /// A combining mark was written right after something was dropped or mapped.
+    compose_risk: bool,
+}
+
+fn special(c: char) -> bool {
+    is_space(c)
+        || is_line_break(c)
+        || c == TATWEEL
+        || is_invisible(c)
+        || c == ZWNJ
+        || (is_presentation_form(c) && !is_kept_ligature(c))
 }
 
 impl Writer {
+    /// True when `c` is written unchanged with nothing before it: the fast path.
+    fn plain(&self, c: char) -> bool {
+        if self.zwnj > 0 {
+            return false;
+        }
+        match c {
+            ' ' => self.tail == Tail::Visible,
+            '!'..='~' => true,
+            '\u{0621}'..='\u{063F}' | '\u{0641}'..='\u{064A}' => {
+                !(self.repeat >= 3 && Some(c) == self.last)
+            }
+            _ => !special(c) && !(self.repeat >= 3 && Some(c) == self.last && is_arabic_letter(c)),
+        }
+    }
+
+    /// Updates the state for a character taken by the fast path.
+    fn note_plain(&mut self, c: char) {
+        if self.dropped {
+            self.dropped = false;
+            self.compose_risk |= c >= '\u{0300}' && nfc_class(c as u32) != Some(0);
+        }
+        if c == ' ' {
+            self.tail = Tail::Space;
+            self.last = None;
+            self.last_base = None;
+            return;
+        }
+        self.repeat = if Some(c) == self.last {
+            self.repeat + 1
+        } else {
+            1
+        };
+        self.last = Some(c);
+        if !is_arabic_mark(c) {
+            self.last_base = Some(c);
+        }
+        self.tail = Tail::Visible;
+    }
+
     fn push(&mut self, c: char) {
-        if is_space(c) || is_line_break(c) {
-            self.whitespace(c);
+        if is_line_break(c) {
+            self.line_break(c);
+        } else if is_space(c) {
+            self.release_zwnj();
+            if self.tail == Tail::Visible {
+                self.out.push(' ');
+                self.note_plain(' ');
+                if c != ' ' {
+                    self.edits.whitespace += 1;
+                }
+            } else {
+                self.edits.whitespace += 1;
+            }
         } else if c == TATWEEL {
             self.edits.tatweel += 1;
+            self.dropped = true;
         } else if is_invisible(c) {
             self.edits.invisible += 1;
+            self.dropped = true;
         } else if c == ZWNJ {
             self.zwnj += 1;
+            self.dropped = true;
         } else if is_presentation_form(c) && !is_kept_ligature(c) {
             self.presentation(c);
+            self.dropped = true;
         } else {
             self.visible(c);
         }
     }
 
-    fn whitespace(&mut self, c: char) {
-        self.release_zwnj();
-        if self.run_len == 0 {
-            self.run_verbatim = true;
-        }
-        self.run_len += 1;
-        if is_line_break(c) {
-            self.breaks += 1;
-            self.run_verbatim &= c == '\n';
-        } else {
-            self.spaces += 1;
-            self.run_verbatim &= c == ' ';
+    /// Removes spaces at the end of what is written.
+    fn trim_spaces(&mut self) {
+        while self.out.ends_with(' ') {
+            self.out.pop();
+            self.edits.whitespace += 1;
         }
     }
 
-    /// Writes the pending whitespace run as the profile wants it, before a visible character.
-    fn flush_whitespace(&mut self) {
-        if self.run_len == 0 {
+    fn line_break(&mut self, c: char) {
+        self.release_zwnj();
+        self.trim_spaces();
+        let breaks = match self.tail {
+            Tail::Start => 2,
+            Tail::Breaks(n) => n,
+            Tail::Visible | Tail::Space => 0,
+        };
+        if breaks >= 2 {
+            self.edits.whitespace += 1;
             return;
         }
-        let written: &str = match (self.out.is_empty(), self.breaks) {
-            (true, _) => "",
-            (false, 0) => " ",
-            (false, 1) => "\n",
-            (false, _) => "\n\n",
-        };
-        let verbatim = self.run_verbatim && written.len() == self.run_len as usize;
-        if !verbatim {
+        self.out.push('\n');
+        if c != '\n' {
             self.edits.whitespace += 1;
         }
-        self.out.push_str(written);
-        if !written.is_empty() {
-            self.last = None;
-            self.last_base = None;
-        }
-        (self.spaces, self.breaks, self.run_len) = (0, 0, 0);
+        self.tail = Tail::Breaks(breaks + 1);
+        self.last = None;
+        self.last_base = None;
     }
 
     fn presentation(&mut self, c: char) {
@@ -189,15 +396,17 @@ impl Writer {
         // letter before them; with no letter before, they mark nothing and are dropped.
         let marks_only = base.trim_start_matches([' ', TATWEEL]);
         if marks_only.len() != base.len() {
-            if self
-                .last
-                .is_some_and(|l| is_arabic_letter(l) || is_arabic_mark(l))
-                && self.run_len == 0
+            if self.zwnj == 0
+                && self
+                    .last
+                    .is_some_and(|l| is_arabic_letter(l) || is_arabic_mark(l))
             {
                 for m in marks_only.chars() {
                     self.out.push(m);
                     self.last = Some(m);
                 }
+                // Marks appended to marks may be out of canonical order.
+                self.compose_risk = true;
             }
             return;
         }
@@ -209,21 +418,20 @@ impl Writer {
     /// Writes held ZWNJs: they were not between two Arabic letters.
     fn release_zwnj(&mut self) {
         if self.zwnj > 0 {
-            self.flush_whitespace();
             for _ in 0..self.zwnj {
                 self.out.push(ZWNJ);
             }
             self.last = Some(ZWNJ);
             self.last_base = Some(ZWNJ);
+            self.tail = Tail::Visible;
             self.zwnj = 0;
         }
     }
 
     fn visible(&mut self, c: char) {
         if self.zwnj > 0 {
-            let between_letters = self.run_len == 0
-                && self.last_base.is_some_and(is_arabic_alphabet)
-                && is_arabic_alphabet(c);
+            let between_letters =
+                self.last_base.is_some_and(is_arabic_alphabet) && is_arabic_alphabet(c);
             if between_letters {
                 self.edits.zwnj += self.zwnj;
                 self.zwnj = 0;
@@ -231,27 +439,35 @@ impl Writer {
                 self.release_zwnj();
             }
         }
-        self.flush_whitespace();
-        if Some(c) == self.last && is_arabic_letter(c) {
-            self.repeat += 1;
-            if self.repeat > 3 {
-                self.edits.repeats += 1;
-                return;
-            }
-        } else {
-            self.repeat = 1;
+        if self.repeat >= 3 && Some(c) == self.last && is_arabic_letter(c) {
+            self.edits.repeats += 1;
+            return;
         }
         self.out.push(c);
-        self.last = Some(c);
-        if !is_arabic_mark(c) {
-            self.last_base = Some(c);
-        }
+        self.note_plain(c);
     }
 
     fn finish(&mut self) {
         self.release_zwnj();
-        if self.run_len > 0 {
+        while self.out.ends_with([' ', '\n']) {
+            self.out.pop();
             self.edits.whitespace += 1;
         }
     }
+}
+
+/// For tests: `Some(true)` if the cheap check says NFC, `Some(false)` if it says "reorder marks only".
+#[cfg(test)]
+pub(super) fn nfc_check_for_tests(text: &str) -> Option<bool> {
+    match nfc_check(text) {
+        Nfc::Yes => Some(true),
+        Nfc::ReorderMarks => Some(false),
+        Nfc::Maybe => None,
+    }
+}
+
+/// For tests: [`reorder_marks`].
+#[cfg(test)]
+pub(super) fn reorder_marks_for_tests(text: &str) -> String {
+    reorder_marks(text)
 }

@@ -86,6 +86,12 @@ const CASES: &[(&str, &str, &str)] = &[
     // NFC: a decomposed hamza is composed; letters are never folded in output.
     ("ا\u{0654}حمد", "أحمد", "احمد"),
     ("و\u{0654}", "ؤ", "و"),
+    ("ب\u{0651}\u{064E}", "ب\u{064E}\u{0651}", "ب"),
+    (
+        "مُحَمَّدٌ قال\u{0651}\u{064F}",
+        "مُحَمَّدٌ قال\u{064F}\u{0651}",
+        "محمد قال",
+    ),
     ("أ إ آ ى ة ؤ ئ", "أ إ آ ى ة ؤ ئ", "ا ا ا ي ه و ي"),
     (
         "الأميركية الأمريكية",
@@ -168,6 +174,21 @@ fn table_of_mappings() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn the_cheap_nfc_paths_agree_with_nfc() {
+    use unicode_normalization::UnicodeNormalization;
+    let mut rng = Rng(7);
+    for _ in 0..20_000 {
+        let x = random_text(&mut rng);
+        let nfc: String = x.nfc().collect();
+        match super::output::nfc_check_for_tests(&x) {
+            Some(true) => assert_eq!(nfc, x, "{x:?} is not NFC"),
+            Some(false) => assert_eq!(super::output::reorder_marks_for_tests(&x), nfc, "on {x:?}"),
+            None => {}
+        }
+    }
 }
 
 #[test]
