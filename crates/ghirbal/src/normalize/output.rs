@@ -300,8 +300,13 @@ impl Writer {
             '\u{0621}'..='\u{063F}' | '\u{0641}'..='\u{064A}' => {
                 !(self.repeat >= 3 && Some(c) == self.last)
             }
-            _ => !special(c) && !(self.repeat >= 3 && Some(c) == self.last && is_arabic_letter(c)),
+            _ => !(special(c) || self.flood(c)),
         }
+    }
+
+    /// True when `c` would be a fourth (or later) copy of the same Arabic-script letter in a row.
+    fn flood(&self, c: char) -> bool {
+        self.repeat >= 3 && Some(c) == self.last && is_arabic_letter(c)
     }
 
     /// Updates the state for a character taken by the fast path.
@@ -439,7 +444,7 @@ impl Writer {
                 self.release_zwnj();
             }
         }
-        if self.repeat >= 3 && Some(c) == self.last && is_arabic_letter(c) {
+        if self.flood(c) {
             self.edits.repeats += 1;
             return;
         }
