@@ -2,12 +2,12 @@
 //! mark or an invisible control is.
 
 /// Letters of the Arabic alphabet proper (U+0620–U+064A): the letters between which ZWNJ is an artefact.
-pub fn is_arabic_alphabet(c: char) -> bool {
+pub const fn is_arabic_alphabet(c: char) -> bool {
     matches!(c, '\u{0620}'..='\u{063F}' | '\u{0641}'..='\u{064A}')
 }
 
 /// Arabic-script letters (Arabic, Persian, Urdu, Pashto, Kurdish and the supplements), tatweel excluded.
-pub fn is_arabic_letter(c: char) -> bool {
+pub const fn is_arabic_letter(c: char) -> bool {
     matches!(c,
         '\u{0620}'..='\u{063F}' | '\u{0641}'..='\u{064A}' | '\u{066E}'..='\u{066F}' | '\u{0671}'..='\u{06D3}'
         | '\u{06D5}' | '\u{06EE}'..='\u{06EF}' | '\u{06FA}'..='\u{06FC}' | '\u{06FF}' | '\u{0750}'..='\u{077F}'
@@ -16,7 +16,7 @@ pub fn is_arabic_letter(c: char) -> bool {
 
 /// Arabic combining marks removed by the key profile: harakat, tanwin, shadda, sukun, superscript alef,
 /// Quranic annotation marks (U+0610–061A, U+064B–065F, U+0670, U+06D6–06ED).
-pub fn is_arabic_mark(c: char) -> bool {
+pub const fn is_arabic_mark(c: char) -> bool {
     matches!(c, '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}')
 }
 

@@ -87,6 +87,51 @@ fn fold_for_words(c: char) -> Option<char> {
     }
 }
 
+/// How a character of the Arabic block takes part in word matching.
+#[derive(Clone, Copy)]
+enum WordChar {
+    Keep,
+    Fold(char),
+    Skip,
+    Break,
+}
+
+/// What one character of U+0600–06FF says about the language.
+#[derive(Clone, Copy)]
+struct ArabicInfo {
+    letter: bool,
+    extension: bool,
+    evidence: Option<(u8, u8)>,
+    word: WordChar,
+}
+
+/// The Arabic block, precomputed from the predicates above.
+fn arabic_table() -> &'static [ArabicInfo; 256] {
+    static TABLE: std::sync::OnceLock<[ArabicInfo; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        std::array::from_fn(|i| {
+            let c = char::from_u32(0x0600 + i as u32).unwrap_or(' ');
+            let word = if c.is_alphanumeric() || is_arabic_mark(c) {
+                match fold_for_words(c) {
+                    Some(f) if f == c => WordChar::Keep,
+                    Some(f) => WordChar::Fold(f),
+                    None => WordChar::Skip,
+                }
+            } else if c == '\u{0640}' {
+                WordChar::Skip
+            } else {
+                WordChar::Break
+            };
+            ArabicInfo {
+                letter: is_arabic_letter(c),
+                extension: is_persian_extension(c),
+                evidence: letter_evidence(c).map(|(lang, weight)| (lang as u8, weight as u8)),
+                word,
+            }
+        })
+    })
+}
+
 /// Identifies the language of `text` from its first `sample_bytes` bytes.
 ///
 /// ```
@@ -100,29 +145,50 @@ pub fn identify(text: &str, sample_bytes: usize) -> LangId {
         end -= 1;
     }
     let sample = &text[..end];
+    let table = arabic_table();
     let (mut arabic, mut other) = (0u32, 0u32);
     let mut evidence = [0.0f64; 5];
+    let mut weights = [0u32; 5];
     let mut extension = 0u32;
     let mut folded = String::with_capacity(sample.len());
     for c in sample.chars() {
-        if is_arabic_letter(c) || (is_presentation_form(c) && c.is_alphabetic()) {
-            arabic += 1;
-            if let Some((lang, weight)) = letter_evidence(c) {
-                evidence[lang] += weight;
+        let cp = c as u32;
+        if (0x0600..0x0700).contains(&cp) {
+            // The Arabic block, by table: most characters of an Arabic text take this path.
+            let info = table[(cp - 0x0600) as usize];
+            if info.letter {
+                arabic += 1;
+                extension += u32::from(info.extension);
+                if let Some((lang, weight)) = info.evidence {
+                    weights[lang as usize] += u32::from(weight);
+                }
             }
-            if is_persian_extension(c) {
-                extension += 1;
+            match info.word {
+                WordChar::Keep => folded.push(c),
+                WordChar::Fold(f) => folded.push(f),
+                WordChar::Skip => {}
+                WordChar::Break => folded.push(' '),
             }
-        } else if c.is_alphabetic() && !is_arabic_mark(c) && c != '\u{0640}' {
-            other += 1;
-        }
-        if c.is_alphanumeric() || is_arabic_mark(c) || c == '\u{200C}' {
-            if let Some(f) = fold_for_words(c) {
-                folded.push(f);
-            }
+        } else if c.is_ascii() {
+            other += u32::from(c.is_ascii_alphabetic());
+            folded.push(if c.is_ascii_alphanumeric() { c } else { ' ' });
         } else {
-            folded.push(' ');
+            if is_presentation_form(c) && c.is_alphabetic() {
+                arabic += 1;
+            } else if c.is_alphabetic() {
+                other += 1;
+            }
+            if c.is_alphanumeric() || c == '\u{200C}' {
+                if let Some(f) = fold_for_words(c) {
+                    folded.push(f);
+                }
+            } else {
+                folded.push(' ');
+            }
         }
+    }
+    for (e, w) in evidence.iter_mut().zip(weights) {
+        *e = f64::from(w);
     }
     let letters = arabic + other;
     if letters == 0 {
