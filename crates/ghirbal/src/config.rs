@@ -24,6 +24,8 @@ pub struct Config {
     pub dedup: DedupConfig,
     /// Optional folds of the key profile (the form every comparison uses).
     pub key: crate::normalize::KeyOptions,
+    /// Repairs (`[clean]`).
+    pub clean: crate::clean::CleanConfig,
     /// Filter settings, one table per filter.
     pub filter: FilterConfig,
     /// Engine settings that change where work happens, not what it produces.
@@ -35,6 +37,7 @@ impl Default for Config {
         Config {
             stages: vec![
                 "normalize".into(),
+                "clean".into(),
                 "filter.language".into(),
                 "dedup.exact".into(),
             ],
@@ -42,6 +45,7 @@ impl Default for Config {
             output: OutputConfig::default(),
             dedup: DedupConfig::default(),
             key: crate::normalize::KeyOptions::default(),
+            clean: crate::clean::CleanConfig::default(),
             filter: FilterConfig::default(),
             run: RunConfig::default(),
         }
@@ -190,7 +194,7 @@ impl Default for RunConfig {
 }
 
 /// The per-document stages this version knows, in their default order.
-pub const KNOWN_STAGES: &[&str] = &["normalize", "filter.language", "dedup.exact"];
+pub const KNOWN_STAGES: &[&str] = &["normalize", "clean", "filter.language", "dedup.exact"];
 
 impl Config {
     /// Parses a TOML config and validates it.
@@ -209,6 +213,9 @@ impl Config {
                     KNOWN_STAGES.join(", ")
                 )));
             }
+        }
+        if let Err(e) = crate::clean::boilerplate::Boilerplate::new(&self.clean.extra_boilerplate) {
+            return Err(Error::Config(format!("clean.extra_boilerplate: {e}")));
         }
         let dedup_at = self.stages.iter().position(|s| s.starts_with("dedup."));
         if let Some(at) = dedup_at {

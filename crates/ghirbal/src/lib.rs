@@ -16,6 +16,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod clean;
 mod config;
 pub mod dedup;
 pub mod doc;

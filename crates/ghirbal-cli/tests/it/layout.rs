@@ -206,33 +206,31 @@ ghtest!(removed_records_have_the_documented_fields, |dir| {
     );
 });
 
+/// The default stages, named because the test helpers otherwise run the engine stages only.
+const DEFAULT_STAGES: &str = "normalize,clean,filter.language,dedup.exact";
+
 ghtest!(bundled_example_with_the_default_stages, |dir| {
-    // The default stages, named because the test helpers otherwise run the engine stages only.
     let out = dir.out();
-    let (code, _, stderr) = crate::util::run(argv![
-        "run",
-        "-o",
-        out,
-        "--stages",
-        "normalize,filter.language,dedup.exact"
-    ]);
-    assert_eq!(code, 0, "{stderr}");
+    run_ok(argv!["run", "-o", out, "--stages", DEFAULT_STAGES]);
     let o = outcome(&out);
     assert_eq!(o.stats["conservation"]["holds"], true);
     assert_eq!(
         o.stats["totals"]["removed_by_reason"],
-        json!({"dedup.exact": 4, "filter.language": 3})
+        json!({"dedup.exact": 4, "filter.language": 2, "clean.empty": 1})
     );
     for (id, label) in [
         ("example/15-persian-flower-show", "pes"),
         ("example/16-english-library", "eng"),
-        ("example/19-whitespace-only", "und"),
     ] {
         let r = o.removed(id);
         assert_eq!(r["reason"], "filter.language", "{r}");
         assert_eq!(r["detail"]["label"], label, "{r}");
         assert_eq!(r["detail"]["min_score"], 0.711, "{r}");
     }
+    assert_eq!(
+        o.removed("example/19-whitespace-only")["reason"],
+        "clean.empty"
+    );
     let kept = o.kept("example/13-football-final-noisy");
     assert_eq!(
         kept["meta"]["ghirbal"]["language"]["label"], "ara",
@@ -240,4 +238,55 @@ ghtest!(bundled_example_with_the_default_stages, |dir| {
     );
     assert!(kept["meta"]["ghirbal"]["normalize"]["presentation_forms"].as_u64() > Some(0));
     assert!(!kept["text"].as_str().expect("text").contains('\u{0640}'));
+    // The doubled body is repaired to one copy.
+    let doubled = o.kept("example/11-book-fair-doubled");
+    assert_eq!(
+        doubled["meta"]["ghirbal"]["clean"]["repeated_lines"], 4,
+        "{doubled}"
+    );
+    let text = doubled["text"].as_str().expect("text");
+    let paragraphs: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    let unique: std::collections::BTreeSet<&str> = paragraphs.iter().copied().collect();
+    assert_eq!(paragraphs.len(), unique.len(), "{text}");
+    // Teasers and the trailing related headline are gone, the article stays.
+    let teasers = o.kept("example/12-school-teasers");
+    let text = teasers["text"].as_str().expect("text");
+    assert!(
+        !text.contains("اقرأ أيضا") && !text.contains("شاهد أيضا"),
+        "{text}"
+    );
+    assert!(!text.contains("افتتاح ملعب جديد"), "{text}");
+    assert!(text.ends_with("عبر موقعها الإلكتروني."), "{text}");
+    assert_eq!(teasers["meta"]["ghirbal"]["clean"]["boilerplate_lines"], 2);
+    assert_eq!(teasers["meta"]["ghirbal"]["clean"]["trailing_lines"], 1);
+});
+
+ghtest!(seeds_are_repaired_not_dropped, |dir| {
+    let Some(seeds) = seeds() else { return };
+    let out = dir.out();
+    run_ok(argv!["run", &seeds, "-o", out, "--stages", DEFAULT_STAGES]);
+    let o = outcome(&out);
+    assert!(o.removed.is_empty(), "{:?}", o.removed);
+    let read = |name: &str| std::fs::read_to_string(seeds.join(name)).expect("seed");
+    // 004 carries its body twice: kept with exactly its first 11 lines.
+    let seed4 = read("004_c4e8c7e18ecd5dd9.txt");
+    let first11: Vec<&str> = seed4.lines().take(11).collect();
+    assert_eq!(
+        o.kept("004_c4e8c7e18ecd5dd9")["text"],
+        output_profile(&first11.join("\n")).as_str()
+    );
+    // 000 loses its "اقرأ أيضا" line (8) and its trailing related headline (14), nothing else.
+    let seed0 = read("000_00c58df026898146.txt");
+    let lines: Vec<&str> = seed0.lines().collect();
+    assert!(lines[7].starts_with("اقرأ أيضا") && lines.len() == 14);
+    let expected: Vec<&str> = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 7 && *i != 13)
+        .map(|(_, l)| *l)
+        .collect();
+    assert_eq!(
+        o.kept("000_00c58df026898146")["text"],
+        output_profile(&expected.join("\n")).as_str()
+    );
 });

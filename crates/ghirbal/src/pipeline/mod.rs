@@ -137,7 +137,7 @@ fn run_phases(
     } else {
         opts.threads
     };
-    let stages = build_stages(config);
+    let stages = build_stages(config)?;
     let progress = opts.progress.as_ref();
     let mut times = crate::stats::PhaseTimes::default();
     let t = Instant::now();
@@ -177,18 +177,30 @@ fn run_phases(
 }
 
 /// The per-document stages named in the config, in order (dedup stages are phases, not stages).
-fn build_stages(config: &Config) -> Vec<Box<dyn Stage>> {
+fn build_stages(config: &Config) -> Result<Vec<Box<dyn Stage>>> {
+    let normalized_before = |name: &str| {
+        let at = |s: &str| config.stages.iter().position(|x| x == s);
+        matches!((at("normalize"), at(name)), (Some(n), Some(i)) if n < i)
+    };
     config
         .stages
         .iter()
-        .filter_map(|name| -> Option<Box<dyn Stage>> {
-            match name.as_str() {
-                "normalize" => Some(Box::new(crate::normalize::Normalize)),
-                "filter.language" => Some(Box::new(
-                    crate::filter::language::Language::from_config(&config.filter.language),
+        .filter_map(|name| -> Option<Result<Box<dyn Stage>>> {
+            Some(Ok(match name.as_str() {
+                "clean" => match crate::clean::Clean::from_config(
+                    &config.clean,
+                    config.key,
+                    normalized_before("clean"),
+                ) {
+                    Ok(stage) => Box::new(stage),
+                    Err(e) => return Some(Err(Error::Config(e))),
+                },
+                "normalize" => Box::new(crate::normalize::Normalize),
+                "filter.language" => Box::new(crate::filter::language::Language::from_config(
+                    &config.filter.language,
                 )),
-                _ => None,
-            }
+                _ => return None,
+            }))
         })
         .collect()
 }

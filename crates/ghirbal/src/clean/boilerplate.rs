@@ -1,0 +1,151 @@
+//! Boilerplate lines: teasers ("اقرأ أيضا: …"), follow/share bars, copyright footers, related-news headers,
+//! ads and cookie notices. The rules live in `boilerplate_ar.txt` (one group per comment) and can be extended
+//! in config. They match the **key form of whole, short lines** — anchored, so a sentence that merely mentions
+//! one of these words inside real reporting is kept.
+
+use crate::normalize::key;
+
+/// How a rule matches a line's key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Rule {
+    /// The line starts with the phrase and has at most 30 words.
+    Prefix(String),
+    /// The line is exactly the phrase.
+    Exact(String),
+    /// The line contains the phrase and has at most 15 words.
+    Contains(String),
+}
+
+/// The shipped rules.
+pub const RULES: &str = include_str!("boilerplate_ar.txt");
+
+/// Compiled boilerplate rules.
+#[derive(Clone, Debug)]
+pub struct Boilerplate {
+    rules: Vec<(Rule, bool)>,
+}
+
+impl Boilerplate {
+    /// Compiles the shipped rules plus `extra` lines in the same syntax (`^ phrase`, `= phrase`, `~ phrase`).
+    pub fn new(extra: &[String]) -> Result<Boilerplate, String> {
+        let mut rules = Vec::new();
+        let mut teaser = false;
+        for line in RULES
+            .lines()
+            .map(str::to_owned)
+            .chain(extra.iter().cloned())
+        {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            if let Some(comment) = line.strip_prefix('#') {
+                teaser = comment.contains("[teaser]");
+                continue;
+            }
+            let (kind, phrase) = line.split_at(line.find(' ').unwrap_or(line.len()));
+            let phrase = key(phrase.trim());
+            if phrase.is_empty() {
+                return Err(format!("boilerplate rule {line:?} has no words"));
+            }
+            let rule = match kind {
+                "^" => Rule::Prefix(phrase),
+                "=" => Rule::Exact(phrase),
+                "~" => Rule::Contains(phrase),
+                _ => {
+                    return Err(format!(
+                        "boilerplate rule {line:?} must start with ^, = or ~"
+                    ))
+                }
+            };
+            rules.push((rule, teaser));
+        }
+        Ok(Boilerplate { rules })
+    }
+
+    /// Which rule a line's key matches: `Some(is_teaser)`, or `None`.
+    fn matches(&self, line_key: &str) -> Option<bool> {
+        if line_key.is_empty() {
+            return None;
+        }
+        let words = line_key.split(' ').count();
+        self.rules.iter().find_map(|(rule, teaser)| {
+            let hit = match rule {
+                Rule::Exact(p) => line_key == p,
+                Rule::Prefix(p) => {
+                    words <= 30
+                        && line_key.starts_with(p.as_str())
+                        && line_key[p.len()..].chars().next().is_none_or(|c| c == ' ')
+                }
+                Rule::Contains(p) => words <= 15 && line_key.contains(p.as_str()),
+            };
+            hit.then_some(*teaser)
+        })
+    }
+
+    /// Marks boilerplate lines in `keep`; returns (lines dropped, whether a teaser/related marker was among
+    /// them). A line with `©` and at most 15 words is a copyright footer.
+    pub(super) fn mark(&self, lines: &[&str], keys: &[String], keep: &mut [bool]) -> (usize, bool) {
+        let (mut dropped, mut teaser) = (0, false);
+        for (i, key) in keys.iter().enumerate() {
+            if !keep[i] {
+                continue;
+            }
+            let hit = self.matches(key).or_else(|| {
+                (lines[i].contains('©') && key.split(' ').count() <= 15).then_some(false)
+            });
+            if let Some(is_teaser) = hit {
+                keep[i] = false;
+                dropped += 1;
+                teaser |= is_teaser;
+            }
+        }
+        (dropped, teaser)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(line: &str) -> Option<bool> {
+        Boilerplate::new(&[]).expect("rules").matches(&key(line))
+    }
+
+    #[test]
+    fn teasers_footers_and_share_bars_match_in_any_spelling() {
+        assert_eq!(
+            hit("اقرأ أيضا : رسالة أمريكية للمعارضة السورية في الجنوب.. ماذا طلبت؟"),
+            Some(true)
+        );
+        assert_eq!(hit("إقرأ ايضاً: عنوان آخر"), Some(true));
+        assert_eq!(hit("أخبار ذات صلة"), Some(true));
+        assert_eq!(hit("تابعونا على تويتر"), Some(false));
+        assert_eq!(hit("جميع الحقوق محفوظة © 2015"), Some(false));
+        assert_eq!(hit("شارك"), Some(false));
+    }
+
+    #[test]
+    fn real_sentences_with_those_words_are_kept() {
+        assert_eq!(
+            hit("وقال الوزير إن على الجميع أن يقرأ أيضا تقرير اللجنة قبل التصويت."),
+            None
+        );
+        assert_eq!(
+            hit("شارك أكثر من ألف متسابق في السباق الذي أقيم أمس في جدة."),
+            None
+        );
+        assert_eq!(hit("اقرأ أيضا"), Some(true));
+        let long = format!("اقرأ أيضا {}", "كلمة ".repeat(40));
+        assert_eq!(hit(&long), None, "a 40-word line is not a teaser");
+        assert_eq!(hit("اقراءة في كتاب"), None);
+    }
+
+    #[test]
+    fn extra_rules_extend_and_bad_rules_are_refused() {
+        let b = Boilerplate::new(&["= حمل تطبيقنا".to_owned()]).expect("rules");
+        assert_eq!(b.matches(&key("حمّل تطبيقنا")), Some(false));
+        assert!(Boilerplate::new(&["? x".to_owned()]).is_err());
+        assert!(Boilerplate::new(&["= ...".to_owned()]).is_err());
+    }
+}

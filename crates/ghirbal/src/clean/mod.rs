@@ -1,0 +1,205 @@
+//! `clean`: repairs that edit a document instead of dropping it, each counted.
+//!
+//! In order: repeated lines/paragraphs dropped after their first copy ([`repetition`]); boilerplate lines
+//! dropped ([`boilerplate`]); a trailing block of related headlines dropped ([`trailing`]). Lines are compared
+//! on their key form. Blank lines that end up next to each other are merged. A document with no text left is
+//! removed with `clean.empty`. What was removed is counted in `meta.ghirbal.clean`.
+
+pub mod boilerplate;
+mod repetition;
+mod trailing;
+
+use serde::{Deserialize, Serialize};
+
+use crate::normalize::{fold_into, key_with, KeyOptions};
+use crate::{Document, Outcome, Reason, Removal, Stage, StageCx};
+
+/// Nothing left after cleaning (or nothing there to begin with).
+pub const EMPTY: Reason = Reason::new("clean", "clean.empty");
+
+/// `[clean]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CleanConfig {
+    /// Drop repeated lines and paragraphs after their first copy.
+    pub repeated_lines: bool,
+    /// Drop boilerplate lines.
+    pub boilerplate: bool,
+    /// Extra boilerplate rules, in the syntax of `boilerplate_ar.txt` (`^ phrase`, `= phrase`, `~ phrase`).
+    pub extra_boilerplate: Vec<String>,
+    /// Drop a trailing block of related headlines.
+    pub trailing_headlines: bool,
+}
+
+impl Default for CleanConfig {
+    fn default() -> CleanConfig {
+        CleanConfig {
+            repeated_lines: true,
+            boilerplate: true,
+            extra_boilerplate: Vec::new(),
+            trailing_headlines: true,
+        }
+    }
+}
+
+/// The stage.
+#[derive(Debug)]
+pub struct Clean {
+    cfg: CleanConfig,
+    boilerplate: boilerplate::Boilerplate,
+    key: KeyOptions,
+    /// The text is already in the output profile (normalize ran before).
+    normalized: bool,
+}
+
+impl Clean {
+    /// Builds the stage; fails on a malformed extra boilerplate rule.
+    pub fn from_config(
+        cfg: &CleanConfig,
+        key: KeyOptions,
+        normalized: bool,
+    ) -> Result<Clean, String> {
+        Ok(Clean {
+            cfg: cfg.clone(),
+            boilerplate: boilerplate::Boilerplate::new(&cfg.extra_boilerplate)?,
+            key,
+            normalized,
+        })
+    }
+
+    fn line_key(&self, line: &str) -> String {
+        if self.normalized {
+            let mut out = String::new();
+            fold_into(line, &self.key, &mut out);
+            out
+        } else {
+            key_with(line, &self.key)
+        }
+    }
+}
+
+/// Joins the kept lines, merging blank lines that have become adjacent and trimming blank ends.
+fn rebuild(lines: &[&str], keep: &[bool]) -> String {
+    let mut out = String::new();
+    let mut blank_pending = false;
+    for (line, _) in lines.iter().zip(keep).filter(|(_, k)| **k) {
+        if line.trim().is_empty() {
+            blank_pending = !out.is_empty();
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if blank_pending { "\n\n" } else { "\n" });
+        }
+        out.push_str(line);
+        blank_pending = false;
+    }
+    out
+}
+
+impl Stage for Clean {
+    fn name(&self) -> &'static str {
+        "clean"
+    }
+
+    fn reasons(&self) -> &'static [Reason] {
+        &[EMPTY]
+    }
+
+    fn process(&self, doc: &mut Document, cx: &mut StageCx) -> Outcome {
+        if doc.text.trim().is_empty() {
+            return Outcome::Remove(
+                Removal::new(EMPTY).with("chars_before", doc.text.chars().count()),
+            );
+        }
+        let lines: Vec<&str> = doc.text.split('\n').collect();
+        let keys: Vec<String> = lines.iter().map(|l| self.line_key(l)).collect();
+        let mut keep = vec![true; lines.len()];
+        let repeated = if self.cfg.repeated_lines {
+            repetition::mark(&keys, &mut keep)
+        } else {
+            0
+        };
+        let (boiler, teaser) = if self.cfg.boilerplate {
+            self.boilerplate.mark(&lines, &keys, &mut keep)
+        } else {
+            (0, false)
+        };
+        let trailing = if self.cfg.trailing_headlines {
+            trailing::mark(&lines, &mut keep, teaser)
+        } else {
+            0
+        };
+        if repeated + boiler + trailing == 0 {
+            return Outcome::Keep;
+        }
+        let text = rebuild(&lines, &keep);
+        let removed_chars = doc.text.chars().count() - text.chars().count();
+        if text.is_empty() {
+            return Outcome::Remove(
+                Removal::new(EMPTY)
+                    .with("repeated_lines", repeated)
+                    .with("boilerplate_lines", boiler)
+                    .with("trailing_lines", trailing),
+            );
+        }
+        for (name, n) in [
+            ("repeated_lines_removed", repeated),
+            ("boilerplate_lines_removed", boiler),
+            ("trailing_lines_removed", trailing),
+        ] {
+            if n > 0 {
+                cx.metric(name, n as f64);
+            }
+        }
+        cx.metric("chars_removed", removed_chars as f64);
+        let mut counts = serde_json::Map::new();
+        for (name, n) in [
+            ("repeated_lines", repeated),
+            ("boilerplate_lines", boiler),
+            ("trailing_lines", trailing),
+        ] {
+            if n > 0 {
+                counts.insert(name.into(), n.into());
+            }
+        }
+        counts.insert("chars_removed".into(), removed_chars.into());
+        doc.annotations.insert("clean".into(), counts.into());
+        doc.text = text;
+        Outcome::Modified
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::memory_origin;
+    use crate::Ordinal;
+
+    fn clean(text: &str) -> (Outcome, String) {
+        let stage = Clean::from_config(&CleanConfig::default(), KeyOptions::default(), false)
+            .expect("stage");
+        let mut doc = Document::new("d", text, Ordinal(0), memory_origin(1));
+        let outcome = stage.process(&mut doc, &mut StageCx::default());
+        (outcome, doc.text)
+    }
+
+    #[test]
+    fn repairs_and_keeps_paragraph_breaks() {
+        let (o, t) = clean("عنوان\n\nقال الوزير إن المشروع بدأ.\nاقرأ أيضا: خبر آخر\n\nوأضاف أن العمل مستمر.\nقال الوزير إن المشروع بدأ.");
+        assert!(matches!(o, Outcome::Modified));
+        assert_eq!(
+            t,
+            "عنوان\n\nقال الوزير إن المشروع بدأ.\n\nوأضاف أن العمل مستمر."
+        );
+    }
+
+    #[test]
+    fn empty_documents_are_removed() {
+        assert!(matches!(clean("  \n\n ").0, Outcome::Remove(r) if r.reason == EMPTY));
+        let (o, _) = clean("اقرأ أيضا: خبر\nتابعونا على تويتر");
+        assert!(
+            matches!(o, Outcome::Remove(r) if r.reason == EMPTY && r.detail["boilerplate_lines"] == 2)
+        );
+        assert!(matches!(clean("نص عادي بلا شيء يزال.").0, Outcome::Keep));
+    }
+}
