@@ -30,8 +30,7 @@ impl ghirbal::Progress for Bar {
             "scan" => "{prefix:>6} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} {msg} ETA {eta}",
             _ => "{prefix:>6} [{bar:30}] {pos}/{len} docs {msg} ETA {eta}",
         };
-        let style =
-            ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
+        let style = ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
             .with_style(style.progress_chars("=> "));
         bar.set_prefix(phase);

@@ -17,8 +17,7 @@ const DOCS: usize = 5_000;
 
 /// Gzip-compressed JSONL of `DOCS` records, and the total text bytes in it.
 fn corpus() -> (Vec<u8>, u64) {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/saudinewsnet/saudinewsnet.jsonl.gz");
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/saudinewsnet/saudinewsnet.jsonl.gz");
     let mut lines = Vec::new();
     if let Ok(file) = std::fs::File::open(&shared) {
         let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file));
@@ -41,10 +40,9 @@ fn corpus() -> (Vec<u8>, u64) {
             "ريال",
         ];
         for i in 0..DOCS {
-            let text: Vec<&str> = (0..500)
-                .map(|j| words[(i * 7 + j * 13) % words.len()])
-                .collect();
-            lines.push(serde_json::json!({"id": format!("g/{i}"), "text": text.join(" "), "source": "gen"}).to_string());
+            let text: Vec<&str> = (0..500).map(|j| words[(i * 7 + j * 13) % words.len()]).collect();
+            lines
+                .push(serde_json::json!({"id": format!("g/{i}"), "text": text.join(" "), "source": "gen"}).to_string());
         }
     }
     let text_bytes: u64 = lines

@@ -13,8 +13,7 @@ use ghirbal::normalize::{fold_into, key, output, KeyOptions};
 use ghirbal::text::{identify, ngram_hashes, words};
 
 fn texts() -> Vec<String> {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/saudinewsnet/saudinewsnet.jsonl.gz");
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/saudinewsnet/saudinewsnet.jsonl.gz");
     if let Ok(file) = std::fs::File::open(&shared) {
         let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file));
         return reader
@@ -75,19 +74,10 @@ fn bench(c: &mut Criterion) {
         b.iter(|| texts.iter().map(|t| key(t).len()).sum::<usize>())
     });
     g.bench_function("word_5gram_hashes", |b| {
-        b.iter(|| {
-            keys.iter()
-                .map(|k| ngram_hashes(&words(k), 5, 7).len())
-                .sum::<usize>()
-        })
+        b.iter(|| keys.iter().map(|k| ngram_hashes(&words(k), 5, 7).len()).sum::<usize>())
     });
     g.bench_function("language_id", |b| {
-        b.iter(|| {
-            texts
-                .iter()
-                .filter(|t| identify(t, 8192).label == "ara")
-                .count()
-        })
+        b.iter(|| texts.iter().filter(|t| identify(t, 8192).label == "ara").count())
     });
     g.finish();
 }

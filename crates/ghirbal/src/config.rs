@@ -242,18 +242,12 @@ impl Config {
                 (1..=9).contains(&self.output.gzip_level),
                 "output.gzip_level must be 1..=9",
             ),
-            (
-                self.output.part_bytes >= 1,
-                "output.part_bytes must be at least 1",
-            ),
+            (self.output.part_bytes >= 1, "output.part_bytes must be at least 1"),
             (
                 (1..=4096).contains(&self.run.partitions),
                 "run.partitions must be 1..=4096",
             ),
-            (
-                self.run.batch_bytes >= 1,
-                "run.batch_bytes must be at least 1",
-            ),
+            (self.run.batch_bytes >= 1, "run.batch_bytes must be at least 1"),
         ];
         match checks.iter().find(|(ok, _)| !ok) {
             Some((_, msg)) => Err(Error::Config((*msg).into())),
@@ -273,25 +267,18 @@ mod tests {
 
     #[test]
     fn default_toml_is_the_default_config() {
-        assert_eq!(
-            Config::from_toml(DEFAULT_TOML).expect("parses"),
-            Config::default()
-        );
+        assert_eq!(Config::from_toml(DEFAULT_TOML).expect("parses"), Config::default());
     }
 
     #[test]
     fn bad_configs_are_refused_with_the_knob_named() {
         let err = Config::from_toml("stages = [\"normalise\"]").expect_err("typo");
-        assert!(
-            err.to_string().contains("unknown stage \"normalise\""),
-            "{err}"
-        );
+        assert!(err.to_string().contains("unknown stage \"normalise\""), "{err}");
         let err = Config::from_toml("[output]\nzstd_level = 40").expect_err("range");
         assert!(err.to_string().contains("zstd_level"), "{err}");
         let err = Config::from_toml("[output]\ncolour = 1").expect_err("unknown key");
         assert!(err.to_string().contains("colour"), "{err}");
-        let err =
-            Config::from_toml("stages = [\"dedup.exact\", \"normalize\"]").expect_err("order");
+        let err = Config::from_toml("stages = [\"dedup.exact\", \"normalize\"]").expect_err("order");
         assert!(err.to_string().contains("after"), "{err}");
     }
 }

@@ -74,10 +74,7 @@ impl PartialEq for Meta {
 impl Meta {
     /// The raw JSON of field `key`, if present.
     pub fn get(&self, key: &str) -> Option<&RawValue> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_ref())
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_ref())
     }
     /// The field as a string, if it is a JSON string.
     pub fn get_str(&self, key: &str) -> Option<String> {
@@ -120,12 +117,7 @@ pub struct Document {
 
 impl Document {
     /// A document with empty meta.
-    pub fn new(
-        id: impl Into<String>,
-        text: impl Into<String>,
-        ordinal: Ordinal,
-        origin: Origin,
-    ) -> Document {
+    pub fn new(id: impl Into<String>, text: impl Into<String>, ordinal: Ordinal, origin: Origin) -> Document {
         Document {
             id: id.into(),
             text: text.into(),
@@ -233,8 +225,7 @@ pub fn parse_record(
     text_field: &str,
     fallback_id: impl FnOnce() -> String,
 ) -> Result<Parsed, ParseError> {
-    let obj: RawObject<'_> =
-        serde_json::from_str(line).map_err(|e| (None, RecordProblem::Malformed(e.to_string())))?;
+    let obj: RawObject<'_> = serde_json::from_str(line).map_err(|e| (None, RecordProblem::Malformed(e.to_string())))?;
     let mut id = None;
     let mut text = None;
     let mut meta = Meta::default();
@@ -252,17 +243,13 @@ pub fn parse_record(
     }
     let id = id.unwrap_or_else(fallback_id);
     let Some(text_raw) = text else {
-        return Err((
-            Some(id),
-            RecordProblem::MissingText(format!("no field {text_field:?}")),
-        ));
+        return Err((Some(id), RecordProblem::MissingText(format!("no field {text_field:?}"))));
     };
     let text: String = match serde_json::from_str(text_raw.get()) {
         Ok(t) => t,
         Err(_) => {
             let kind = json_kind(text_raw.get());
-            let problem =
-                RecordProblem::MissingText(format!("field {text_field:?} is {kind}, not a string"));
+            let problem = RecordProblem::MissingText(format!("field {text_field:?} is {kind}, not a string"));
             return Err((Some(id), problem));
         }
     };
@@ -321,20 +308,15 @@ mod tests {
     #[test]
     fn meta_is_kept_verbatim_in_order() {
         let (id, text, meta, _) =
-            parse(r#"{"source":"okaz","id":"a","n":1.50e3,"text":"نص","x":{"b":1,"a":2}}"#)
-                .expect("parses");
+            parse(r#"{"source":"okaz","id":"a","n":1.50e3,"text":"نص","x":{"b":1,"a":2}}"#).expect("parses");
         assert_eq!((id.as_str(), text.as_str()), ("a", "نص"));
-        let keys: Vec<_> = meta
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.get()))
-            .collect();
+        let keys: Vec<_> = meta.iter().map(|(k, v)| format!("{k}={}", v.get())).collect();
         assert_eq!(keys, ["source=\"okaz\"", "n=1.50e3", "x={\"b\":1,\"a\":2}"]);
     }
 
     #[test]
     fn output_line_round_trips_through_the_reader() {
-        let (id, text, meta, mut ann) =
-            parse(r#"{"id":"a","text":"سطر\n\"ثان\"","date":"2015"}"#).expect("parses");
+        let (id, text, meta, mut ann) = parse(r#"{"id":"a","text":"سطر\n\"ثان\"","date":"2015"}"#).expect("parses");
         ann.insert("cluster_size".into(), 3.into());
         let doc = Document {
             id,
@@ -359,14 +341,8 @@ mod tests {
 
     #[test]
     fn problems_are_named() {
-        assert!(matches!(
-            parse("{\"id\":1,"),
-            Err((None, RecordProblem::Malformed(_)))
-        ));
-        assert!(matches!(
-            parse("[1,2]"),
-            Err((None, RecordProblem::Malformed(_)))
-        ));
+        assert!(matches!(parse("{\"id\":1,"), Err((None, RecordProblem::Malformed(_)))));
+        assert!(matches!(parse("[1,2]"), Err((None, RecordProblem::Malformed(_)))));
         let (id, p) = parse(r#"{"id":7,"body":"x"}"#).expect_err("no text");
         assert_eq!(id.as_deref(), Some("7"));
         assert_eq!(p, RecordProblem::MissingText("no field \"text\"".into()));

@@ -32,8 +32,7 @@ pub mod text;
 pub mod write;
 
 pub use config::{
-    Compression, Config, DedupConfig, InputConfig, KeepRule, OutputConfig, OutputFormat, RunConfig,
-    DEFAULT_TOML,
+    Compression, Config, DedupConfig, InputConfig, KeepRule, OutputConfig, OutputFormat, RunConfig, DEFAULT_TOML,
 };
 pub use doc::{Document, Meta, Ordinal, Origin};
 pub use error::{Error, Result};

@@ -11,12 +11,8 @@ use ghirbal::text::identify;
 const THRESHOLD: f64 = 0.711;
 
 fn data(name: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/lid")
-            .join(name),
-    )
-    .expect("lid sample")
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/lid").join(name))
+        .expect("lid sample")
 }
 
 /// (expected label, paragraph) for every labelled line.
@@ -37,13 +33,8 @@ fn labelled() -> Vec<(String, String)> {
         }
     }
     for line in data("mixed.txt").lines().filter(|l| !l.trim().is_empty()) {
-        let (tag, text) = line
-            .split_once('\t')
-            .expect("mixed.txt lines are TAG<tab>TEXT");
-        out.push((
-            if tag == "ar" { "ara" } else { "eng" }.to_owned(),
-            text.to_owned(),
-        ));
+        let (tag, text) = line.split_once('\t').expect("mixed.txt lines are TAG<tab>TEXT");
+        out.push((if tag == "ar" { "ara" } else { "eng" }.to_owned(), text.to_owned()));
     }
     out
 }
@@ -59,8 +50,7 @@ fn correct(label: &str, text: &str) -> bool {
 }
 
 fn saudinewsnet_paragraphs(limit: usize) -> Vec<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/saudinewsnet/saudinewsnet.jsonl.gz");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/saudinewsnet/saudinewsnet.jsonl.gz");
     let Ok(file) = std::fs::File::open(path) else {
         return Vec::new();
     };
@@ -116,19 +106,12 @@ fn accuracy_per_language() {
     }
     println!("| language | correct | total | accuracy |\n|---|---|---|---|");
     for (label, (ok, n)) in &table {
-        println!(
-            "| {label} | {ok} | {n} | {:.1}% |",
-            100.0 * *ok as f64 / *n as f64
-        );
+        println!("| {label} | {ok} | {n} | {:.1}% |", 100.0 * *ok as f64 / *n as f64);
     }
     for m in &misses {
         println!("miss: {m}");
     }
-    let acc = |label: &str| {
-        table
-            .get(label)
-            .map_or(1.0, |(ok, n)| *ok as f64 / *n as f64)
-    };
+    let acc = |label: &str| table.get(label).map_or(1.0, |(ok, n)| *ok as f64 / *n as f64);
     assert!(acc("ara") >= 0.99, "Arabic {:.3}", acc("ara"));
     assert!(
         acc("ara (SaudiNewsNet paragraphs)") >= 0.99,

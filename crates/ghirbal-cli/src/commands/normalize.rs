@@ -15,16 +15,11 @@ pub(crate) fn run(args: &NormalizeArgs) -> anyhow::Result<ExitCode> {
     let mut number = 0u64;
     loop {
         line.clear();
-        if reader
-            .read_until(b'\n', &mut line)
-            .context("reading stdin")?
-            == 0
-        {
+        if reader.read_until(b'\n', &mut line).context("reading stdin")? == 0 {
             break;
         }
         number += 1;
-        let text = std::str::from_utf8(&line)
-            .with_context(|| format!("stdin line {number} is not valid UTF-8"))?;
+        let text = std::str::from_utf8(&line).with_context(|| format!("stdin line {number} is not valid UTF-8"))?;
         let text = text.strip_suffix('\n').unwrap_or(text);
         let normalized = match args.profile {
             ProfileArg::Output => ghirbal::normalize::output(text),

@@ -15,8 +15,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         opts.progress = crate::progress::bar();
     }
-    let report = ghirbal::run(&opts, &config)
-        .with_context(|| format!("run into {} failed", args.out.display()))?;
+    let report = ghirbal::run(&opts, &config).with_context(|| format!("run into {} failed", args.out.display()))?;
     if !args.quiet {
         eprint!("{}", summary(&report));
     }
@@ -32,8 +31,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 fn resolve_config(args: &RunArgs) -> anyhow::Result<Config> {
     let mut config = match &args.config {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading config {}", path.display()))?;
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading config {}", path.display()))?;
             Config::from_toml(&text).with_context(|| format!("in config {}", path.display()))?
         }
         None => Config::default(),
@@ -70,17 +68,9 @@ fn summary(report: &RunReport) -> String {
     }
     let mut reasons: Vec<_> = t.removed_by_reason.iter().collect();
     reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let top: Vec<String> = reasons
-        .iter()
-        .take(5)
-        .map(|(code, n)| format!("{code} {n}"))
-        .collect();
+    let top: Vec<String> = reasons.iter().take(5).map(|(code, n)| format!("{code} {n}")).collect();
     let mb = t.text_bytes_in as f64 / 1e6;
-    let rate = if report.seconds > 0.0 {
-        mb / report.seconds
-    } else {
-        0.0
-    };
+    let rate = if report.seconds > 0.0 { mb / report.seconds } else { 0.0 };
     let removed = if top.is_empty() {
         String::new()
     } else {

@@ -26,9 +26,7 @@ fn check_removed(r: &Value, reason: &str, file: &std::path::Path, line: Option<u
 }
 
 fn raw(r: &Value) -> Vec<u8> {
-    let b64 = r["raw_base64"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no raw_base64: {r}"));
+    let b64 = r["raw_base64"].as_str().unwrap_or_else(|| panic!("no raw_base64: {r}"));
     base64::engine::general_purpose::STANDARD
         .decode(b64)
         .expect("raw_base64 is base64")
@@ -49,10 +47,7 @@ ghtest!(invalid_utf8_line_keeps_its_raw_bytes, |dir| {
     assert_eq!(raw(r), bad);
     assert_eq!(r["text"], String::from_utf8_lossy(bad).as_ref());
     assert_eq!(o.stats["conservation"]["input"], 3);
-    assert_eq!(
-        o.stats["totals"]["removed_by_reason"],
-        json!({"read.invalid_utf8": 1})
-    );
+    assert_eq!(o.stats["totals"]["removed_by_reason"], json!({"read.invalid_utf8": 1}));
 });
 
 ghtest!(malformed_json_line_is_removed_with_its_text, |dir| {
@@ -89,10 +84,7 @@ ghtest!(missing_or_non_string_text_is_removed, |dir| {
         check_removed(r, "read.missing_text", &input, Some(line));
     }
     assert_eq!(o.removed[0]["meta"], json!({}));
-    assert_eq!(
-        o.stats["totals"]["removed_by_reason"],
-        json!({"read.missing_text": 3})
-    );
+    assert_eq!(o.stats["totals"]["removed_by_reason"], json!({"read.missing_text": 3}));
 });
 
 ghtest!(meta_numbers_keep_their_spelling, |dir| {
@@ -101,10 +93,7 @@ ghtest!(meta_numbers_keep_their_spelling, |dir| {
     let (code, _, stderr) = run(argv!["run", input, "-o", out, "--compression", "none"]);
     assert_eq!(code, 0, "{stderr}");
     let kept = std::fs::read_to_string(out.join("kept/part-00000-000.jsonl")).expect("part");
-    assert_eq!(
-        kept,
-        "{\"id\":\"g\",\"text\":\"t\",\"meta\":{\"n\":1.50e3}}\n"
-    );
+    assert_eq!(kept, "{\"id\":\"g\",\"text\":\"t\",\"meta\":{\"n\":1.50e3}}\n");
 });
 
 ghtest!(nul_in_text_is_removed, |dir| {

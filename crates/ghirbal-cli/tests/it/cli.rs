@@ -128,10 +128,7 @@ ghtest!(normalize_reads_stdin_line_by_line, |_dir| {
     assert_eq!(stdout, "العربية ﷺ\nالسلام عليكم، في ٢٠١٥\n\nإلى\n");
     let (code, stdout, _) = normalize_stdin("key", input);
     assert_eq!(code, 0);
-    assert_eq!(
-        stdout,
-        "العربيه صلي الله عليه وسلم\nالسلام عليكم في 0\n\nالي\n"
-    );
+    assert_eq!(stdout, "العربيه صلي الله عليه وسلم\nالسلام عليكم في 0\n\nالي\n");
     let (code, _, stderr) = normalize_stdin("output", b"ok\nbad \xff\n");
     assert_eq!(code, 1);
     assert!(stderr.contains("line 2"), "{stderr}");

@@ -35,17 +35,10 @@ fn check_truncated(dir: &Dir, name: &str, compress: fn(&[u8]) -> Vec<u8>) {
     let read = o.stats["conservation"]["input"].as_u64().expect("input");
     assert!(read > 0, "nothing was read before the cut");
     assert!(read < 2000, "{read} records read from a truncated file");
-    assert_eq!(
-        o.stats["input_problems"][0]["file"],
-        input.display().to_string()
-    );
+    assert_eq!(o.stats["input_problems"][0]["file"], input.display().to_string());
     // What was read is a prefix of the input; at most the last, cut line is unreadable.
     let kept = ids(&o.kept);
-    assert_eq!(
-        kept,
-        expected_ids(kept.len()),
-        "kept records are not a prefix"
-    );
+    assert_eq!(kept, expected_ids(kept.len()), "kept records are not a prefix");
     assert!(o.removed.len() <= 1, "{:?}", o.removed);
     for r in &o.removed {
         assert_eq!(r["reason"], "read.malformed_json", "{r}");
@@ -61,24 +54,18 @@ ghtest!(truncated_zstd_fails_after_accounting_what_was_read, |dir| {
     check_truncated(&dir, "cut.jsonl.zst", zstd);
 });
 
-ghtest!(
-    gzip_cut_before_the_first_record_fails_naming_the_byte,
-    |dir| {
-        let full = gzip(records(100).as_bytes());
-        let input = dir.write("cut-early.jsonl.gz", &full[..15]);
-        let out = dir.out();
-        let (code, stdout, stderr) = run(argv!["run", input, "-o", out]);
-        assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
-        assert!(stderr.contains(&input.display().to_string()), "{stderr}");
-        assert!(stderr.contains("byte"), "{stderr}");
-        let o = outcome(&out);
-        assert_eq!(o.stats["conservation"]["input"], 0);
-        assert_eq!(
-            o.stats["input_problems"][0]["file"],
-            input.display().to_string()
-        );
-    }
-);
+ghtest!(gzip_cut_before_the_first_record_fails_naming_the_byte, |dir| {
+    let full = gzip(records(100).as_bytes());
+    let input = dir.write("cut-early.jsonl.gz", &full[..15]);
+    let out = dir.out();
+    let (code, stdout, stderr) = run(argv!["run", input, "-o", out]);
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stderr.contains(&input.display().to_string()), "{stderr}");
+    assert!(stderr.contains("byte"), "{stderr}");
+    let o = outcome(&out);
+    assert_eq!(o.stats["conservation"]["input"], 0);
+    assert_eq!(o.stats["input_problems"][0]["file"], input.display().to_string());
+});
 
 ghtest!(multi_member_gzip_is_read_completely, |dir| {
     let all = records(300);

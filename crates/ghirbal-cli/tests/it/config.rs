@@ -8,8 +8,7 @@ ghtest!(config_prints_the_default_toml, |dir| {
     assert!(stdout.contains("[dedup]"), "{stdout}");
     assert!(stdout.contains("keep = \"first\""), "{stdout}");
     assert!(
-        stdout
-            .contains("stages = [\"normalize\", \"clean\", \"filter.language\", \"dedup.exact\"]"),
+        stdout.contains("stages = [\"normalize\", \"clean\", \"filter.language\", \"dedup.exact\"]"),
         "{stdout}"
     );
     let cfg = dir.write("default.toml", &stdout);

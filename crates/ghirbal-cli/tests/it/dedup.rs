@@ -46,10 +46,7 @@ fn check_keeper(toml: &str, keeper: &str) {
     let mut expect_kept = vec![keeper, "other"];
     expect_kept.sort_by_key(|id| ["k1", "k2", "k3", "other"].iter().position(|k| k == id));
     assert_eq!(ids(&o.kept), expect_kept, "config:\n{toml}");
-    let expect_removed: Vec<&str> = ["k1", "k2", "k3"]
-        .into_iter()
-        .filter(|id| *id != keeper)
-        .collect();
+    let expect_removed: Vec<&str> = ["k1", "k2", "k3"].into_iter().filter(|id| *id != keeper).collect();
     assert_eq!(ids(&o.removed), expect_removed, "config:\n{toml}");
     for r in &o.removed {
         assert_eq!(r["reason"], "dedup.exact", "{r}");
@@ -59,17 +56,10 @@ fn check_keeper(toml: &str, keeper: &str) {
     }
     assert_eq!(o.kept(keeper)["meta"]["ghirbal"]["cluster_size"], json!(3));
     assert!(o.kept("other")["meta"].get("ghirbal").is_none());
-    assert_eq!(
-        o.stats["totals"]["removed_by_reason"],
-        json!({"dedup.exact": 2})
-    );
+    assert_eq!(o.stats["totals"]["removed_by_reason"], json!({"dedup.exact": 2}));
     let exact = &o.stats["stages"]["dedup.exact"];
     assert_eq!(
-        (
-            &exact["docs_in"],
-            &exact["docs_kept"],
-            &exact["docs_removed"]
-        ),
+        (&exact["docs_in"], &exact["docs_kept"], &exact["docs_removed"]),
         (&json!(4), &json!(2), &json!(2)),
         "{exact}"
     );
@@ -88,18 +78,12 @@ fn keep_longest() {
 
 #[test]
 fn keep_earliest_by_field() {
-    check_keeper(
-        "[dedup]\nkeep = \"earliest\"\nkeep_field = \"date\"\n",
-        "k2",
-    );
+    check_keeper("[dedup]\nkeep = \"earliest\"\nkeep_field = \"date\"\n", "k2");
 }
 
 #[test]
 fn keep_by_source_priority() {
-    check_keeper(
-        "[dedup]\nkeep = \"source\"\nsource_priority = [\"b\", \"a\"]\n",
-        "k3",
-    );
+    check_keeper("[dedup]\nkeep = \"source\"\nsource_priority = [\"b\", \"a\"]\n", "k3");
 }
 
 ghtest!(trailing_whitespace_is_normalised_in_kept_text, |dir| {

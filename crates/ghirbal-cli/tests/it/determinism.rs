@@ -45,11 +45,7 @@ fn corpus(dir: &Dir) -> Vec<std::path::PathBuf> {
     }
     let plain = dir.write("plain.jsonl", plain);
     assert!(std::fs::metadata(&plain).expect("plain").len() > 4 * 65536);
-    vec![
-        plain,
-        dir.write("more.jsonl.gz", gzip(gz.as_bytes())),
-        dir.join("txt"),
-    ]
+    vec![plain, dir.write("more.jsonl.gz", gzip(gz.as_bytes())), dir.join("txt")]
 }
 
 ghtest!(one_thread_and_four_threads_write_identical_bytes, |dir| {
@@ -71,25 +67,13 @@ ghtest!(one_thread_and_four_threads_write_identical_bytes, |dir| {
             .as_u64()
             .expect("some exact duplicates");
         assert!((200..600).contains(&dups), "{dups} duplicates");
-        assert_eq!(
-            o.stats["totals"]["removed_by_reason"]["read.malformed_json"],
-            6
-        );
-        results.push((
-            dir_bytes(&out.join("kept")),
-            dir_bytes(&out.join("removed")),
-        ));
+        assert_eq!(o.stats["totals"]["removed_by_reason"]["read.malformed_json"], 6);
+        results.push((dir_bytes(&out.join("kept")), dir_bytes(&out.join("removed"))));
     }
-    let names = |parts: &[(String, Vec<u8>)]| -> Vec<String> {
-        parts.iter().map(|(n, _)| n.clone()).collect()
-    };
+    let names = |parts: &[(String, Vec<u8>)]| -> Vec<String> { parts.iter().map(|(n, _)| n.clone()).collect() };
     let (kept1, removed1) = &results[0];
     let (kept4, removed4) = &results[1];
-    assert!(
-        names(kept1).len() > 8,
-        "expected several shards: {:?}",
-        names(kept1)
-    );
+    assert!(names(kept1).len() > 8, "expected several shards: {:?}", names(kept1));
     assert_eq!(names(kept1), names(kept4));
     assert_eq!(names(removed1), names(removed4));
     for ((name, a), (_, b)) in kept1.iter().zip(kept4).chain(removed1.iter().zip(removed4)) {

@@ -30,11 +30,7 @@ pub fn assert_part_names(dir: &Path, ext: &str) {
                     && b[..5].iter().all(u8::is_ascii_digit)
                     && b[6..].iter().all(u8::is_ascii_digit)
             });
-        assert!(
-            ok,
-            "{name} in {} is not part-SSSSS-NNN.{ext}",
-            dir.display()
-        );
+        assert!(ok, "{name} in {} is not part-SSSSS-NNN.{ext}", dir.display());
     }
 }
 
@@ -54,11 +50,7 @@ fn assert_stats_shape(stats: &Value) {
         .map(String::as_str)
         .collect();
     assert_eq!(conservation, ["input", "kept", "removed", "holds"]);
-    assert!(
-        stats["totals"]["removed_by_reason"].is_object(),
-        "{}",
-        stats["totals"]
-    );
+    assert!(stats["totals"]["removed_by_reason"].is_object(), "{}", stats["totals"]);
 }
 
 ghtest!(seeds_are_both_kept, |dir| {
@@ -70,10 +62,7 @@ ghtest!(seeds_are_both_kept, |dir| {
     assert_part_names(&out.join("removed"), "jsonl.zst");
     let o = outcome(&out);
     assert_stats_shape(&o.stats);
-    assert_eq!(
-        ids(&o.kept),
-        ["000_00c58df026898146", "004_c4e8c7e18ecd5dd9"]
-    );
+    assert_eq!(ids(&o.kept), ["000_00c58df026898146", "004_c4e8c7e18ecd5dd9"]);
     assert!(o.removed.is_empty(), "{:?}", o.removed);
     assert_eq!(o.stats["conservation"]["input"], 2);
     // A .txt file is one document whose text is the file (this normalize stage only trims line ends).
@@ -87,82 +76,57 @@ ghtest!(seeds_are_both_kept, |dir| {
         assert_eq!(keys, ["id", "text", "meta"]);
         let id = record["id"].as_str().expect("id");
         let file = std::fs::read_to_string(seeds.join(format!("{id}.txt"))).expect("seed");
-        assert_eq!(
-            record["text"].as_str().expect("text"),
-            output_profile(&file)
-        );
+        assert_eq!(record["text"].as_str().expect("text"), output_profile(&file));
         assert_eq!(record["meta"], json!({}));
     }
 });
 
-ghtest!(
-    bundled_example_collapses_the_exact_and_spelling_copies,
-    |dir| {
-        let out = dir.out();
-        run_ok(argv!["run", "-o", out]);
-        let o = outcome(&out);
-        assert_stats_shape(&o.stats);
-        assert_eq!(o.stats["conservation"]["input"], 19);
-        // Byte copies, a whitespace copy, and two copies that differ only in hamza, ى/ي, ة/ه, harakat and
-        // tatweel: all exact duplicates under the key profile.
-        assert_eq!(o.kept.len(), 15);
-        assert_eq!(
-            ids(&o.removed),
-            [
-                "example/02-desalination-plant-ws",
-                "example/04-dates-harvest-copy",
-                "example/06-hospital-opening-spelling",
-                "example/07-hospital-opening-harakat",
-            ]
-        );
-        assert_eq!(
-            o.stats["totals"]["removed_by_reason"],
-            json!({"dedup.exact": 4})
-        );
-        for (copy, keeper, size) in [
-            (
-                "example/04-dates-harvest-copy",
-                "example/03-dates-harvest",
-                2,
-            ),
-            (
-                "example/02-desalination-plant-ws",
-                "example/01-desalination-plant",
-                2,
-            ),
-            (
-                "example/06-hospital-opening-spelling",
-                "example/05-hospital-opening",
-                3,
-            ),
-            (
-                "example/07-hospital-opening-harakat",
-                "example/05-hospital-opening",
-                3,
-            ),
-        ] {
-            let r = o.removed(copy);
-            assert_eq!(r["reason"], "dedup.exact", "{r}");
-            assert_eq!(r["stage"], "dedup.exact", "{r}");
-            assert_eq!(r["duplicate_of"], keeper, "{r}");
-            assert_eq!(r["detail"]["group_size"], size, "{r}");
-            let k = o.kept(keeper);
-            assert_eq!(k["meta"]["ghirbal"]["cluster_size"], size, "{k}");
-            // Input fields are kept verbatim, in input order, before ghirbal's own.
-            let meta_keys: Vec<&str> = k["meta"]
-                .as_object()
-                .expect("meta")
-                .keys()
-                .map(String::as_str)
-                .collect();
-            assert_eq!(meta_keys, ["source", "url", "date", "ghirbal"]);
-        }
-        // Documents outside any duplicate group carry no ghirbal annotation.
-        let plain = o.kept("example/14-traffic-plan");
-        assert!(plain["meta"].get("ghirbal").is_none(), "{plain}");
-        assert_eq!(plain["meta"]["source"], "example:alwatan");
+ghtest!(bundled_example_collapses_the_exact_and_spelling_copies, |dir| {
+    let out = dir.out();
+    run_ok(argv!["run", "-o", out]);
+    let o = outcome(&out);
+    assert_stats_shape(&o.stats);
+    assert_eq!(o.stats["conservation"]["input"], 19);
+    // Byte copies, a whitespace copy, and two copies that differ only in hamza, ى/ي, ة/ه, harakat and
+    // tatweel: all exact duplicates under the key profile.
+    assert_eq!(o.kept.len(), 15);
+    assert_eq!(
+        ids(&o.removed),
+        [
+            "example/02-desalination-plant-ws",
+            "example/04-dates-harvest-copy",
+            "example/06-hospital-opening-spelling",
+            "example/07-hospital-opening-harakat",
+        ]
+    );
+    assert_eq!(o.stats["totals"]["removed_by_reason"], json!({"dedup.exact": 4}));
+    for (copy, keeper, size) in [
+        ("example/04-dates-harvest-copy", "example/03-dates-harvest", 2),
+        ("example/02-desalination-plant-ws", "example/01-desalination-plant", 2),
+        ("example/06-hospital-opening-spelling", "example/05-hospital-opening", 3),
+        ("example/07-hospital-opening-harakat", "example/05-hospital-opening", 3),
+    ] {
+        let r = o.removed(copy);
+        assert_eq!(r["reason"], "dedup.exact", "{r}");
+        assert_eq!(r["stage"], "dedup.exact", "{r}");
+        assert_eq!(r["duplicate_of"], keeper, "{r}");
+        assert_eq!(r["detail"]["group_size"], size, "{r}");
+        let k = o.kept(keeper);
+        assert_eq!(k["meta"]["ghirbal"]["cluster_size"], size, "{k}");
+        // Input fields are kept verbatim, in input order, before ghirbal's own.
+        let meta_keys: Vec<&str> = k["meta"]
+            .as_object()
+            .expect("meta")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(meta_keys, ["source", "url", "date", "ghirbal"]);
     }
-);
+    // Documents outside any duplicate group carry no ghirbal annotation.
+    let plain = o.kept("example/14-traffic-plan");
+    assert!(plain["meta"].get("ghirbal").is_none(), "{plain}");
+    assert_eq!(plain["meta"]["source"], "example:alwatan");
+});
 
 ghtest!(removed_records_have_the_documented_fields, |dir| {
     let input = dir.write(
@@ -184,15 +148,7 @@ ghtest!(removed_records_have_the_documented_fields, |dir| {
         .collect();
     assert_eq!(
         keys,
-        [
-            "id",
-            "reason",
-            "stage",
-            "detail",
-            "duplicate_of",
-            "text",
-            "meta"
-        ]
+        ["id", "reason", "stage", "detail", "duplicate_of", "text", "meta"]
     );
     // The removed copy carries its normalised text and the count of edits normalize made to it.
     assert_eq!(r["text"], "نص واحد", "{r}");
@@ -227,23 +183,14 @@ ghtest!(bundled_example_with_the_default_stages, |dir| {
         assert_eq!(r["detail"]["label"], label, "{r}");
         assert_eq!(r["detail"]["min_score"], 0.711, "{r}");
     }
-    assert_eq!(
-        o.removed("example/19-whitespace-only")["reason"],
-        "clean.empty"
-    );
+    assert_eq!(o.removed("example/19-whitespace-only")["reason"], "clean.empty");
     let kept = o.kept("example/13-football-final-noisy");
-    assert_eq!(
-        kept["meta"]["ghirbal"]["language"]["label"], "ara",
-        "{kept}"
-    );
+    assert_eq!(kept["meta"]["ghirbal"]["language"]["label"], "ara", "{kept}");
     assert!(kept["meta"]["ghirbal"]["normalize"]["presentation_forms"].as_u64() > Some(0));
     assert!(!kept["text"].as_str().expect("text").contains('\u{0640}'));
     // The doubled body is repaired to one copy.
     let doubled = o.kept("example/11-book-fair-doubled");
-    assert_eq!(
-        doubled["meta"]["ghirbal"]["clean"]["repeated_lines"], 4,
-        "{doubled}"
-    );
+    assert_eq!(doubled["meta"]["ghirbal"]["clean"]["repeated_lines"], 4, "{doubled}");
     let text = doubled["text"].as_str().expect("text");
     let paragraphs: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
     let unique: std::collections::BTreeSet<&str> = paragraphs.iter().copied().collect();
@@ -251,10 +198,7 @@ ghtest!(bundled_example_with_the_default_stages, |dir| {
     // Teasers and the trailing related headline are gone, the article stays.
     let teasers = o.kept("example/12-school-teasers");
     let text = teasers["text"].as_str().expect("text");
-    assert!(
-        !text.contains("اقرأ أيضا") && !text.contains("شاهد أيضا"),
-        "{text}"
-    );
+    assert!(!text.contains("اقرأ أيضا") && !text.contains("شاهد أيضا"), "{text}");
     assert!(!text.contains("افتتاح ملعب جديد"), "{text}");
     assert!(text.ends_with("عبر موقعها الإلكتروني."), "{text}");
     assert_eq!(teasers["meta"]["ghirbal"]["clean"]["boilerplate_lines"], 2);

@@ -48,26 +48,13 @@ ghtest!(another_config_needs_force, |dir| {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("compression"), "{stderr}");
     assert!(stderr.contains("--force"), "{stderr}");
-    assert!(file_names(&out.join("kept"))
-        .iter()
-        .all(|n| n.ends_with(".jsonl.zst")));
+    assert!(file_names(&out.join("kept")).iter().all(|n| n.ends_with(".jsonl.zst")));
 
-    run_ok(argv![
-        "run",
-        input,
-        "-o",
-        out,
-        "--compression",
-        "gzip",
-        "--force"
-    ]);
+    run_ok(argv!["run", input, "-o", out, "--compression", "gzip", "--force"]);
     for sub in ["kept", "removed"] {
         let names = file_names(&out.join(sub));
         assert!(!names.is_empty(), "{sub}/ is empty");
-        assert!(
-            names.iter().all(|n| n.ends_with(".jsonl.gz")),
-            "{sub}/: {names:?}"
-        );
+        assert!(names.iter().all(|n| n.ends_with(".jsonl.gz")), "{sub}/: {names:?}");
     }
     let o = outcome(&out);
     assert_eq!((o.kept.len(), o.removed.len()), (2, 1));

@@ -23,13 +23,8 @@ fn strings(path: &Path, name: &str) -> Vec<Option<String>> {
         let column = batch
             .column_by_name(name)
             .unwrap_or_else(|| panic!("no column {name} in {}", path.display()));
-        let column = column
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .expect("a string column");
-        out.extend(
-            (0..column.len()).map(|i| column.is_valid(i).then(|| column.value(i).to_owned())),
-        );
+        let column = column.as_any().downcast_ref::<StringArray>().expect("a string column");
+        out.extend((0..column.len()).map(|i| column.is_valid(i).then(|| column.value(i).to_owned())));
     }
     out
 }
@@ -67,42 +62,26 @@ ghtest!(parquet_output_parts_are_parquet, |dir| {
     }
     assert_eq!(kept_ids, ["a", "c"]);
     assert_eq!(removed_ids.len(), 2, "{removed_ids:?}");
-    let removed = out
-        .join("removed")
-        .join(&file_names(&out.join("removed"))[0]);
+    let removed = out.join("removed").join(&file_names(&out.join("removed"))[0]);
     let reasons: Vec<_> = strings(&removed, "reason").into_iter().flatten().collect();
     assert_eq!(reasons, ["dedup.exact", "read.malformed_json"]);
     let kept = out.join("kept").join(&file_names(&out.join("kept"))[0]);
     let meta = strings(&kept, "meta");
     let meta: serde_json::Value =
         serde_json::from_str(meta[0].as_deref().expect("meta of a")).expect("meta is JSON text");
-    assert_eq!(
-        meta,
-        json!({"source": "s1", "ghirbal": {"cluster_size": 2}})
-    );
+    assert_eq!(meta, json!({"source": "s1", "ghirbal": {"cluster_size": 2}}));
 });
 
 ghtest!(parquet_input_columns_become_meta, |dir| {
     let path = dir.join("in.parquet");
     let column = |values: Vec<Option<&str>>| -> ArrayRef { Arc::new(StringArray::from(values)) };
     let batch = RecordBatch::try_from_iter([
-        (
-            "id",
-            column(vec![Some("p1"), Some("p2"), Some("p3"), Some("p4")]),
-        ),
+        ("id", column(vec![Some("p1"), Some("p2"), Some("p3"), Some("p4")])),
         (
             "text",
-            column(vec![
-                Some("نص من باركيه"),
-                Some("نص  من باركيه "),
-                None,
-                Some("آخر"),
-            ]),
+            column(vec![Some("نص من باركيه"), Some("نص  من باركيه "), None, Some("آخر")]),
         ),
-        (
-            "source",
-            column(vec![Some("wire"), Some("daily"), Some("x"), None]),
-        ),
+        ("source", column(vec![Some("wire"), Some("daily"), Some("x"), None])),
     ])
     .expect("a record batch");
     let file = std::fs::File::create(&path).expect("creating the parquet input");

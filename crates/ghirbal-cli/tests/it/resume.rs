@@ -55,10 +55,7 @@ fn kill_at(argv: &[std::ffi::OsString], out: &Path, phase: &str, at: usize) -> b
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         if let Some(status) = child.try_wait().expect("polling ghirbal") {
-            assert!(
-                status.success(),
-                "ghirbal failed before the kill point: {status:?}"
-            );
+            assert!(status.success(), "ghirbal failed before the kill point: {status:?}");
             return false;
         }
         if done(out, phase) >= at {
@@ -80,20 +77,13 @@ fn finish_and_compare(argv: &[std::ffi::OsString], out: &Path, reference: &Path,
         "{what}: the killed run had completed"
     );
     let o = outcome(out);
-    assert_eq!(
-        o.stats["conservation"],
-        read_stats(reference)["conservation"],
-        "{what}"
-    );
+    assert_eq!(o.stats["conservation"], read_stats(reference)["conservation"], "{what}");
     for sub in ["kept", "removed"] {
         let (got, want) = (dir_bytes(&out.join(sub)), dir_bytes(&reference.join(sub)));
         let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
         assert_eq!(names(&got), names(&want), "{what}: files in {sub}/");
         for ((name, a), (_, b)) in got.iter().zip(&want) {
-            assert!(
-                a == b,
-                "{what}: {sub}/{name} differs from the uninterrupted run"
-            );
+            assert!(a == b, "{what}: {sub}/{name} differs from the uninterrupted run");
         }
     }
 }
@@ -125,23 +115,12 @@ ghtest!(killed_runs_resume_to_identical_output, |dir| {
     drop(o);
 
     // One kill per fresh output, at several points.
-    for (phase, at) in [
-        ("scan", 1),
-        ("scan", shards / 2),
-        ("write", 1),
-        ("write", shards / 2),
-    ] {
+    for (phase, at) in [("scan", 1), ("scan", shards / 2), ("write", 1), ("write", shards / 2)] {
         let out = dir.join(&format!("out-{phase}-{at}"));
         let argv = argv_for(&out);
         let what = format!("killed after {at} {phase} task(s)");
-        assert!(
-            kill_at(&argv, &out, phase, at),
-            "{what}: the run ended first"
-        );
-        assert!(
-            !out.join("stats.json").exists(),
-            "{what}: stats.json exists"
-        );
+        assert!(kill_at(&argv, &out, phase, at), "{what}: the run ended first");
+        assert!(!out.join("stats.json").exists(), "{what}: stats.json exists");
         finish_and_compare(&argv, &out, &reference, &what);
         std::fs::remove_dir_all(&out).expect("cleaning up");
     }
@@ -156,10 +135,7 @@ ghtest!(killed_runs_resume_to_identical_output, |dir| {
         ("write", shards - 3),
     ] {
         let what = format!("chained kill after {at} {phase} task(s)");
-        assert!(
-            kill_at(&argv, &out, phase, at),
-            "{what}: the run ended first"
-        );
+        assert!(kill_at(&argv, &out, phase, at), "{what}: the run ended first");
     }
     finish_and_compare(&argv, &out, &reference, "chained kills");
 });

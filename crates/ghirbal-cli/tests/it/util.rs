@@ -114,12 +114,7 @@ where
 pub fn file_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("listing {}: {e}", dir.display()))
-        .map(|e| {
-            e.expect("a directory entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
+        .map(|e| e.expect("a directory entry").file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
     names
@@ -166,19 +161,10 @@ pub fn read_jsonl_dir(dir: &Path) -> Vec<Value> {
         if data.is_empty() {
             continue;
         }
-        assert_eq!(
-            data.last(),
-            Some(&b'\n'),
-            "{name} does not end with a newline"
-        );
+        assert_eq!(data.last(), Some(&b'\n'), "{name} does not end with a newline");
         for (i, line) in data[..data.len() - 1].split(|&b| b == b'\n').enumerate() {
-            let value: Value = serde_json::from_slice(line).unwrap_or_else(|e| {
-                panic!(
-                    "{name} line {}: {e}: {}",
-                    i + 1,
-                    String::from_utf8_lossy(line)
-                )
-            });
+            let value: Value = serde_json::from_slice(line)
+                .unwrap_or_else(|e| panic!("{name} line {}: {e}: {}", i + 1, String::from_utf8_lossy(line)));
             records.push(value);
         }
     }
@@ -202,13 +188,11 @@ pub struct Outcome {
 impl Outcome {
     /// The kept record with id `id`.
     pub fn kept(&self, id: &str) -> &Value {
-        find(&self.kept, id)
-            .unwrap_or_else(|| panic!("{id} is not in kept/: {:?}", ids(&self.kept)))
+        find(&self.kept, id).unwrap_or_else(|| panic!("{id} is not in kept/: {:?}", ids(&self.kept)))
     }
     /// The removed record with id `id`.
     pub fn removed(&self, id: &str) -> &Value {
-        find(&self.removed, id)
-            .unwrap_or_else(|| panic!("{id} is not in removed/: {:?}", ids(&self.removed)))
+        find(&self.removed, id).unwrap_or_else(|| panic!("{id} is not in removed/: {:?}", ids(&self.removed)))
     }
 }
 
@@ -220,11 +204,7 @@ pub fn outcome(out: &Path) -> Outcome {
     let stats = read_stats(out);
     let c = &stats["conservation"];
     assert_eq!(c["holds"], true, "conservation does not hold: {c}");
-    assert_eq!(
-        c["kept"],
-        kept.len(),
-        "conservation.kept vs records in kept/"
-    );
+    assert_eq!(c["kept"], kept.len(), "conservation.kept vs records in kept/");
     assert_eq!(
         c["removed"],
         removed.len(),
@@ -235,11 +215,7 @@ pub fn outcome(out: &Path) -> Outcome {
         kept.len() + removed.len(),
         "conservation.input vs kept + removed"
     );
-    Outcome {
-        kept,
-        removed,
-        stats,
-    }
+    Outcome { kept, removed, stats }
 }
 
 /// The ids of records, in order.

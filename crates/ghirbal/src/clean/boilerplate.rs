@@ -30,11 +30,7 @@ impl Boilerplate {
     pub fn new(extra: &[String]) -> Result<Boilerplate, String> {
         let mut rules = Vec::new();
         let mut teaser = false;
-        for line in RULES
-            .lines()
-            .map(str::to_owned)
-            .chain(extra.iter().cloned())
-        {
+        for line in RULES.lines().map(str::to_owned).chain(extra.iter().cloned()) {
             let line = line.trim();
             if line.is_empty() {
                 continue;
@@ -52,11 +48,7 @@ impl Boilerplate {
                 "^" => Rule::Prefix(phrase),
                 "=" => Rule::Exact(phrase),
                 "~" => Rule::Contains(phrase),
-                _ => {
-                    return Err(format!(
-                        "boilerplate rule {line:?} must start with ^, = or ~"
-                    ))
-                }
+                _ => return Err(format!("boilerplate rule {line:?} must start with ^, = or ~")),
             };
             rules.push((rule, teaser));
         }
@@ -91,9 +83,9 @@ impl Boilerplate {
             if !keep[i] {
                 continue;
             }
-            let hit = self.matches(key).or_else(|| {
-                (lines[i].contains('©') && key.split(' ').count() <= 15).then_some(false)
-            });
+            let hit = self
+                .matches(key)
+                .or_else(|| (lines[i].contains('©') && key.split(' ').count() <= 15).then_some(false));
             if let Some(is_teaser) = hit {
                 keep[i] = false;
                 dropped += 1;
@@ -131,10 +123,7 @@ mod tests {
             hit("وقال الوزير إن على الجميع أن يقرأ أيضا تقرير اللجنة قبل التصويت."),
             None
         );
-        assert_eq!(
-            hit("شارك أكثر من ألف متسابق في السباق الذي أقيم أمس في جدة."),
-            None
-        );
+        assert_eq!(hit("شارك أكثر من ألف متسابق في السباق الذي أقيم أمس في جدة."), None);
         assert_eq!(hit("اقرأ أيضا"), Some(true));
         let long = format!("اقرأ أيضا {}", "كلمة ".repeat(40));
         assert_eq!(hit(&long), None, "a 40-word line is not a teaser");

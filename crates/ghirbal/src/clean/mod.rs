@@ -54,11 +54,7 @@ pub struct Clean {
 
 impl Clean {
     /// Builds the stage; fails on a malformed extra boilerplate rule.
-    pub fn from_config(
-        cfg: &CleanConfig,
-        key: KeyOptions,
-        normalized: bool,
-    ) -> Result<Clean, String> {
+    pub fn from_config(cfg: &CleanConfig, key: KeyOptions, normalized: bool) -> Result<Clean, String> {
         Ok(Clean {
             cfg: cfg.clone(),
             boilerplate: boilerplate::Boilerplate::new(&cfg.extra_boilerplate)?,
@@ -107,9 +103,7 @@ impl Stage for Clean {
 
     fn process(&self, doc: &mut Document, cx: &mut StageCx) -> Outcome {
         if doc.text.trim().is_empty() {
-            return Outcome::Remove(
-                Removal::new(EMPTY).with("chars_before", doc.text.chars().count()),
-            );
+            return Outcome::Remove(Removal::new(EMPTY).with("chars_before", doc.text.chars().count()));
         }
         let lines: Vec<&str> = doc.text.split('\n').collect();
         let keys: Vec<String> = lines.iter().map(|l| self.line_key(l)).collect();
@@ -176,8 +170,7 @@ mod tests {
     use crate::Ordinal;
 
     fn clean(text: &str) -> (Outcome, String) {
-        let stage = Clean::from_config(&CleanConfig::default(), KeyOptions::default(), false)
-            .expect("stage");
+        let stage = Clean::from_config(&CleanConfig::default(), KeyOptions::default(), false).expect("stage");
         let mut doc = Document::new("d", text, Ordinal(0), memory_origin(1));
         let outcome = stage.process(&mut doc, &mut StageCx::default());
         (outcome, doc.text)
@@ -187,19 +180,14 @@ mod tests {
     fn repairs_and_keeps_paragraph_breaks() {
         let (o, t) = clean("عنوان\n\nقال الوزير إن المشروع بدأ.\nاقرأ أيضا: خبر آخر\n\nوأضاف أن العمل مستمر.\nقال الوزير إن المشروع بدأ.");
         assert!(matches!(o, Outcome::Modified));
-        assert_eq!(
-            t,
-            "عنوان\n\nقال الوزير إن المشروع بدأ.\n\nوأضاف أن العمل مستمر."
-        );
+        assert_eq!(t, "عنوان\n\nقال الوزير إن المشروع بدأ.\n\nوأضاف أن العمل مستمر.");
     }
 
     #[test]
     fn empty_documents_are_removed() {
         assert!(matches!(clean("  \n\n ").0, Outcome::Remove(r) if r.reason == EMPTY));
         let (o, _) = clean("اقرأ أيضا: خبر\nتابعونا على تويتر");
-        assert!(
-            matches!(o, Outcome::Remove(r) if r.reason == EMPTY && r.detail["boilerplate_lines"] == 2)
-        );
+        assert!(matches!(o, Outcome::Remove(r) if r.reason == EMPTY && r.detail["boilerplate_lines"] == 2));
         assert!(matches!(clean("نص عادي بلا شيء يزال.").0, Outcome::Keep));
     }
 }

@@ -27,16 +27,9 @@ mod tests {
 
     #[test]
     fn later_copies_of_long_lines_go() {
-        let keys: Vec<String> = [
-            "عنوان",
-            "قال الوزير ان",
-            "نعم",
-            "قال الوزير ان",
-            "نعم",
-            "فقره اخري هنا",
-        ]
-        .map(String::from)
-        .into();
+        let keys: Vec<String> = ["عنوان", "قال الوزير ان", "نعم", "قال الوزير ان", "نعم", "فقره اخري هنا"]
+            .map(String::from)
+            .into();
         let mut keep = vec![true; keys.len()];
         assert_eq!(mark(&keys, &mut keep), 1);
         assert_eq!(keep, [true, true, true, false, true, true]);

@@ -11,9 +11,7 @@ const MISSING: u8 = 0xff;
 pub fn rank(doc: &Document, cfg: &DedupConfig) -> Vec<u8> {
     match cfg.keep {
         KeepRule::First => Vec::new(),
-        KeepRule::Longest => (u64::MAX - doc.text.chars().count() as u64)
-            .to_be_bytes()
-            .to_vec(),
+        KeepRule::Longest => (u64::MAX - doc.text.chars().count() as u64).to_be_bytes().to_vec(),
         KeepRule::Earliest => field_rank(doc, &cfg.keep_field),
         KeepRule::Source => {
             let source = doc.meta.get_str(&cfg.source_field);
@@ -33,11 +31,7 @@ fn field_rank(doc: &Document, field: &str) -> Vec<u8> {
             let f = n.as_f64().unwrap_or(f64::MAX);
             // Flip the bits so that the byte order of the encoding is the numeric order.
             let bits = f.to_bits();
-            let key = if f.is_sign_negative() {
-                !bits
-            } else {
-                bits | (1 << 63)
-            };
+            let key = if f.is_sign_negative() { !bits } else { bits | (1 << 63) };
             let mut out = vec![0x01];
             out.extend_from_slice(&key.to_be_bytes());
             out
@@ -58,8 +52,7 @@ mod tests {
     use crate::Ordinal;
 
     fn doc(json: &str) -> Document {
-        let (id, text, meta, annotations) =
-            parse_record(json, "id", "text", || "x".into()).expect("parse");
+        let (id, text, meta, annotations) = parse_record(json, "id", "text", || "x".into()).expect("parse");
         Document {
             id,
             text,
@@ -104,9 +97,6 @@ mod tests {
         let daily = rank(&doc(r#"{"text":"a","source":"daily"}"#), &c);
         let other = rank(&doc(r#"{"text":"a","source":"blog"}"#), &c);
         assert!(wire < daily && daily < other);
-        assert_eq!(
-            rank(&doc(r#"{"text":"a"}"#), &cfg(KeepRule::First)),
-            Vec::<u8>::new()
-        );
+        assert_eq!(rank(&doc(r#"{"text":"a"}"#), &cfg(KeepRule::First)), Vec::<u8>::new());
     }
 }

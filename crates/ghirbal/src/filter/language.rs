@@ -60,11 +60,7 @@ impl Stage for Language {
 
     fn process(&self, doc: &mut Document, cx: &mut StageCx) -> Outcome {
         let id = identify(&doc.text, self.cfg.sample_bytes);
-        let score = if id.label == "ara" {
-            id.arabic_score
-        } else {
-            id.score
-        };
+        let score = if id.label == "ara" { id.arabic_score } else { id.score };
         cx.metric("arabic_score", id.arabic_score);
         let wanted = self.cfg.keep.iter().any(|k| k == id.label) && score >= self.cfg.min_score;
         if !wanted {

@@ -89,9 +89,7 @@ pub fn fold_into(text: &str, opts: &KeyOptions, out: &mut String) {
                 }
                 continue;
             }
-            '.' | ',' | '٫' | '٬' | '،' if in_number && chars.peek().is_some_and(|n| digit(*n)) => {
-                continue
-            }
+            '.' | ',' | '٫' | '٬' | '،' if in_number && chars.peek().is_some_and(|n| digit(*n)) => continue,
             _ if is_arabic_mark(c) || c == ZWNJ || c == '\u{200D}' => continue,
             '\u{FDFA}' | '\u{FDFB}' | '\u{FDFD}' => {
                 // Honorific ligatures are kept in stored text; their key is the phrase they stand for, so
@@ -111,9 +109,7 @@ pub fn fold_into(text: &str, opts: &KeyOptions, out: &mut String) {
                 continue;
             }
             _ => match c.general_category_group() {
-                GeneralCategoryGroup::Punctuation
-                | GeneralCategoryGroup::Symbol
-                | GeneralCategoryGroup::Separator => {
+                GeneralCategoryGroup::Punctuation | GeneralCategoryGroup::Symbol | GeneralCategoryGroup::Separator => {
                     space = true;
                     in_number = false;
                     continue;

@@ -35,13 +35,7 @@ pub struct Edits {
 impl Edits {
     /// Total edits.
     pub fn total(&self) -> u32 {
-        self.nfc
-            + self.presentation_forms
-            + self.invisible
-            + self.tatweel
-            + self.zwnj
-            + self.repeats
-            + self.whitespace
+        self.nfc + self.presentation_forms + self.invisible + self.tatweel + self.zwnj + self.repeats + self.whitespace
     }
 
     /// The non-zero counts as (name, count), for `meta.ghirbal.normalize`.
@@ -297,9 +291,7 @@ impl Writer {
         match c {
             ' ' => self.tail == Tail::Visible,
             '!'..='~' => true,
-            '\u{0621}'..='\u{063F}' | '\u{0641}'..='\u{064A}' => {
-                !(self.repeat >= 3 && Some(c) == self.last)
-            }
+            '\u{0621}'..='\u{063F}' | '\u{0641}'..='\u{064A}' => !(self.repeat >= 3 && Some(c) == self.last),
             _ => !(special(c) || self.flood(c)),
         }
     }
@@ -321,11 +313,7 @@ impl Writer {
             self.last_base = None;
             return;
         }
-        self.repeat = if Some(c) == self.last {
-            self.repeat + 1
-        } else {
-            1
-        };
+        self.repeat = if Some(c) == self.last { self.repeat + 1 } else { 1 };
         self.last = Some(c);
         if !is_arabic_mark(c) {
             self.last_base = Some(c);
@@ -401,11 +389,7 @@ impl Writer {
         // letter before them; with no letter before, they mark nothing and are dropped.
         let marks_only = base.trim_start_matches([' ', TATWEEL]);
         if marks_only.len() != base.len() {
-            if self.zwnj == 0
-                && self
-                    .last
-                    .is_some_and(|l| is_arabic_letter(l) || is_arabic_mark(l))
-            {
+            if self.zwnj == 0 && self.last.is_some_and(|l| is_arabic_letter(l) || is_arabic_mark(l)) {
                 for m in marks_only.chars() {
                     self.out.push(m);
                     self.last = Some(m);
@@ -435,8 +419,7 @@ impl Writer {
 
     fn visible(&mut self, c: char) {
         if self.zwnj > 0 {
-            let between_letters =
-                self.last_base.is_some_and(is_arabic_alphabet) && is_arabic_alphabet(c);
+            let between_letters = self.last_base.is_some_and(is_arabic_alphabet) && is_arabic_alphabet(c);
             if between_letters {
                 self.edits.zwnj += self.zwnj;
                 self.zwnj = 0;

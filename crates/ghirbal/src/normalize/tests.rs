@@ -78,26 +78,14 @@ const CASES: &[(&str, &str, &str)] = &[
     ("مُحَمَّدٌ", "مُحَمَّدٌ", "محمد"),
     ("هٰذا", "هٰذا", "هذا"),
     ("ﷺ", "ﷺ", "صلي الله عليه وسلم"),
-    (
-        "صلى الله عليه وسلم",
-        "صلى الله عليه وسلم",
-        "صلي الله عليه وسلم",
-    ),
+    ("صلى الله عليه وسلم", "صلى الله عليه وسلم", "صلي الله عليه وسلم"),
     // NFC: a decomposed hamza is composed; letters are never folded in output.
     ("ا\u{0654}حمد", "أحمد", "احمد"),
     ("و\u{0654}", "ؤ", "و"),
     ("ب\u{0651}\u{064E}", "ب\u{064E}\u{0651}", "ب"),
-    (
-        "مُحَمَّدٌ قال\u{0651}\u{064F}",
-        "مُحَمَّدٌ قال\u{064F}\u{0651}",
-        "محمد قال",
-    ),
+    ("مُحَمَّدٌ قال\u{0651}\u{064F}", "مُحَمَّدٌ قال\u{064F}\u{0651}", "محمد قال"),
     ("أ إ آ ى ة ؤ ئ", "أ إ آ ى ة ؤ ئ", "ا ا ا ي ه و ي"),
-    (
-        "الأميركية الأمريكية",
-        "الأميركية الأمريكية",
-        "الاميركيه الامريكيه",
-    ),
+    ("الأميركية الأمريكية", "الأميركية الأمريكية", "الاميركيه الامريكيه"),
     // Digits in three systems: kept in output, every number is 0 in the key.
     ("عام 2015", "عام 2015", "عام 0"),
     ("عام ٢٠١٥", "عام ٢٠١٥", "عام 0"),
@@ -133,24 +121,12 @@ const CASES: &[(&str, &str, &str)] = &[
     ("قال: «نعم»، ثم؟", "قال: «نعم»، ثم؟", "قال نعم ثم"),
     ("أولاً؛ ثانياً…", "أولاً؛ ثانياً…", "اولا ثانيا"),
     ("كلمة،كلمة", "كلمة،كلمة", "كلمه كلمه"),
-    (
-        "(انظر) [هنا] {و} - هناك",
-        "(انظر) [هنا] {و} - هناك",
-        "انظر هنا و هناك",
-    ),
+    ("(انظر) [هنا] {و} - هناك", "(انظر) [هنا] {و} - هناك", "انظر هنا و هناك"),
     // Mixed Latin, case folded only in the key.
-    (
-        "Saudi Aramco أرامكو",
-        "Saudi Aramco أرامكو",
-        "saudi aramco ارامكو",
-    ),
+    ("Saudi Aramco أرامكو", "Saudi Aramco أرامكو", "saudi aramco ارامكو"),
     ("ÉCOLE école", "ÉCOLE école", "école école"),
     // Emoji: ZWJ sequences are left intact in output, dropped (symbols) in the key.
-    (
-        "عائلة 👨\u{200D}👩\u{200D}👧",
-        "عائلة 👨\u{200D}👩\u{200D}👧",
-        "عايله",
-    ),
+    ("عائلة 👨\u{200D}👩\u{200D}👧", "عائلة 👨\u{200D}👩\u{200D}👧", "عايله"),
     ("👍🏽 رائع", "👍🏽 رائع", "رايع"),
     // Text outside Arabic is untouched.
     ("日本語のテキスト", "日本語のテキスト", "日本語のテキスト"),
@@ -165,7 +141,9 @@ fn table_of_mappings() {
         let got_out = output(input);
         let got_key = key(input);
         if got_out != *want_out || got_key != *want_key {
-            failures.push(format!("{input:?}: output {got_out:?} (want {want_out:?}), key {got_key:?} (want {want_key:?})"));
+            failures.push(format!(
+                "{input:?}: output {got_out:?} (want {want_out:?}), key {got_key:?} (want {want_key:?})"
+            ));
         }
     }
     assert!(
@@ -220,12 +198,11 @@ impl Rng {
 }
 
 const POOL: &[char] = &[
-    'ا', 'أ', 'إ', 'آ', 'ٱ', 'ب', 'ت', 'ة', 'ه', 'ى', 'ي', 'ؤ', 'ئ', 'ء', 'ل', 'م', 'ن', 'و', 'ک',
-    'ی', 'پ', '\u{064E}', '\u{064B}', '\u{0651}', '\u{0652}', '\u{0654}', '\u{0670}', '\u{0640}',
-    '\u{200C}', '\u{200D}', '\u{200F}', '\u{202B}', '\u{FEFF}', '\u{00AD}', ' ', ' ', ' ', '\n',
-    '\r', '\t', '\u{00A0}', '\u{3000}', '0', '7', '٣', '۴', '.', '،', '؟', '«', '»', '!', 'a', 'Z',
-    'é', '👨', '\u{FE8D}', '\u{FEFB}', '\u{FEF7}', '\u{FE76}', '\u{FE77}', '\u{FC5E}', '\u{FDF2}',
-    '\u{FDFA}', '\u{FDFD}', '\u{FB8E}', '日',
+    'ا', 'أ', 'إ', 'آ', 'ٱ', 'ب', 'ت', 'ة', 'ه', 'ى', 'ي', 'ؤ', 'ئ', 'ء', 'ل', 'م', 'ن', 'و', 'ک', 'ی', 'پ',
+    '\u{064E}', '\u{064B}', '\u{0651}', '\u{0652}', '\u{0654}', '\u{0670}', '\u{0640}', '\u{200C}', '\u{200D}',
+    '\u{200F}', '\u{202B}', '\u{FEFF}', '\u{00AD}', ' ', ' ', ' ', '\n', '\r', '\t', '\u{00A0}', '\u{3000}', '0', '7',
+    '٣', '۴', '.', '،', '؟', '«', '»', '!', 'a', 'Z', 'é', '👨', '\u{FE8D}', '\u{FEFB}', '\u{FEF7}', '\u{FE76}',
+    '\u{FE77}', '\u{FC5E}', '\u{FDF2}', '\u{FDFA}', '\u{FDFD}', '\u{FB8E}', '日',
 ];
 
 fn random_text(rng: &mut Rng) -> String {
@@ -269,10 +246,7 @@ fn output_never_changes_characters_outside_the_listed_sets() {
             .chars()
             .filter(|c| !touched(*c) || is_kept_ligature(*c))
             .collect();
-        let kept_in_with_ligatures: String = x
-            .chars()
-            .filter(|c| !touched(*c) || is_kept_ligature(*c))
-            .collect();
+        let kept_in_with_ligatures: String = x.chars().filter(|c| !touched(*c) || is_kept_ligature(*c)).collect();
         assert_eq!(kept_out, kept_in_with_ligatures, "on {x:?}");
         assert!(kept_in.chars().count() <= kept_out.chars().count());
     }

@@ -54,9 +54,7 @@ impl SectionWriter {
 
     /// Appends bytes to the open section.
     pub(crate) fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        self.out
-            .write_all(bytes)
-            .map_err(Error::io("writing", &self.tmp))?;
+        self.out.write_all(bytes).map_err(Error::io("writing", &self.tmp))?;
         self.pos += bytes.len() as u64;
         Ok(())
     }
@@ -89,9 +87,7 @@ impl SectionWriter {
         }
         tail.put_u32(self.index.len() as u32);
         tail.extend_from_slice(MAGIC);
-        self.out
-            .write_all(&tail)
-            .map_err(Error::io("writing", &self.tmp))?;
+        self.out.write_all(&tail).map_err(Error::io("writing", &self.tmp))?;
         self.out
             .into_inner()
             .map_err(|e| Error::io("writing", &self.tmp)(e.into_error()))?;
@@ -107,18 +103,14 @@ pub(crate) fn read_section(path: &Path, id: u32) -> Result<Vec<u8>> {
         message: message.to_owned(),
     };
     let mut file = std::fs::File::open(path).map_err(Error::io("opening", path))?;
-    let len = file
-        .metadata()
-        .map_err(Error::io("reading metadata of", path))?
-        .len();
+    let len = file.metadata().map_err(Error::io("reading metadata of", path))?.len();
     if len < 12 {
         return Err(corrupt("too short"));
     }
     let mut tail = [0u8; 12];
     file.seek(SeekFrom::Start(len - 12))
         .map_err(Error::io("seeking in", path))?;
-    file.read_exact(&mut tail)
-        .map_err(Error::io("reading", path))?;
+    file.read_exact(&mut tail).map_err(Error::io("reading", path))?;
     if &tail[4..] != MAGIC {
         return Err(corrupt("bad magic (not written by this version)"));
     }
@@ -130,8 +122,7 @@ pub(crate) fn read_section(path: &Path, id: u32) -> Result<Vec<u8>> {
     let mut index = vec![0u8; index_len as usize];
     file.seek(SeekFrom::Start(len - 12 - index_len))
         .map_err(Error::io("seeking in", path))?;
-    file.read_exact(&mut index)
-        .map_err(Error::io("reading", path))?;
+    file.read_exact(&mut index).map_err(Error::io("reading", path))?;
     for entry in index.chunks_exact(20) {
         let mut cur = Cursor::new(entry);
         let (sid, off, slen) = (cur.u32(), cur.u64(), cur.u64());
@@ -140,10 +131,8 @@ pub(crate) fn read_section(path: &Path, id: u32) -> Result<Vec<u8>> {
                 return Err(corrupt("section runs past the index"));
             }
             let mut data = vec![0u8; slen as usize];
-            file.seek(SeekFrom::Start(off))
-                .map_err(Error::io("seeking in", path))?;
-            file.read_exact(&mut data)
-                .map_err(Error::io("reading", path))?;
+            file.seek(SeekFrom::Start(off)).map_err(Error::io("seeking in", path))?;
+            file.read_exact(&mut data).map_err(Error::io("reading", path))?;
             return Ok(data);
         }
     }

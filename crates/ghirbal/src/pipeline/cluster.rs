@@ -159,10 +159,7 @@ fn encode_decision(buf: &mut Vec<u8>, seq: u32, decision: &Decision) {
             buf.put_u32(0);
             buf.put_u32(*cluster_size);
         }
-        Decision::Duplicate {
-            keeper_id,
-            group_size,
-        } => {
+        Decision::Duplicate { keeper_id, group_size } => {
             buf.put_u32(1);
             buf.put_u32(*group_size);
             buf.put_bytes(keeper_id.as_bytes());
@@ -171,11 +168,7 @@ fn encode_decision(buf: &mut Vec<u8>, seq: u32, decision: &Decision) {
 }
 
 /// Every decision about documents of `shard`, sorted by sequence number.
-pub(crate) fn decisions_for(
-    layout: &Layout,
-    partitions: u32,
-    shard: u32,
-) -> Result<Vec<(u32, Decision)>> {
+pub(crate) fn decisions_for(layout: &Layout, partitions: u32, shard: u32) -> Result<Vec<(u32, Decision)>> {
     let mut out = Vec::new();
     for p in 0..partitions {
         let path = layout.dups(p);

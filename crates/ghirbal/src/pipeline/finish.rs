@@ -19,12 +19,7 @@ pub(crate) fn scanned_docs(layout: &Layout, shards: &[ShardSpec]) -> Result<u64>
 }
 
 /// Sums the task stats, checks conservation and writes `stats.json`.
-pub(crate) fn finish(
-    layout: &Layout,
-    config: &Config,
-    shards: &[ShardSpec],
-    times: PhaseTimes,
-) -> Result<RunStats> {
+pub(crate) fn finish(layout: &Layout, config: &Config, shards: &[ShardSpec], times: PhaseTimes) -> Result<RunStats> {
     let mut stats = RunStats {
         ghirbal_version: env!("CARGO_PKG_VERSION").into(),
         phase_seconds: times,
@@ -59,11 +54,7 @@ pub(crate) fn finish(
     }
     for (_, st) in &stages.0 {
         for (code, n) in &st.removed {
-            *stats
-                .totals
-                .removed_by_reason
-                .entry(code.clone())
-                .or_default() += n;
+            *stats.totals.removed_by_reason.entry(code.clone()).or_default() += n;
         }
     }
     stats.totals.docs_kept = kept;

@@ -15,12 +15,7 @@ use crate::Result;
 ///
 /// `produce` gets an `emit` callback that returns `false` once the flow is stopping (a consumer error); it
 /// should then return promptly. The first error, from either end, is returned.
-pub(crate) fn run_ordered<I, O, P, W, C>(
-    threads: usize,
-    produce: P,
-    work: W,
-    mut consume: C,
-) -> Result<()>
+pub(crate) fn run_ordered<I, O, P, W, C>(threads: usize, produce: P, work: W, mut consume: C) -> Result<()>
 where
     I: Send,
     O: Send,
@@ -62,9 +57,7 @@ where
         drop((in_rx, out_tx));
         let consumed = consume_in_order(out_rx, &token_tx, &mut consume);
         drop(token_tx);
-        let produced = producer
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let produced = producer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         consumed.and(produced)
     })
 }
@@ -115,11 +108,7 @@ mod tests {
                 },
             )
             .expect("flow");
-            assert_eq!(
-                seen,
-                (0..500).map(|i| i * 2).collect::<Vec<_>>(),
-                "threads={threads}"
-            );
+            assert_eq!(seen, (0..500).map(|i| i * 2).collect::<Vec<_>>(), "threads={threads}");
         }
     }
 

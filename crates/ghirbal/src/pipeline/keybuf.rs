@@ -36,12 +36,7 @@ impl KeyBuffer {
 
     /// Adds one batch's records.
     pub(crate) fn extend(&mut self, keys: &[Vec<u8>], ids: &[Vec<u8>]) -> Result<()> {
-        for (acc, part) in self
-            .keys
-            .iter_mut()
-            .zip(keys)
-            .chain(self.ids.iter_mut().zip(ids))
-        {
+        for (acc, part) in self.keys.iter_mut().zip(keys).chain(self.ids.iter_mut().zip(ids)) {
             acc.extend_from_slice(part);
             self.buffered += part.len();
         }
@@ -58,11 +53,9 @@ impl KeyBuffer {
     fn spill(&mut self) -> Result<()> {
         if !self.spilled {
             if self.spill_dir.exists() {
-                std::fs::remove_dir_all(&self.spill_dir)
-                    .map_err(Error::io("removing", &self.spill_dir))?;
+                std::fs::remove_dir_all(&self.spill_dir).map_err(Error::io("removing", &self.spill_dir))?;
             }
-            std::fs::create_dir_all(&self.spill_dir)
-                .map_err(Error::io("creating", &self.spill_dir))?;
+            std::fs::create_dir_all(&self.spill_dir).map_err(Error::io("creating", &self.spill_dir))?;
             self.spilled = true;
         }
         for (kind, bufs) in [("keys", &mut self.keys), ("ids", &mut self.ids)] {
@@ -102,9 +95,7 @@ impl KeyBuffer {
             for (len, (kind, buf)) in lens.into_iter().zip(parts) {
                 let len = u32::try_from(len).map_err(|_| Error::Corrupt {
                     path: path.to_owned(),
-                    message: format!(
-                        "partition {p} of this shard exceeds 4 GiB of {kind}; raise run.partitions"
-                    ),
+                    message: format!("partition {p} of this shard exceeds 4 GiB of {kind}; raise run.partitions"),
                 })?;
                 out.write(&len.to_le_bytes())?;
                 let spill = self.spill_path(kind, p);
@@ -117,8 +108,7 @@ impl KeyBuffer {
         }
         out.finish()?;
         if self.spilled {
-            std::fs::remove_dir_all(&self.spill_dir)
-                .map_err(Error::io("removing", &self.spill_dir))?;
+            std::fs::remove_dir_all(&self.spill_dir).map_err(Error::io("removing", &self.spill_dir))?;
         }
         Ok(())
     }
@@ -163,16 +153,11 @@ mod tests {
         spilling.write(&dir.path().join("b.bin")).expect("write");
         let a = std::fs::read(dir.path().join("a.bin")).expect("read");
         assert_eq!(a, std::fs::read(dir.path().join("b.bin")).expect("read"));
-        assert!(
-            !dir.path().join("b.spill").exists(),
-            "spill files are removed"
-        );
+        assert!(!dir.path().join("b.spill").exists(), "spill files are removed");
         let section = read_section(&dir.path().join("a.bin"), 0).expect("section");
         let mut cur = Cursor::new(&section);
         assert_eq!(cur.bytes().len(), 150);
         assert_eq!(cur.bytes().len(), 50);
-        assert!(read_section(&dir.path().join("a.bin"), 2)
-            .expect("section")
-            .is_empty());
+        assert!(read_section(&dir.path().join("a.bin"), 2).expect("section").is_empty());
     }
 }

@@ -77,13 +77,11 @@ impl Layout {
     }
     /// Per-task statistics.
     pub fn task_stats(&self, phase: Phase, index: u32) -> PathBuf {
-        self.work
-            .join(format!("stats/{}/{index:05}.json", phase.name()))
+        self.work.join(format!("stats/{}/{index:05}.json", phase.name()))
     }
     /// Completion marker of a task.
     pub fn marker(&self, phase: Phase, index: u32) -> PathBuf {
-        self.work
-            .join(format!("markers/{}/{index:05}.done", phase.name()))
+        self.work.join(format!("markers/{}/{index:05}.done", phase.name()))
     }
     /// True when the task has completed.
     pub fn is_done(&self, phase: Phase, index: u32) -> bool {

@@ -106,11 +106,7 @@ fn first_difference(old: &Value, new: &Value, path: String) -> String {
 fn input_change(old: &[InputFile], new: &[InputFile]) -> Option<String> {
     for (a, b) in old.iter().zip(new) {
         if a.path != b.path {
-            return Some(format!(
-                "{} where {} was",
-                b.path.display(),
-                a.path.display()
-            ));
+            return Some(format!("{} where {} was", b.path.display(), a.path.display()));
         }
         if a.size != b.size || a.mtime_ns != b.mtime_ns {
             return Some(format!("{} was modified", a.path.display()));

@@ -126,12 +126,7 @@ pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
     })
 }
 
-fn run_phases(
-    opts: &RunOptions,
-    config: &Config,
-    layout: &Layout,
-    manifest: &Manifest,
-) -> Result<RunStats> {
+fn run_phases(opts: &RunOptions, config: &Config, layout: &Layout, manifest: &Manifest) -> Result<RunStats> {
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -187,18 +182,14 @@ fn build_stages(config: &Config) -> Result<Vec<Box<dyn Stage>>> {
         .iter()
         .filter_map(|name| -> Option<Result<Box<dyn Stage>>> {
             Some(Ok(match name.as_str() {
-                "clean" => match crate::clean::Clean::from_config(
-                    &config.clean,
-                    config.key,
-                    normalized_before("clean"),
-                ) {
-                    Ok(stage) => Box::new(stage),
-                    Err(e) => return Some(Err(Error::Config(e))),
-                },
+                "clean" => {
+                    match crate::clean::Clean::from_config(&config.clean, config.key, normalized_before("clean")) {
+                        Ok(stage) => Box::new(stage),
+                        Err(e) => return Some(Err(Error::Config(e))),
+                    }
+                }
                 "normalize" => Box::new(crate::normalize::Normalize),
-                "filter.language" => Box::new(crate::filter::language::Language::from_config(
-                    &config.filter.language,
-                )),
+                "filter.language" => Box::new(crate::filter::language::Language::from_config(&config.filter.language)),
                 _ => return None,
             }))
         })

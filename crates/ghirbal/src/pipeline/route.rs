@@ -161,15 +161,7 @@ impl Route<'_> {
                     stats.kept += 1;
                     stats.kept_text_bytes += text_bytes;
                 }
-                Some(decision) => self.decided(
-                    json,
-                    b.shard,
-                    *seq,
-                    decision,
-                    &mut kept,
-                    &mut removed,
-                    &mut stats,
-                ),
+                Some(decision) => self.decided(json, b.shard, *seq, decision, &mut kept, &mut removed, &mut stats),
             }
         }
         for (_, _, r) in scan_removed {
@@ -216,17 +208,13 @@ impl Route<'_> {
         };
         match decision {
             Decision::Keeper { cluster_size } => {
-                doc.annotations
-                    .insert("cluster_size".into(), cluster_size.into());
+                doc.annotations.insert("cluster_size".into(), cluster_size.into());
                 doc.write_json_line(kept);
                 stats.kept += 1;
                 stats.keepers += 1;
                 stats.kept_text_bytes += doc.text.len() as u64;
             }
-            Decision::Duplicate {
-                keeper_id,
-                group_size,
-            } => {
+            Decision::Duplicate { keeper_id, group_size } => {
                 let mut removal = Removal::new(EXACT).with("group_size", group_size);
                 removal.duplicate_of = Some(keeper_id);
                 removed_line(
@@ -239,39 +227,22 @@ impl Route<'_> {
                     },
                 );
                 stats.removed += 1;
-                let entry = stats
-                    .dedup_removed
-                    .entry(EXACT.code.to_owned())
-                    .or_default();
+                let entry = stats.dedup_removed.entry(EXACT.code.to_owned()).or_default();
                 entry.0 += 1;
                 entry.1 += doc.text.len() as u64;
             }
         }
     }
 
-    fn consume(
-        &self,
-        out: Out,
-        open: &mut Option<(u32, PartWriter, PartWriter, WriteShardStats)>,
-    ) -> Result<()> {
+    fn consume(&self, out: Out, open: &mut Option<(u32, PartWriter, PartWriter, WriteShardStats)>) -> Result<()> {
         let shard = match &out {
             Out::Batch(b) => b.shard,
             Out::End(s) => *s,
         };
         if open.as_ref().map(|o| o.0) != Some(shard) {
             let prefix = format!("part-{shard:05}");
-            let kept = PartWriter::new(
-                &self.layout.kept(),
-                prefix.clone(),
-                Channel::Kept,
-                &self.config.output,
-            );
-            let removed = PartWriter::new(
-                &self.layout.removed(),
-                prefix,
-                Channel::Removed,
-                &self.config.output,
-            );
+            let kept = PartWriter::new(&self.layout.kept(), prefix.clone(), Channel::Kept, &self.config.output);
+            let removed = PartWriter::new(&self.layout.removed(), prefix, Channel::Removed, &self.config.output);
             *open = Some((shard, kept, removed, WriteShardStats::default()));
         }
         let Some((_, kept, removed, stats)) = open.as_mut() else {
@@ -279,10 +250,8 @@ impl Route<'_> {
         };
         match out {
             Out::Batch(b) => {
-                self.progress.advance(
-                    b.stats.kept + b.stats.removed,
-                    b.stats.kept + b.stats.removed,
-                );
+                self.progress
+                    .advance(b.stats.kept + b.stats.removed, b.stats.kept + b.stats.removed);
                 kept.write(b.kept)?;
                 removed.write(b.removed)?;
                 merge(stats, b.stats);
@@ -330,11 +299,7 @@ impl LineReader {
     fn open(path: &std::path::Path) -> Result<LineReader> {
         let file = std::fs::File::open(path).map_err(Error::io("opening", path))?;
         // A shard that produced no records has an empty work file: no frame at all, no lines.
-        let empty = file
-            .metadata()
-            .map_err(Error::io("reading metadata of", path))?
-            .len()
-            == 0;
+        let empty = file.metadata().map_err(Error::io("reading metadata of", path))?.len() == 0;
         let decoder = zstd::stream::read::Decoder::new(file).map_err(Error::io("opening", path))?;
         Ok(LineReader {
             reader: Box::new(BufReader::with_capacity(1 << 20, decoder)),

@@ -81,10 +81,7 @@ impl Scan<'_> {
         }
         let total: u64 = todo.iter().map(|s| shard_bytes(s)).sum();
         self.progress.start("scan", total);
-        let mut sink = Sink {
-            scan: self,
-            open: None,
-        };
+        let mut sink = Sink { scan: self, open: None };
         let result = run_ordered(
             self.threads,
             |emit| {
@@ -148,9 +145,7 @@ impl Scan<'_> {
         let normalized = self.config.has_stage("normalize");
         let started = Instant::now();
         for doc in &docs {
-            lines.extend_from_slice(
-                format!("{}\t{}\t", doc.ordinal.seq(), doc.text.len()).as_bytes(),
-            );
+            lines.extend_from_slice(format!("{}\t{}\t", doc.ordinal.seq(), doc.text.len()).as_bytes());
             doc.write_json_line(&mut lines);
             push_id(&mut ids, &doc.id, doc.ordinal, doc.origin.line);
             if exact_on {
@@ -271,13 +266,9 @@ fn shard_bytes(spec: &ShardSpec) -> u64 {
     use crate::read::ShardKind;
     match &spec.kind {
         ShardKind::Jsonl {
-            start,
-            end: Some(end),
-            ..
+            start, end: Some(end), ..
         } => end - start,
-        ShardKind::Jsonl { path, .. } | ShardKind::Parquet { path } => {
-            std::fs::metadata(path).map_or(0, |m| m.len())
-        }
+        ShardKind::Jsonl { path, .. } | ShardKind::Parquet { path } => std::fs::metadata(path).map_or(0, |m| m.len()),
         ShardKind::Txt { root, files } => files
             .iter()
             .map(|f| std::fs::metadata(root.join(f)).map_or(0, |m| m.len()))
@@ -306,9 +297,7 @@ fn create(path: PathBuf) -> Result<(BufWriter<File>, PathBuf)> {
 }
 
 fn append(file: &mut (BufWriter<File>, PathBuf), data: &[u8]) -> Result<()> {
-    file.0
-        .write_all(data)
-        .map_err(Error::io("writing", tmp_path(&file.1)))
+    file.0.write_all(data).map_err(Error::io("writing", tmp_path(&file.1)))
 }
 
 fn close(file: (BufWriter<File>, PathBuf)) -> Result<()> {
@@ -341,9 +330,7 @@ impl Sink<'_, '_> {
     fn accept(&mut self, out: Out) -> Result<()> {
         match out {
             Out::Batch(b) => {
-                self.scan
-                    .progress
-                    .advance(b.consumed, b.n_survivors + b.n_removed);
+                self.scan.progress.advance(b.consumed, b.n_survivors + b.n_removed);
                 let open = self.shard(b.shard)?;
                 append(&mut open.docs, &b.survivors)?;
                 append(&mut open.removed, &b.removed)?;

@@ -82,8 +82,7 @@ pub fn open(path: &Path, codec: Codec, start: u64, end: Option<u64>) -> Result<O
             flate2::read::MultiGzDecoder::new(BufReader::with_capacity(BUF, counting)),
         )),
         Codec::Zstd => {
-            let decoder = zstd::stream::read::Decoder::new(counting)
-                .map_err(Error::io("opening zstd stream", path))?;
+            let decoder = zstd::stream::read::Decoder::new(counting).map_err(Error::io("opening zstd stream", path))?;
             Box::new(BufReader::with_capacity(BUF, decoder))
         }
     };

@@ -7,9 +7,7 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::{
-    bad_record, compress, place_detail, BadRecord, Payload, RawBatch, ReadItem, Record, ShardEnd,
-};
+use super::{bad_record, compress, place_detail, BadRecord, Payload, RawBatch, ReadItem, Record, ShardEnd};
 use super::{ShardKind, ShardSpec, INVALID_UTF8};
 use crate::doc::parse_record;
 use crate::stats::InputProblem;
@@ -52,11 +50,7 @@ impl Batcher {
 }
 
 /// Reads the lines of a JSONL shard into batches.
-pub(super) fn read(
-    spec: &ShardSpec,
-    batch_bytes: u64,
-    emit: &mut dyn FnMut(ReadItem) -> bool,
-) -> Result<ShardEnd> {
+pub(super) fn read(spec: &ShardSpec, batch_bytes: u64, emit: &mut dyn FnMut(ReadItem) -> bool) -> Result<ShardEnd> {
     let ShardKind::Jsonl {
         path,
         codec,
@@ -166,10 +160,8 @@ fn parse_line(bytes: &[u8], ordinal: Ordinal, origin: Origin, input: &InputConfi
         Err(_) => {
             let e = std::str::from_utf8(bytes).err();
             let valid_up_to = e.map_or(0, |e| e.valid_up_to());
-            let removal = place_detail(Removal::new(INVALID_UTF8), &origin).with(
-                "error",
-                format!("invalid UTF-8 at byte {} of the line", valid_up_to),
-            );
+            let removal = place_detail(Removal::new(INVALID_UTF8), &origin)
+                .with("error", format!("invalid UTF-8 at byte {} of the line", valid_up_to));
             let removal = Removal {
                 raw: Some(bytes.to_vec()),
                 ..removal

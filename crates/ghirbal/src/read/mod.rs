@@ -132,32 +132,16 @@ fn read_parquet(
 }
 
 #[cfg(not(feature = "parquet"))]
-fn read_parquet(
-    _: u32,
-    path: &Path,
-    _: &InputConfig,
-    _: &mut dyn FnMut(ReadItem) -> bool,
-) -> Result<ShardEnd> {
+fn read_parquet(_: u32, path: &Path, _: &InputConfig, _: &mut dyn FnMut(ReadItem) -> bool) -> Result<ShardEnd> {
     Err(crate::Error::UnsupportedFormat(path.to_owned()))
 }
 
 /// Turns a raw batch into records (documents or bad records). Runs on worker threads.
 pub fn parse_batch(batch: RawBatch, input: &InputConfig) -> Vec<Record> {
     match batch.payload {
-        Payload::Lines {
-            file,
-            buf,
-            ends,
-            lines,
-        } => jsonl::parse(
-            batch.shard,
-            batch.first_seq,
-            &file,
-            &buf,
-            &ends,
-            &lines,
-            input,
-        ),
+        Payload::Lines { file, buf, ends, lines } => {
+            jsonl::parse(batch.shard, batch.first_seq, &file, &buf, &ends, &lines, input)
+        }
         Payload::Files(files) => txt::parse(batch.shard, batch.first_seq, files),
         Payload::Records(records) => records,
     }

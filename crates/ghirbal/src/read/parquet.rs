@@ -84,9 +84,7 @@ fn string_at(array: &dyn Array, row: usize) -> Option<String> {
 }
 
 fn meta_lines(batch: &RecordBatch, skip: &[Option<usize>]) -> Vec<Meta> {
-    let keep: Vec<usize> = (0..batch.num_columns())
-        .filter(|i| !skip.contains(&Some(*i)))
-        .collect();
+    let keep: Vec<usize> = (0..batch.num_columns()).filter(|i| !skip.contains(&Some(*i))).collect();
     let mut metas = vec![Meta::default(); batch.num_rows()];
     let Ok(projected) = batch.project(&keep) else {
         return metas;
@@ -95,11 +93,7 @@ fn meta_lines(batch: &RecordBatch, skip: &[Option<usize>]) -> Vec<Meta> {
         return metas;
     }
     let mut writer = arrow_json::LineDelimitedWriter::new(Vec::new());
-    if writer
-        .write(&projected)
-        .and_then(|()| writer.finish())
-        .is_err()
-    {
+    if writer.write(&projected).and_then(|()| writer.finish()).is_err() {
         return metas;
     }
     let json = writer.into_inner();
@@ -113,13 +107,7 @@ fn meta_lines(batch: &RecordBatch, skip: &[Option<usize>]) -> Vec<Meta> {
     metas
 }
 
-fn decode(
-    batch: &RecordBatch,
-    shard: u32,
-    first_seq: u32,
-    file: &Arc<Path>,
-    input: &InputConfig,
-) -> Vec<Record> {
+fn decode(batch: &RecordBatch, shard: u32, first_seq: u32, file: &Arc<Path>, input: &InputConfig) -> Vec<Record> {
     let schema = batch.schema();
     let id_col = schema.index_of(&input.id_field).ok();
     let text_col = schema.index_of(&input.text_field).ok();
@@ -137,13 +125,7 @@ fn decode(
             .unwrap_or_else(|| format!("{}:{}", file.display(), origin.line));
         let text = text_col.and_then(|c| string_at(batch.column(c).as_ref(), row));
         out.push(match text {
-            Some(text) if text.contains('\0') => Err(bad_record(
-                id,
-                RecordProblem::NulByte,
-                &origin,
-                text,
-                ordinal,
-            )),
+            Some(text) if text.contains('\0') => Err(bad_record(id, RecordProblem::NulByte, &origin, text, ordinal)),
             Some(text) => Ok(Document {
                 id,
                 text,

@@ -108,9 +108,7 @@ impl ShardSpec {
             } => {
                 format!("{} bytes {start}..{end}", path.display())
             }
-            ShardKind::Jsonl { path, .. } | ShardKind::Parquet { path } => {
-                path.display().to_string()
-            }
+            ShardKind::Jsonl { path, .. } | ShardKind::Parquet { path } => path.display().to_string(),
             ShardKind::Txt { root, files } => {
                 format!("{} ({} .txt files)", root.display(), files.len())
             }
@@ -128,8 +126,7 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
         } else if input.is_dir() {
             expand_dir(input, &mut files)?;
         } else if input.exists() {
-            let kind =
-                FileKind::of(input).ok_or_else(|| Error::UnsupportedFormat(input.clone()))?;
+            let kind = FileKind::of(input).ok_or_else(|| Error::UnsupportedFormat(input.clone()))?;
             let root = input.parent().map(Path::to_path_buf).unwrap_or_default();
             files.push(input_file(input, root, kind)?);
         } else {
@@ -140,8 +137,7 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
 }
 
 fn expand_glob(pattern: &str, files: &mut Vec<InputFile>) -> Result<()> {
-    let paths =
-        glob::glob(pattern).map_err(|e| Error::Config(format!("bad glob {pattern:?}: {e}")))?;
+    let paths = glob::glob(pattern).map_err(|e| Error::Config(format!("bad glob {pattern:?}: {e}")))?;
     let mut matched: Vec<PathBuf> = paths
         .filter_map(std::result::Result::ok)
         .filter(|p| p.is_file())
@@ -163,10 +159,7 @@ fn expand_glob(pattern: &str, files: &mut Vec<InputFile>) -> Result<()> {
 
 fn expand_dir(dir: &Path, files: &mut Vec<InputFile>) -> Result<()> {
     let mut skipped = Vec::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
+    for entry in walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name() {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(dir).to_path_buf();
             Error::Io {
@@ -236,10 +229,7 @@ pub fn plan(files: &[InputFile], cfg: &InputConfig) -> Result<Vec<ShardSpec>> {
     Ok(kinds
         .into_iter()
         .enumerate()
-        .map(|(i, kind)| ShardSpec {
-            index: i as u32,
-            kind,
-        })
+        .map(|(i, kind)| ShardSpec { index: i as u32, kind })
         .collect())
 }
 
@@ -346,10 +336,7 @@ mod tests {
             };
             assert_eq!(*start, expect_start);
             assert!(*start == 0 || bytes[*start as usize - 1] == b'\n');
-            let lines_before = bytes[..*start as usize]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
+            let lines_before = bytes[..*start as usize].iter().filter(|&&b| b == b'\n').count() as u64;
             assert_eq!(*first_line, lines_before + 1);
             expect_start = *end;
         }
@@ -368,14 +355,7 @@ mod tests {
             .iter()
             .map(|f| f.path.strip_prefix(dir.path()).expect("rel").to_owned())
             .collect();
-        assert_eq!(
-            names,
-            [
-                PathBuf::from("a.txt"),
-                "b/2.txt".into(),
-                "c.jsonl.gz".into()
-            ]
-        );
+        assert_eq!(names, [PathBuf::from("a.txt"), "b/2.txt".into(), "c.jsonl.gz".into()]);
         let shards = plan(&files, &InputConfig::default()).expect("plan");
         assert_eq!(shards.len(), 2);
         assert_eq!(

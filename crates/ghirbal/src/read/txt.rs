@@ -4,18 +4,12 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{
-    place_detail, BadRecord, Payload, RawBatch, ReadItem, Record, ShardEnd, ShardKind, ShardSpec,
-};
+use super::{place_detail, BadRecord, Payload, RawBatch, ReadItem, Record, ShardEnd, ShardKind, ShardSpec};
 use super::{INVALID_UTF8, NUL_BYTE};
 use crate::{Document, Error, Ordinal, Origin, Removal, Result};
 
 /// Reads the files of a `.txt` shard into batches.
-pub(super) fn read(
-    spec: &ShardSpec,
-    batch_bytes: u64,
-    emit: &mut dyn FnMut(ReadItem) -> bool,
-) -> Result<ShardEnd> {
+pub(super) fn read(spec: &ShardSpec, batch_bytes: u64, emit: &mut dyn FnMut(ReadItem) -> bool) -> Result<ShardEnd> {
     let ShardKind::Txt { root, files } = &spec.kind else {
         unreachable!("txt::read called on a non-txt shard")
     };
@@ -46,12 +40,7 @@ pub(super) fn read(
     })
 }
 
-fn take(
-    shard: u32,
-    next_seq: &mut u32,
-    items: &mut Vec<(String, Arc<Path>, Vec<u8>)>,
-    bytes: &mut u64,
-) -> RawBatch {
+fn take(shard: u32, next_seq: &mut u32, items: &mut Vec<(String, Arc<Path>, Vec<u8>)>, bytes: &mut u64) -> RawBatch {
     let first_seq = *next_seq;
     *next_seq += items.len() as u32;
     let raw_bytes = std::mem::take(bytes);
@@ -65,11 +54,7 @@ fn take(
 }
 
 /// Turns file contents into records.
-pub(super) fn parse(
-    shard: u32,
-    first_seq: u32,
-    files: Vec<(String, Arc<Path>, Vec<u8>)>,
-) -> Vec<Record> {
+pub(super) fn parse(shard: u32, first_seq: u32, files: Vec<(String, Arc<Path>, Vec<u8>)>) -> Vec<Record> {
     files
         .into_iter()
         .enumerate()
@@ -78,8 +63,8 @@ pub(super) fn parse(
             let origin = Origin { file, line: 0 };
             match String::from_utf8(data) {
                 Ok(text) if text.contains('\0') => {
-                    let removal = place_detail(Removal::new(NUL_BYTE), &origin)
-                        .with("error", "text contains a NUL character");
+                    let removal =
+                        place_detail(Removal::new(NUL_BYTE), &origin).with("error", "text contains a NUL character");
                     Err(Box::new(BadRecord {
                         id,
                         removal,

@@ -55,18 +55,18 @@ fn is_persian_extension(c: char) -> bool {
 /// The language a (folded) function word belongs to.
 fn function_word(w: &str) -> Option<usize> {
     match w {
-        "في" | "علي" | "الي" | "التي" | "الذي" | "هذا" | "هذه" | "عن" | "مع" | "كان" | "قد"
-        | "لم" | "لن" | "كما" | "حيث" | "بعد" | "وقال" | "وفي" | "الا" | "ذلك" | "تلك" | "كانت"
-        | "يكون" | "لقد" | "منذ" | "الذين" | "عند" | "بين" | "فقد" | "ايضا" | "وهو" | "وهي" => {
-            Some(0)
+        "في" | "علي" | "الي" | "التي" | "الذي" | "هذا" | "هذه" | "عن" | "مع" | "كان" | "قد" | "لم" | "لن" | "كما"
+        | "حيث" | "بعد" | "وقال" | "وفي" | "الا" | "ذلك" | "تلك" | "كانت" | "يكون" | "لقد" | "منذ" | "الذين" | "عند"
+        | "بين" | "فقد" | "ايضا" | "وهو" | "وهي" => Some(0),
+        "است" | "اين" | "را" | "كه" | "در" | "از" | "براي" | "مي" | "هاي" | "شده" | "كرد" | "بود" | "ها" | "اما"
+        | "يك" | "شود" | "خود" | "نيز" | "هم" | "بايد" | "ميشود" | "كند" | "ميكند" | "شد" => {
+            Some(1)
         }
-        "است" | "اين" | "را" | "كه" | "در" | "از" | "براي" | "مي" | "هاي" | "شده" | "كرد"
-        | "بود" | "ها" | "اما" | "يك" | "شود" | "خود" | "نيز" | "هم" | "بايد" | "ميشود" | "كند"
-        | "ميكند" | "شد" => Some(1),
-        "كے" | "كي" | "ہے" | "ميں" | "اور" | "سے" | "نے" | "كو" | "كہ" | "يہ" | "پر" | "بھي"
-        | "تھا" | "ہيں" | "گيا" | "تھے" | "ليے" | "ساتھ" => Some(2),
-        "د" | "په" | "او" | "دا" | "چې" | "له" | "كې" | "ته" | "يو" | "وه" | "دي" | "شوي"
-        | "كړي" | "ځكه" => Some(3),
+        "كے" | "كي" | "ہے" | "ميں" | "اور" | "سے" | "نے" | "كو" | "كہ" | "يہ" | "پر" | "بھي" | "تھا" | "ہيں"
+        | "گيا" | "تھے" | "ليے" | "ساتھ" => Some(2),
+        "د" | "په" | "او" | "دا" | "چې" | "له" | "كې" | "ته" | "يو" | "وه" | "دي" | "شوي" | "كړي" | "ځكه" => {
+            Some(3)
+        }
         "لە" | "بە" | "كە" | "ئەو" | "لەگەڵ" | "دەكات" | "بۆ" | "ئەم" | "یان" | "ئەوە" | "دوای" => {
             Some(4)
         }
@@ -230,23 +230,15 @@ pub fn identify(text: &str, sample_bytes: usize) -> LangId {
 fn scores(evidence: &[f64; 5], ratio: f64) -> LangId {
     const SHARPNESS: f64 = 2.5;
     let max = evidence.iter().copied().fold(f64::MIN, f64::max);
-    let exp: Vec<f64> = evidence
-        .iter()
-        .map(|e| ((e - max) * SHARPNESS).exp())
-        .collect();
+    let exp: Vec<f64> = evidence.iter().map(|e| ((e - max) * SHARPNESS).exp()).collect();
     let total: f64 = exp.iter().sum();
-    let (best, _) =
-        exp.iter().enumerate().fold(
-            (0, f64::MIN),
-            |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc },
-        );
+    let (best, _) = exp
+        .iter()
+        .enumerate()
+        .fold((0, f64::MIN), |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc });
     let purity = ratio.sqrt();
     let arabic_score = exp[0] / total * purity;
-    let score = if best == 0 {
-        arabic_score
-    } else {
-        exp[best] / total
-    };
+    let score = if best == 0 { arabic_score } else { exp[best] / total };
     LangId {
         label: LANGS[best],
         score,
@@ -292,11 +284,26 @@ mod tests {
     #[test]
     fn separates_the_languages_of_the_arabic_script() {
         let cases = [
-            ("ara", "وأضاف المتحدث باسم الوزارة أن الحكومة قد اتخذت عدة إجراءات لمواجهة الأزمة التي تمر بها المنطقة."),
-            ("pes", "دولت ایران اعلام کرد که برنامه‌های جدیدی برای کاهش آلودگی هوا در تهران اجرا خواهد شد."),
-            ("urd", "حکومت نے اعلان کیا ہے کہ شہر میں پانی کی فراہمی کے لیے نیا منصوبہ شروع کیا جائے گا۔"),
-            ("pus", "د کابل ښار په ګڼو سیمو کې د اوبو د کمښت له امله خلک له ستونزو سره مخ دي."),
-            ("ckb", "حکومەتی هەرێمی کوردستان ڕایگەیاند کە پڕۆژەیەکی نوێ بۆ ئاوی خواردنەوە دەست پێدەکات."),
+            (
+                "ara",
+                "وأضاف المتحدث باسم الوزارة أن الحكومة قد اتخذت عدة إجراءات لمواجهة الأزمة التي تمر بها المنطقة.",
+            ),
+            (
+                "pes",
+                "دولت ایران اعلام کرد که برنامه‌های جدیدی برای کاهش آلودگی هوا در تهران اجرا خواهد شد.",
+            ),
+            (
+                "urd",
+                "حکومت نے اعلان کیا ہے کہ شہر میں پانی کی فراہمی کے لیے نیا منصوبہ شروع کیا جائے گا۔",
+            ),
+            (
+                "pus",
+                "د کابل ښار په ګڼو سیمو کې د اوبو د کمښت له امله خلک له ستونزو سره مخ دي.",
+            ),
+            (
+                "ckb",
+                "حکومەتی هەرێمی کوردستان ڕایگەیاند کە پڕۆژەیەکی نوێ بۆ ئاوی خواردنەوە دەست پێدەکات.",
+            ),
         ];
         for (want, text) in cases {
             let got = id(text);
@@ -309,12 +316,10 @@ mod tests {
     fn arabic_score_needs_arabic_script() {
         let ar = id("قال الوزير في مؤتمر صحفي إن المشروع سيبدأ العام المقبل في المنطقة الشرقية.");
         assert!(ar.arabic_score > 0.9, "{ar:?}");
-        let en =
-            id("The minister said at a press conference that the project will start next year.");
+        let en = id("The minister said at a press conference that the project will start next year.");
         assert_eq!(en.label, "eng");
         assert_eq!(en.arabic_score, 0.0);
-        let mixed =
-            id("The ministry announced the plan today in Riyadh. قال الوزير إن المشروع سيبدأ.");
+        let mixed = id("The ministry announced the plan today in Riyadh. قال الوزير إن المشروع سيبدأ.");
         assert!(mixed.arabic_score < 0.711, "{mixed:?}");
         assert_eq!(id("123 456 !!!").label, "und");
         assert_eq!(id("").arabic_score, 0.0);

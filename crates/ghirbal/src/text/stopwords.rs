@@ -42,11 +42,7 @@ mod tests {
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
             .collect();
-        assert!(
-            (100..=250).contains(&entries.len()),
-            "{} entries",
-            entries.len()
-        );
+        assert!((100..=250).contains(&entries.len()), "{} entries", entries.len());
         for w in &entries {
             assert_eq!(key(w), *w, "{w:?} is not in key form");
         }

@@ -152,17 +152,7 @@ mod tests {
         let k = key("قالَ الرئيسُ، في بيانٍ: «اقرأ أيضاً» جـــميل ١٢٫٥٪ وال‌كتاب؟");
         assert_eq!(
             words(&k),
-            [
-                "قال",
-                "الرييس",
-                "في",
-                "بيان",
-                "اقرا",
-                "ايضا",
-                "جميل",
-                "0",
-                "والكتاب"
-            ]
+            ["قال", "الرييس", "في", "بيان", "اقرا", "ايضا", "جميل", "0", "والكتاب"]
         );
         assert_eq!(words("日本語 abc"), ["日", "本", "語", "abc"]);
         assert!(words("").is_empty());
@@ -171,10 +161,7 @@ mod tests {
     #[test]
     fn ngrams_cover_short_texts_with_one_gram() {
         let w = ["a", "b", "c"];
-        assert_eq!(
-            ngrams(&w, 2).collect::<Vec<_>>(),
-            [&["a", "b"][..], &["b", "c"][..]]
-        );
+        assert_eq!(ngrams(&w, 2).collect::<Vec<_>>(), [&["a", "b"][..], &["b", "c"][..]]);
         assert_eq!(ngrams(&w, 5).collect::<Vec<_>>(), [&["a", "b", "c"][..]]);
         assert_eq!(ngrams(&[], 5).count(), 0);
         assert_eq!(ngram_hashes(&w, 5, 1).len(), 1);
@@ -196,11 +183,7 @@ mod tests {
         assert_eq!(lines(t).count(), 4);
         assert_eq!(
             paragraphs(t),
-            [
-                "عنوان",
-                "قال الوزير. وأضاف: هل؟! نعم\nسطر ثان۔ آخر",
-                "فقرة أخيرة"
-            ]
+            ["عنوان", "قال الوزير. وأضاف: هل؟! نعم\nسطر ثان۔ آخر", "فقرة أخيرة"]
         );
         assert_eq!(
             sentences(t),

@@ -71,8 +71,7 @@ impl Encoder {
             Compression::Zstd => zstd::bulk::compress(data, self.zstd_level).unwrap_or_default(),
             Compression::Gzip => {
                 let level = flate2::Compression::new(self.gzip_level);
-                let mut enc =
-                    flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 3), level);
+                let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 3), level);
                 let _ = enc.write_all(data);
                 enc.finish().unwrap_or_default()
             }
@@ -88,9 +87,7 @@ pub fn encode_output(lines: &[u8], channel: Channel, cfg: &OutputConfig) -> Enco
             lines.len() as u64,
         ),
         #[cfg(feature = "parquet")]
-        OutputFormat::Parquet => {
-            Encoded::Arrow(parquet::to_batch(lines, channel), lines.len() as u64)
-        }
+        OutputFormat::Parquet => Encoded::Arrow(parquet::to_batch(lines, channel), lines.len() as u64),
         #[cfg(not(feature = "parquet"))]
         OutputFormat::Parquet => {
             let _ = channel;
@@ -132,20 +129,14 @@ impl PartWriter {
 
     fn extension(&self) -> String {
         match self.cfg.format {
-            OutputFormat::Jsonl => Encoder::new(self.cfg.compression, 1, 1)
-                .extension()
-                .to_owned(),
+            OutputFormat::Jsonl => Encoder::new(self.cfg.compression, 1, 1).extension().to_owned(),
             OutputFormat::Parquet => "parquet".to_owned(),
         }
     }
 
     fn final_path(&self) -> PathBuf {
-        self.dir.join(format!(
-            "{}-{:03}.{}",
-            self.prefix,
-            self.index,
-            self.extension()
-        ))
+        self.dir
+            .join(format!("{}-{:03}.{}", self.prefix, self.index, self.extension()))
     }
 
     fn open_part(&mut self) -> Result<()> {
@@ -155,12 +146,7 @@ impl PartWriter {
         let sink = match self.cfg.format {
             OutputFormat::Jsonl => Sink::Bytes(file),
             #[cfg(feature = "parquet")]
-            OutputFormat::Parquet => Sink::Parquet(Box::new(parquet::writer(
-                file,
-                self.channel,
-                &self.cfg,
-                &tmp,
-            )?)),
+            OutputFormat::Parquet => Sink::Parquet(Box::new(parquet::writer(file, self.channel, &self.cfg, &tmp)?)),
             #[cfg(not(feature = "parquet"))]
             OutputFormat::Parquet => Sink::Bytes(file),
         };
@@ -178,8 +164,7 @@ impl PartWriter {
         if size == 0 {
             return Ok(());
         }
-        if matches!(&self.open, Some((_, _, bytes)) if *bytes > 0 && bytes + size > self.cfg.part_bytes)
-        {
+        if matches!(&self.open, Some((_, _, bytes)) if *bytes > 0 && bytes + size > self.cfg.part_bytes) {
             self.close_part()?;
         }
         if self.open.is_none() {
@@ -190,13 +175,11 @@ impl PartWriter {
         };
         *bytes += size;
         match (sink, batch) {
-            (Sink::Bytes(file), Encoded::Bytes(data, _)) => file
-                .write_all(&data)
-                .map_err(Error::io("writing", tmp.as_path())),
-            #[cfg(feature = "parquet")]
-            (Sink::Parquet(writer), Encoded::Arrow(rb, _)) => {
-                writer.write(&rb).map_err(|e| parquet::err(tmp, &e))
+            (Sink::Bytes(file), Encoded::Bytes(data, _)) => {
+                file.write_all(&data).map_err(Error::io("writing", tmp.as_path()))
             }
+            #[cfg(feature = "parquet")]
+            (Sink::Parquet(writer), Encoded::Arrow(rb, _)) => writer.write(&rb).map_err(|e| parquet::err(tmp, &e)),
             #[cfg(feature = "parquet")]
             _ => Err(Error::Config(
                 "internal: output batch does not match the output format".into(),
@@ -261,9 +244,7 @@ mod tests {
                 Compression::Zstd => zstd::stream::read::Decoder::new(&file[..])
                     .expect("zstd")
                     .read_to_string(&mut out),
-                Compression::Gzip => {
-                    flate2::read::MultiGzDecoder::new(&file[..]).read_to_string(&mut out)
-                }
+                Compression::Gzip => flate2::read::MultiGzDecoder::new(&file[..]).read_to_string(&mut out),
                 Compression::None => (&file[..]).read_to_string(&mut out),
             }
             .expect("decode");
@@ -294,9 +275,6 @@ mod tests {
             .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["part-00000-000.jsonl", "part-00000-001.jsonl"]);
-        assert_eq!(
-            std::fs::read_to_string(&parts[1]).expect("read"),
-            "bbbbbb\ncc\n"
-        );
+        assert_eq!(std::fs::read_to_string(&parts[1]).expect("read"), "bbbbbb\ncc\n");
     }
 }

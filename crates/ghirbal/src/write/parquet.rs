@@ -63,9 +63,7 @@ pub(super) fn to_batch(lines: &[u8], channel: Channel) -> RecordBatch {
                 continue;
             }
             match raw {
-                Some(r) if r.starts_with('"') => {
-                    strings[i].append_option(serde_json::from_str::<String>(r).ok())
-                }
+                Some(r) if r.starts_with('"') => strings[i].append_option(serde_json::from_str::<String>(r).ok()),
                 Some(r) => strings[i].append_value(r),
                 None if *name == "id" || *name == "text" => strings[i].append_value(""),
                 None => strings[i].append_null(),
@@ -84,29 +82,17 @@ pub(super) fn to_batch(lines: &[u8], channel: Channel) -> RecordBatch {
         })
         .collect();
     // The arrays are built to match the schema column for column.
-    RecordBatch::try_new(schema(channel), arrays)
-        .unwrap_or_else(|_| RecordBatch::new_empty(schema(channel)))
+    RecordBatch::try_new(schema(channel), arrays).unwrap_or_else(|_| RecordBatch::new_empty(schema(channel)))
 }
 
 /// A Parquet writer for one part.
-pub(super) fn writer(
-    file: File,
-    channel: Channel,
-    cfg: &OutputConfig,
-    path: &Path,
-) -> Result<ArrowWriter<File>> {
+pub(super) fn writer(file: File, channel: Channel, cfg: &OutputConfig, path: &Path) -> Result<ArrowWriter<File>> {
     let compression = match cfg.compression {
-        Compression::Zstd => {
-            PqCompression::ZSTD(ZstdLevel::try_new(cfg.zstd_level).map_err(|e| err(path, &e))?)
-        }
-        Compression::Gzip => {
-            PqCompression::GZIP(GzipLevel::try_new(cfg.gzip_level).map_err(|e| err(path, &e))?)
-        }
+        Compression::Zstd => PqCompression::ZSTD(ZstdLevel::try_new(cfg.zstd_level).map_err(|e| err(path, &e))?),
+        Compression::Gzip => PqCompression::GZIP(GzipLevel::try_new(cfg.gzip_level).map_err(|e| err(path, &e))?),
         Compression::None => PqCompression::UNCOMPRESSED,
     };
-    let props = WriterProperties::builder()
-        .set_compression(compression)
-        .build();
+    let props = WriterProperties::builder().set_compression(compression).build();
     ArrowWriter::try_new(file, schema(channel), Some(props)).map_err(|e| err(path, &e))
 }
 
