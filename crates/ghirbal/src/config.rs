@@ -58,6 +58,8 @@ impl Default for Config {
 pub struct FilterConfig {
     /// `[filter.language]`.
     pub language: crate::filter::language::LanguageConfig,
+    /// `[filter.gopher_repetition]`.
+    pub gopher_repetition: crate::filter::gopher_repetition::GopherRepetitionConfig,
 }
 
 /// `[input]`.
@@ -194,7 +196,13 @@ impl Default for RunConfig {
 }
 
 /// The per-document stages this version knows, in their default order.
-pub const KNOWN_STAGES: &[&str] = &["normalize", "clean", "filter.language", "dedup.exact"];
+pub const KNOWN_STAGES: &[&str] = &[
+    "normalize",
+    "clean",
+    "filter.language",
+    "filter.gopher_repetition",
+    "dedup.exact",
+];
 
 impl Config {
     /// Parses a TOML config and validates it.
@@ -217,6 +225,7 @@ impl Config {
         if let Err(e) = crate::clean::boilerplate::Boilerplate::new(&self.clean.extra_boilerplate) {
             return Err(Error::Config(format!("clean.extra_boilerplate: {e}")));
         }
+        self.filter.gopher_repetition.validate().map_err(Error::Config)?;
         let dedup_at = self.stages.iter().position(|s| s.starts_with("dedup."));
         if let Some(at) = dedup_at {
             if self.stages[at..].iter().any(|s| !s.starts_with("dedup.")) {

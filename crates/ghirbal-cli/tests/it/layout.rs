@@ -234,3 +234,32 @@ ghtest!(seeds_are_repaired_not_dropped, |dir| {
         output_profile(&expected.join("\n")).as_str()
     );
 });
+
+ghtest!(without_repairs_the_doubled_seed_is_lost_to_gopher_repetition, |dir| {
+    let Some(seeds) = seeds() else { return };
+    let out = dir.out();
+    run_ok(argv![
+        "run",
+        &seeds,
+        "-o",
+        out,
+        "--stages",
+        "normalize,filter.gopher_repetition"
+    ]);
+    let o = outcome(&out);
+    let r = o.removed("004_c4e8c7e18ecd5dd9");
+    assert_eq!(r["reason"], "filter.gopher_repetition.dup_line_frac", "{r}");
+    assert!(r["detail"]["value"].as_f64() > Some(0.304), "{r}");
+    assert_eq!(o.kept.len(), 1);
+    // With the repairs first, it is kept.
+    let repaired = dir.join("repaired");
+    run_ok(argv![
+        "run",
+        &seeds,
+        "-o",
+        repaired,
+        "--stages",
+        "normalize,clean,filter.gopher_repetition"
+    ]);
+    assert_eq!(outcome(&repaired).kept.len(), 2);
+});

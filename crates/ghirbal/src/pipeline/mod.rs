@@ -189,6 +189,12 @@ fn build_stages(config: &Config) -> Result<Vec<Box<dyn Stage>>> {
                     }
                 }
                 "normalize" => Box::new(crate::normalize::Normalize),
+                "filter.gopher_repetition" => {
+                    Box::new(crate::filter::gopher_repetition::GopherRepetition::from_config(
+                        &config.filter.gopher_repetition,
+                        config.key,
+                    ))
+                }
                 "filter.language" => Box::new(crate::filter::language::Language::from_config(&config.filter.language)),
                 _ => return None,
             }))

@@ -7,4 +7,6 @@ mod words;
 
 pub use lang::{identify, LangId, DEFAULT_SAMPLE_BYTES};
 pub use stopwords::{is_stop_word, STOP_WORDS};
-pub use words::{for_each_word, lines, ngram_hashes, ngrams, paragraphs, sentences, words};
+pub use words::{
+    for_each_word, lines, ngram_hashes, ngram_hashes_of, ngrams, paragraphs, sentences, word_hashes, words,
+};

@@ -53,16 +53,25 @@ pub fn ngrams<'w, 'a>(words: &'w [&'a str], n: usize) -> impl Iterator<Item = &'
 /// Hashes of the word n-grams: each word is hashed once (xxh3-64 with `seed`), each n-gram hash mixes its
 /// words' hashes in order, so hashing costs one pass over the text whatever `n` is.
 pub fn ngram_hashes(words: &[&str], n: usize, seed: u64) -> Vec<u64> {
-    let word_hashes: Vec<u64> = words
+    ngram_hashes_of(&word_hashes(words, seed), n, seed)
+}
+
+/// xxh3-64 of every word, with `seed`.
+pub fn word_hashes(words: &[&str], seed: u64) -> Vec<u64> {
+    words
         .iter()
         .map(|w| xxhash_rust::xxh3::xxh3_64_with_seed(w.as_bytes(), seed))
-        .collect();
+        .collect()
+}
+
+/// The n-gram hashes of [`ngram_hashes`] from word hashes computed once (several `n` over one text).
+pub fn ngram_hashes_of(word_hashes: &[u64], n: usize, seed: u64) -> Vec<u64> {
     let n = n.max(1);
     if word_hashes.is_empty() {
         return Vec::new();
     }
     if word_hashes.len() < n {
-        return vec![mix(&word_hashes, seed)];
+        return vec![mix(word_hashes, seed)];
     }
     word_hashes.windows(n).map(|w| mix(w, seed)).collect()
 }
