@@ -44,6 +44,7 @@ impl Cluster<'_> {
         let todo: Vec<u32> = (0..self.config.run.partitions)
             .filter(|p| !self.layout.is_done(Phase::Cluster, *p))
             .collect();
+        tracing::info!(partitions = todo.len(), "cluster phase");
         self.pool
             .install(|| todo.par_iter().try_for_each(|p| self.partition(*p)))?;
         for p in 0..self.config.run.partitions {

@@ -20,7 +20,7 @@ mod scan;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use layout::{Layout, Phase};
+use layout::Layout;
 use manifest::Manifest;
 
 use crate::read::plan;
@@ -241,9 +241,4 @@ fn example_corpus(layout: &Layout) -> Result<PathBuf> {
         std::fs::write(&path, crate::EXAMPLE_CORPUS).map_err(Error::io("writing", &path))?;
     }
     Ok(path)
-}
-
-/// True once every task of `phase` has its marker.
-pub fn phase_done(layout: &Layout, phase: Phase, count: u32) -> bool {
-    (0..count).all(|i| layout.is_done(phase, i))
 }

@@ -85,6 +85,7 @@ impl Route<'_> {
         if todo.is_empty() {
             return Ok(());
         }
+        tracing::info!(shards = todo.len(), "write phase");
         remove_tmp_files(&self.layout.kept())?;
         remove_tmp_files(&self.layout.removed())?;
         self.progress.start("write", total_docs);

@@ -80,12 +80,14 @@ impl Scan<'_> {
             return Ok(());
         }
         let total: u64 = todo.iter().map(|s| shard_bytes(s)).sum();
+        tracing::info!(shards = todo.len(), skipped = shards.len() - todo.len(), "scan phase");
         self.progress.start("scan", total);
         let mut sink = Sink { scan: self, open: None };
         let result = run_ordered(
             self.threads,
             |emit| {
                 for spec in &todo {
+                    tracing::debug!(shard = spec.index, "scanning {}", spec.describe());
                     read::read_shard(spec, &self.config.input, self.config.run.batch_bytes, emit)?;
                 }
                 Ok(())
