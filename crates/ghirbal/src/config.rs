@@ -58,6 +58,8 @@ impl Default for Config {
 pub struct FilterConfig {
     /// `[filter.language]`.
     pub language: crate::filter::language::LanguageConfig,
+    /// `[filter.gopher_quality]`.
+    pub gopher_quality: crate::filter::gopher_quality::GopherQualityConfig,
     /// `[filter.gopher_repetition]`.
     pub gopher_repetition: crate::filter::gopher_repetition::GopherRepetitionConfig,
 }
@@ -200,6 +202,7 @@ pub const KNOWN_STAGES: &[&str] = &[
     "normalize",
     "clean",
     "filter.language",
+    "filter.gopher_quality",
     "filter.gopher_repetition",
     "dedup.exact",
 ];

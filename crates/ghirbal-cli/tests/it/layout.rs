@@ -263,3 +263,29 @@ ghtest!(without_repairs_the_doubled_seed_is_lost_to_gopher_repetition, |dir| {
     ]);
     assert_eq!(outcome(&repaired).kept.len(), 2);
 });
+
+ghtest!(gopher_quality_removes_the_link_page_and_the_one_liner, |dir| {
+    let out = dir.out();
+    let stages = "normalize,clean,filter.language,filter.gopher_quality,dedup.exact";
+    run_ok(argv!["run", "-o", out, "--stages", stages]);
+    let o = outcome(&out);
+    assert_eq!(o.stats["conservation"]["holds"], true);
+    let links = o.removed("example/17-links-page");
+    assert!(
+        links["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("filter.gopher_quality.")),
+        "{links}"
+    );
+    let short = o.removed("example/18-short-line");
+    assert_eq!(short["reason"], "filter.gopher_quality.short_doc", "{short}");
+    assert_eq!(short["detail"]["threshold"], 50.0, "{short}");
+    // Real articles pass.
+    for id in [
+        "example/01-desalination-plant",
+        "example/08-wire-heatwave",
+        "example/12-school-teasers",
+    ] {
+        o.kept(id);
+    }
+});

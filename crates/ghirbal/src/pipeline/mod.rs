@@ -189,6 +189,10 @@ fn build_stages(config: &Config) -> Result<Vec<Box<dyn Stage>>> {
                     }
                 }
                 "normalize" => Box::new(crate::normalize::Normalize),
+                "filter.gopher_quality" => Box::new(crate::filter::gopher_quality::GopherQuality::from_config(
+                    &config.filter.gopher_quality,
+                    config.key,
+                )),
                 "filter.gopher_repetition" => {
                     Box::new(crate::filter::gopher_repetition::GopherRepetition::from_config(
                         &config.filter.gopher_repetition,
