@@ -58,6 +58,10 @@ impl Default for Config {
 pub struct FilterConfig {
     /// `[filter.language]`.
     pub language: crate::filter::language::LanguageConfig,
+    /// `[filter.fineweb_quality]`.
+    pub fineweb_quality: crate::filter::fineweb_quality::FinewebQualityConfig,
+    /// `[filter.aramix_punctuation]`.
+    pub aramix_punctuation: crate::filter::aramix_punctuation::AramixPunctuationConfig,
     /// `[filter.gopher_quality]`.
     pub gopher_quality: crate::filter::gopher_quality::GopherQualityConfig,
     /// `[filter.gopher_repetition]`.
@@ -204,6 +208,8 @@ pub const KNOWN_STAGES: &[&str] = &[
     "filter.language",
     "filter.gopher_quality",
     "filter.gopher_repetition",
+    "filter.fineweb_quality",
+    "filter.aramix_punctuation",
     "dedup.exact",
 ];
 

@@ -189,6 +189,15 @@ fn build_stages(config: &Config) -> Result<Vec<Box<dyn Stage>>> {
                     }
                 }
                 "normalize" => Box::new(crate::normalize::Normalize),
+                "filter.fineweb_quality" => Box::new(crate::filter::fineweb_quality::FinewebQuality::from_config(
+                    &config.filter.fineweb_quality,
+                    config.key,
+                )),
+                "filter.aramix_punctuation" => {
+                    Box::new(crate::filter::aramix_punctuation::AramixPunctuation::from_config(
+                        &config.filter.aramix_punctuation,
+                    ))
+                }
                 "filter.gopher_quality" => Box::new(crate::filter::gopher_quality::GopherQuality::from_config(
                     &config.filter.gopher_quality,
                     config.key,
