@@ -6,7 +6,8 @@
 use serde::{Deserialize, Serialize};
 use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
-use crate::{Document, Outcome, Reason, Removal, Stage, StageCx};
+use super::measured;
+use crate::{Document, Outcome, Reason, Stage, StageCx};
 
 /// Some, but too few, lines end in punctuation.
 pub const LINE_PUNCT: Reason = Reason::new("filter.aramix_punctuation", "filter.aramix_punctuation");
@@ -62,12 +63,7 @@ impl Stage for AramixPunctuation {
         let ratio = lines.iter().filter(|l| ends(l)).count() as f64 / lines.len().max(1) as f64;
         cx.metric("line_punct_ratio", ratio);
         if ratio > 0.0 && ratio < self.cfg.min_ratio {
-            let round = (ratio * 10_000.0).round() / 10_000.0;
-            return Outcome::Remove(
-                Removal::new(LINE_PUNCT)
-                    .with("value", round)
-                    .with("threshold", self.cfg.min_ratio),
-            );
+            return measured(LINE_PUNCT, ratio, self.cfg.min_ratio);
         }
         Outcome::Keep
     }

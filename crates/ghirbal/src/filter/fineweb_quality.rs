@@ -8,9 +8,10 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::measured;
 use crate::normalize::{fold_into, KeyOptions};
 use crate::text::words;
-use crate::{Document, Outcome, Reason, Removal, Stage, StageCx};
+use crate::{Document, Outcome, Reason, Stage, StageCx};
 
 const fn r(code: &'static str) -> Reason {
     Reason::new("filter.fineweb_quality", code)
@@ -74,15 +75,6 @@ impl FinewebQuality {
     }
 }
 
-fn remove(reason: Reason, value: f64, threshold: f64) -> Outcome {
-    let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
-    Outcome::Remove(
-        Removal::new(reason)
-            .with("value", round(value))
-            .with("threshold", threshold),
-    )
-}
-
 /// Share of non-blank lines ending with a terminal mark.
 pub fn line_punct_ratio(lines: &[&str], terminal: &[char]) -> f64 {
     lines.iter().filter(|l| l.ends_with(terminal)).count() as f64 / lines.len().max(1) as f64
@@ -103,7 +95,7 @@ impl Stage for FinewebQuality {
         let punct = line_punct_ratio(&lines, TERMINAL);
         cx.metric("line_punct_ratio", punct);
         if c.line_punct_thr > 0.0 && punct < c.line_punct_thr && !(punct == 0.0 && c.line_punct_exclude_zero) {
-            return remove(LINE_PUNCT, punct, c.line_punct_thr);
+            return measured(LINE_PUNCT, punct, c.line_punct_thr);
         }
         let short = lines
             .iter()
@@ -111,7 +103,7 @@ impl Stage for FinewebQuality {
             .count() as f64;
         let short = short / lines.len().max(1) as f64;
         if short >= c.short_line_thr {
-            return remove(SHORT_LINES, short, c.short_line_thr);
+            return measured(SHORT_LINES, short, c.short_line_thr);
         }
         let mut seen = HashSet::with_capacity(lines.len());
         let dup_chars: usize = lines
@@ -122,14 +114,14 @@ impl Stage for FinewebQuality {
         let chars = doc.text.chars().filter(|ch| *ch != '\n').count().max(1);
         let dup = dup_chars as f64 / chars as f64;
         if c.char_duplicates_ratio > 0.0 && dup >= c.char_duplicates_ratio {
-            return remove(CHAR_DUP, dup, c.char_duplicates_ratio);
+            return measured(CHAR_DUP, dup, c.char_duplicates_ratio);
         }
         let mut key = String::new();
         fold_into(&doc.text, &self.key, &mut key);
         let n_words = words(&key).len().max(1);
         let list = doc.text.matches('\n').count() as f64 / n_words as f64;
         if c.new_line_ratio > 0.0 && list > c.new_line_ratio {
-            return remove(LIST, list, c.new_line_ratio);
+            return measured(LIST, list, c.new_line_ratio);
         }
         Outcome::Keep
     }

@@ -9,9 +9,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::measured;
 use crate::normalize::{fold_into, KeyOptions};
 use crate::text::{is_stop_word, words};
-use crate::{Document, Outcome, Reason, Removal, Stage, StageCx};
+use crate::{Document, Outcome, Reason, Stage, StageCx};
 
 const fn r(code: &'static str) -> Reason {
     Reason::new("filter.gopher_quality", code)
@@ -103,15 +104,6 @@ impl GopherQuality {
     }
 }
 
-fn remove(reason: Reason, value: f64, threshold: f64) -> Outcome {
-    let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
-    Outcome::Remove(
-        Removal::new(reason)
-            .with("value", round(value))
-            .with("threshold", threshold),
-    )
-}
-
 impl Stage for GopherQuality {
     fn name(&self) -> &'static str {
         "filter.gopher_quality"
@@ -130,34 +122,34 @@ impl Stage for GopherQuality {
         let n = words.len();
         cx.metric("words", n as f64);
         if c.min_doc_words > 0 && n < c.min_doc_words {
-            return remove(SHORT_DOC, n as f64, c.min_doc_words as f64);
+            return measured(SHORT_DOC, n as f64, c.min_doc_words as f64);
         }
         if c.max_doc_words > 0 && n > c.max_doc_words {
-            return remove(LONG_DOC, n as f64, c.max_doc_words as f64);
+            return measured(LONG_DOC, n as f64, c.max_doc_words as f64);
         }
         let nf = n as f64;
         let mean = words.iter().map(|w| w.chars().count()).sum::<usize>() as f64 / nf;
         if c.min_avg_word_length > 0.0 && mean < c.min_avg_word_length {
-            return remove(SHORT_WORDS, mean, c.min_avg_word_length);
+            return measured(SHORT_WORDS, mean, c.min_avg_word_length);
         }
         if c.max_avg_word_length > 0.0 && mean > c.max_avg_word_length {
-            return remove(LONG_WORDS, mean, c.max_avg_word_length);
+            return measured(LONG_WORDS, mean, c.max_avg_word_length);
         }
         if c.max_symbol_word_ratio > 0.0 {
             let hashes = text.matches('#').count() as f64 / nf;
             if hashes > c.max_symbol_word_ratio {
-                return remove(HASHES, hashes, c.max_symbol_word_ratio);
+                return measured(HASHES, hashes, c.max_symbol_word_ratio);
             }
             let ellipses = (text.matches("...").count() + text.matches('…').count()) as f64 / nf;
             if ellipses > c.max_symbol_word_ratio {
-                return remove(ELLIPSES, ellipses, c.max_symbol_word_ratio);
+                return measured(ELLIPSES, ellipses, c.max_symbol_word_ratio);
             }
         }
         let lines: Vec<&str> = text.lines().collect();
         let nl = lines.len().max(1) as f64;
         let bullets = lines.iter().filter(|l| l.trim_start().starts_with(['•', '-'])).count() as f64 / nl;
         if c.max_bullet_lines_ratio > 0.0 && bullets > c.max_bullet_lines_ratio {
-            return remove(BULLETS, bullets, c.max_bullet_lines_ratio);
+            return measured(BULLETS, bullets, c.max_bullet_lines_ratio);
         }
         let trailing = lines
             .iter()
@@ -165,15 +157,15 @@ impl Stage for GopherQuality {
             .count();
         let trailing = trailing as f64 / nl;
         if c.max_ellipsis_lines_ratio > 0.0 && trailing > c.max_ellipsis_lines_ratio {
-            return remove(END_ELLIPSES, trailing, c.max_ellipsis_lines_ratio);
+            return measured(END_ELLIPSES, trailing, c.max_ellipsis_lines_ratio);
         }
         let alpha = words.iter().filter(|w| w.chars().any(char::is_alphabetic)).count() as f64 / nf;
         if c.min_alpha_words_ratio > 0.0 && alpha < c.min_alpha_words_ratio {
-            return remove(ALPHA, alpha, c.min_alpha_words_ratio);
+            return measured(ALPHA, alpha, c.min_alpha_words_ratio);
         }
         let stops = words.iter().filter(|w| is_stop_word(w)).count();
         if stops < c.min_stop_words {
-            return remove(STOP_WORDS, stops as f64, c.min_stop_words as f64);
+            return measured(STOP_WORDS, stops as f64, c.min_stop_words as f64);
         }
         Outcome::Keep
     }

@@ -14,9 +14,10 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
+use super::measured;
 use crate::normalize::{fold_into, KeyOptions};
 use crate::text::{ngram_hashes_of, word_hashes, words};
-use crate::{Document, Outcome, Reason, Removal, Stage, StageCx};
+use crate::{Document, Outcome, Reason, Stage, StageCx};
 
 /// Too many duplicate lines.
 pub const DUP_LINE_FRAC: Reason = Reason::new("filter.gopher_repetition", "filter.gopher_repetition.dup_line_frac");
@@ -94,15 +95,6 @@ impl GopherRepetition {
     pub fn from_config(cfg: &GopherRepetitionConfig, key: KeyOptions) -> GopherRepetition {
         GopherRepetition { cfg: cfg.clone(), key }
     }
-}
-
-fn removal(reason: Reason, value: f64, threshold: f64) -> Outcome {
-    let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
-    Outcome::Remove(
-        Removal::new(reason)
-            .with("value", round(value))
-            .with("threshold", threshold),
-    )
 }
 
 /// Keys here are already xxh3-mixed 64-bit hashes: hashing them again would only cost time.
@@ -187,7 +179,7 @@ impl Stage for GopherRepetition {
         let frac = dups as f64 / lines as f64;
         cx.metric("dup_line_frac", frac);
         if self.cfg.dup_line_frac > 0.0 && frac > self.cfg.dup_line_frac {
-            return removal(DUP_LINE_FRAC, frac, self.cfg.dup_line_frac);
+            return measured(DUP_LINE_FRAC, frac, self.cfg.dup_line_frac);
         }
         let mut key = String::new();
         fold_into(&doc.text, &self.key, &mut key);
@@ -200,7 +192,7 @@ impl Stage for GopherRepetition {
             }
             let share = top_ngram_chars(&ngram_hashes_of(&hashes, n, 0), &lens, n) as f64 / chars;
             if share > threshold {
-                return removal(TOP_N_GRAM[n - 2], share, threshold);
+                return measured(TOP_N_GRAM[n - 2], share, threshold);
             }
         }
         for &(n, threshold) in &self.cfg.dup_n_grams {
@@ -209,7 +201,7 @@ impl Stage for GopherRepetition {
             }
             let share = duplicated_ngram_chars(&ngram_hashes_of(&hashes, n, 0), &lens, n) as f64 / chars;
             if share > threshold {
-                return removal(DUP_N_GRAMS[n - 2], share, threshold);
+                return measured(DUP_N_GRAMS[n - 2], share, threshold);
             }
         }
         Outcome::Keep
