@@ -18,8 +18,8 @@ pub(crate) enum Command {
     Run(RunArgs),
     /// Normalise stdin to stdout, line by line, with the output or the key profile.
     Normalize(NormalizeArgs),
-    /// Print the default configuration (TOML), every knob documented.
-    Config,
+    /// Print the default configuration (TOML), every knob documented, or what a preset changes.
+    Config(ConfigArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -32,6 +32,10 @@ pub(crate) struct RunArgs {
     /// Configuration file (TOML); see `ghirbal config`.
     #[arg(short, long)]
     pub(crate) config: Option<PathBuf>,
+    /// Preset the configuration starts from (overrides the config file's `preset`): `ghirbal` repairs, then
+    /// filters with Arabic-aware words; `fineweb2` filters exactly as FineWeb-2/datatrove, no repairs.
+    #[arg(long, value_enum)]
+    pub(crate) preset: Option<PresetArg>,
     /// Worker threads (default: one per core). Never changes the output.
     #[arg(long, default_value_t = 0)]
     pub(crate) threads: usize,
@@ -50,6 +54,28 @@ pub(crate) struct RunArgs {
     /// No progress bar and no summary.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ConfigArgs {
+    /// Print what this preset changes instead of the defaults.
+    #[arg(long, value_enum)]
+    pub(crate) preset: Option<PresetArg>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum PresetArg {
+    Ghirbal,
+    Fineweb2,
+}
+
+impl From<PresetArg> for ghirbal::Preset {
+    fn from(p: PresetArg) -> ghirbal::Preset {
+        match p {
+            PresetArg::Ghirbal => ghirbal::Preset::Ghirbal,
+            PresetArg::Fineweb2 => ghirbal::Preset::Fineweb2,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

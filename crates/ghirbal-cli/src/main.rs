@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         flags::Command::Run(args) => commands::run::run(args),
         flags::Command::Normalize(args) => commands::normalize::run(&args),
-        flags::Command::Config => commands::config::run(),
+        flags::Command::Config(args) => commands::config::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -78,6 +78,7 @@ fn parse_all(jsonl: &[u8]) -> Vec<Document> {
             annotations,
             ordinal: Ordinal(0),
             origin: memory_origin(0),
+            analysis: Default::default(),
         })
         .collect()
 }

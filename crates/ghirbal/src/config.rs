@@ -7,13 +7,39 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
-/// The default configuration, documented; `ghirbal config` prints it.
+/// The default configuration (the `ghirbal` preset), documented; `ghirbal config` prints it.
 pub const DEFAULT_TOML: &str = include_str!("default_config.toml");
+/// What the `fineweb2` preset changes, documented; `ghirbal config --preset fineweb2` prints it.
+pub const FINEWEB2_TOML: &str = include_str!("preset_fineweb2.toml");
+
+/// A named starting point for the configuration; a config file's keys override it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// Repair first (normalize, clean), then FineWeb-2's Arabic filters with Arabic-aware words and AraMix's
+    /// punctuation rule.
+    #[default]
+    Ghirbal,
+    /// No repairs; FineWeb-2's `arb_Arab` filters computed as datatrove computes them.
+    Fineweb2,
+}
+
+impl Preset {
+    /// The preset's changes to the defaults, as TOML.
+    fn overlay(self) -> &'static str {
+        match self {
+            Preset::Ghirbal => "",
+            Preset::Fineweb2 => FINEWEB2_TOML,
+        }
+    }
+}
 
 /// A run's configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// The preset the other values start from.
+    pub preset: Preset,
     /// Per-document stages of the scan phase, in order, then the dedup stages.
     pub stages: Vec<String>,
     /// How inputs are read and split into shards.
@@ -35,18 +61,20 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Config {
         Config {
-            stages: vec![
-                "normalize".into(),
-                "clean".into(),
-                "filter.language".into(),
-                "dedup.exact".into(),
-            ],
+            preset: Preset::Ghirbal,
+            stages: KNOWN_STAGES.iter().map(|s| (*s).to_owned()).collect(),
             input: InputConfig::default(),
             output: OutputConfig::default(),
             dedup: DedupConfig::default(),
             key: crate::normalize::KeyOptions::default(),
             clean: crate::clean::CleanConfig::default(),
-            filter: FilterConfig::default(),
+            filter: FilterConfig {
+                fineweb_quality: crate::filter::fineweb_quality::FinewebQualityConfig {
+                    line_punct_thr: 0.0,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
             run: RunConfig::default(),
         }
     }
@@ -213,10 +241,54 @@ pub const KNOWN_STAGES: &[&str] = &[
     "dedup.exact",
 ];
 
+/// Writes `over` into `base`, table by table (arrays and values replace).
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+fn parse_table(text: &str) -> Result<toml::Table> {
+    text.parse::<toml::Table>().map_err(|e| Error::Config(e.to_string()))
+}
+
 impl Config {
-    /// Parses a TOML config and validates it.
+    /// Parses a TOML config (its `preset`, default `ghirbal`, supplies every value it omits) and validates it.
     pub fn from_toml(text: &str) -> Result<Config> {
-        let config: Config = toml::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
+        Config::load(text, None)
+    }
+
+    /// The named preset's configuration.
+    pub fn preset(preset: Preset) -> Config {
+        Config::load("", Some(preset)).expect("the shipped presets are valid")
+    }
+
+    /// Parses a TOML config over a preset: `preset` when given (a command-line choice), else the file's own
+    /// `preset` key, else `ghirbal`. Keys in `text` override the preset's.
+    pub fn load(text: &str, preset: Option<Preset>) -> Result<Config> {
+        // Parsing the file on its own first gives errors with its line numbers and catches unknown keys.
+        let own: Config = toml::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
+        let user = parse_table(text)?;
+        let preset = preset.unwrap_or(if user.contains_key("preset") {
+            own.preset
+        } else {
+            Preset::Ghirbal
+        });
+        let mut table = parse_table(DEFAULT_TOML)?;
+        merge(&mut table, parse_table(preset.overlay())?);
+        merge(&mut table, user);
+        table.insert(
+            "preset".into(),
+            toml::Value::try_from(preset).map_err(|e| Error::Config(e.to_string()))?,
+        );
+        let config: Config = table
+            .try_into()
+            .map_err(|e: toml::de::Error| Error::Config(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }
@@ -286,6 +358,35 @@ mod tests {
     #[test]
     fn default_toml_is_the_default_config() {
         assert_eq!(Config::from_toml(DEFAULT_TOML).expect("parses"), Config::default());
+        assert_eq!(Config::from_toml("").expect("parses"), Config::default());
+        assert_eq!(Config::preset(Preset::Ghirbal), Config::default());
+    }
+
+    #[test]
+    fn presets_start_values_and_files_override_them() {
+        use crate::filter::WordMode;
+        let fw = Config::preset(Preset::Fineweb2);
+        assert_eq!(fw.preset, Preset::Fineweb2);
+        assert!(!fw.has_stage("clean") && !fw.has_stage("normalize"));
+        assert_eq!(fw.filter.gopher_quality.words, WordMode::Datatrove);
+        assert_eq!(fw.filter.gopher_quality.stop_words.len(), 19);
+        assert_eq!(fw.filter.fineweb_quality.line_punct_thr, 0.143);
+        // The file picks the preset; its keys override the preset's; the command line's choice wins.
+        let text = "preset = \"fineweb2\"\n[filter.gopher_quality]\nmin_doc_words = 20\n";
+        let c = Config::from_toml(text).expect("parses");
+        assert_eq!(
+            (c.preset, c.filter.gopher_quality.min_doc_words),
+            (Preset::Fineweb2, 20)
+        );
+        assert_eq!(c.filter.gopher_quality.words, WordMode::Datatrove);
+        let c = Config::load(text, Some(Preset::Ghirbal)).expect("parses");
+        assert_eq!(
+            (c.preset, c.filter.gopher_quality.words),
+            (Preset::Ghirbal, WordMode::Key)
+        );
+        assert_eq!(c.filter.gopher_quality.min_doc_words, 20);
+        let err = Config::from_toml("preset = \"c4\"").expect_err("unknown preset");
+        assert!(err.to_string().contains("c4"), "{err}");
     }
 
     #[test]

@@ -113,6 +113,8 @@ pub struct Document {
     pub ordinal: Ordinal,
     /// Where it was read.
     pub origin: Origin,
+    /// Words and key form shared by the filters, computed on first use (never serialised).
+    pub analysis: crate::text::Analysis,
 }
 
 impl Document {
@@ -125,6 +127,7 @@ impl Document {
             annotations: Map::new(),
             ordinal,
             origin,
+            analysis: Default::default(),
         }
     }
 
@@ -325,6 +328,7 @@ mod tests {
             annotations: ann,
             ordinal: Ordinal(0),
             origin: memory_origin(1),
+            analysis: Default::default(),
         };
         let mut line = Vec::new();
         doc.write_json_line(&mut line);

@@ -32,7 +32,8 @@ pub mod text;
 pub mod write;
 
 pub use config::{
-    Compression, Config, DedupConfig, InputConfig, KeepRule, OutputConfig, OutputFormat, RunConfig, DEFAULT_TOML,
+    Compression, Config, DedupConfig, InputConfig, KeepRule, OutputConfig, OutputFormat, Preset, RunConfig,
+    DEFAULT_TOML, FINEWEB2_TOML,
 };
 pub use doc::{Document, Meta, Ordinal, Origin};
 pub use error::{Error, Result};

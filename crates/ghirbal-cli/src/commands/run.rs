@@ -29,12 +29,13 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn resolve_config(args: &RunArgs) -> anyhow::Result<Config> {
+    let preset = args.preset.map(ghirbal::Preset::from);
     let mut config = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading config {}", path.display()))?;
-            Config::from_toml(&text).with_context(|| format!("in config {}", path.display()))?
+            Config::load(&text, preset).with_context(|| format!("in config {}", path.display()))?
         }
-        None => Config::default(),
+        None => Config::preset(preset.unwrap_or_default()),
     };
     if let Some(c) = args.compression {
         config.output.compression = match c {

@@ -86,10 +86,10 @@ ghtest!(bundled_example_collapses_the_exact_and_spelling_copies, |dir| {
     run_ok(argv!["run", "-o", out]);
     let o = outcome(&out);
     assert_stats_shape(&o.stats);
-    assert_eq!(o.stats["conservation"]["input"], 19);
+    assert_eq!(o.stats["conservation"]["input"], 22);
     // Byte copies, a whitespace copy, and two copies that differ only in hamza, ى/ي, ة/ه, harakat and
     // tatweel: all exact duplicates under the key profile.
-    assert_eq!(o.kept.len(), 15);
+    assert_eq!(o.kept.len(), 18);
     assert_eq!(
         ids(&o.removed),
         [
@@ -162,18 +162,47 @@ ghtest!(removed_records_have_the_documented_fields, |dir| {
     );
 });
 
-/// The default stages, named because the test helpers otherwise run the engine stages only.
-const DEFAULT_STAGES: &str = "normalize,clean,filter.language,dedup.exact";
-
 ghtest!(bundled_example_with_the_default_stages, |dir| {
     let out = dir.out();
-    run_ok(argv!["run", "-o", out, "--stages", DEFAULT_STAGES]);
+    // `--preset ghirbal` is the default; naming it stops the test helpers from choosing engine-only stages.
+    run_ok(argv!["run", "-o", out, "--preset", "ghirbal"]);
     let o = outcome(&out);
     assert_eq!(o.stats["conservation"]["holds"], true);
     assert_eq!(
         o.stats["totals"]["removed_by_reason"],
-        json!({"dedup.exact": 4, "filter.language": 2, "clean.empty": 1})
+        json!({
+            "dedup.exact": 4,
+            "filter.language": 2,
+            "clean.empty": 1,
+            "filter.gopher_quality.short_doc": 2,
+            "filter.gopher_repetition.top_3_gram": 1,
+            "filter.fineweb_quality.list_ratio": 1,
+            "filter.aramix_punctuation": 1,
+        })
     );
+    assert_eq!(o.kept.len(), 10);
+    // Each filter says what it measured and the threshold it crossed.
+    for (id, reason, threshold) in [
+        ("example/18-short-line", "filter.gopher_quality.short_doc", 50.0),
+        (
+            "example/20-keyword-stuffing",
+            "filter.gopher_repetition.top_3_gram",
+            0.172,
+        ),
+        ("example/21-events-list", "filter.fineweb_quality.list_ratio", 0.189),
+        ("example/22-news-ticker", "filter.aramix_punctuation", 0.05),
+    ] {
+        let r = o.removed(id);
+        assert_eq!(r["reason"], reason, "{r}");
+        assert_eq!(r["detail"]["threshold"], threshold, "{r}");
+        let value = r["detail"]["value"].as_f64().expect("value");
+        let crossed = if reason.ends_with("short_doc") || reason.contains("aramix") {
+            value < threshold
+        } else {
+            value > threshold
+        };
+        assert!(crossed, "{r}");
+    }
     for (id, label) in [
         ("example/15-persian-flower-show", "pes"),
         ("example/16-english-library", "eng"),
@@ -208,7 +237,7 @@ ghtest!(bundled_example_with_the_default_stages, |dir| {
 ghtest!(seeds_are_repaired_not_dropped, |dir| {
     let Some(seeds) = seeds() else { return };
     let out = dir.out();
-    run_ok(argv!["run", &seeds, "-o", out, "--stages", DEFAULT_STAGES]);
+    run_ok(argv!["run", &seeds, "-o", out, "--preset", "ghirbal"]);
     let o = outcome(&out);
     assert!(o.removed.is_empty(), "{:?}", o.removed);
     let read = |name: &str| std::fs::read_to_string(seeds.join(name)).expect("seed");
@@ -233,6 +262,20 @@ ghtest!(seeds_are_repaired_not_dropped, |dir| {
         o.kept("000_00c58df026898146")["text"],
         output_profile(&expected.join("\n")).as_str()
     );
+});
+
+ghtest!(the_fineweb2_preset_loses_the_doubled_seed_as_fineweb_2_does, |dir| {
+    let Some(seeds) = seeds() else { return };
+    let out = dir.out();
+    run_ok(argv!["run", &seeds, "-o", out, "--preset", "fineweb2"]);
+    let o = outcome(&out);
+    let r = o.removed("004_c4e8c7e18ecd5dd9");
+    assert_eq!(r["reason"], "filter.gopher_repetition.dup_line_frac", "{r}");
+    // datatrove's own value for this page: 10 of its 21 lines repeat.
+    assert_eq!(r["detail"]["value"], 0.4762, "{r}");
+    // No repairs: the kept seed is stored exactly as it came.
+    let seed0 = std::fs::read_to_string(seeds.join("000_00c58df026898146.txt")).expect("seed");
+    assert_eq!(o.kept("000_00c58df026898146")["text"], seed0.as_str());
 });
 
 ghtest!(without_repairs_the_doubled_seed_is_lost_to_gopher_repetition, |dir| {

@@ -312,10 +312,11 @@ pub fn words(rng: &mut Rng, n: usize) -> String {
 /// is not realistic Arabic, which the language filter would rightly remove; the filters have their own tests.
 pub const ENGINE_STAGES: &str = "normalize,dedup.exact";
 
-/// Adds `--stages ENGINE_STAGES` to a `run` command that does not choose its stages.
+/// Adds `--stages ENGINE_STAGES` to a `run` command that chooses neither its stages nor a preset (tests of
+/// the real defaults pass `--preset ghirbal`).
 pub fn engine_stages(mut argv: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let is_run = argv.first().is_some_and(|a| a == "run");
-    if is_run && !argv.iter().any(|a| a == "--stages") {
+    if is_run && !argv.iter().any(|a| a == "--stages" || a == "--preset") {
         argv.push("--stages".into());
         argv.push(ENGINE_STAGES.into());
     }

@@ -77,7 +77,7 @@ impl Boilerplate {
 
     /// Marks boilerplate lines in `keep`; returns (lines dropped, whether a teaser/related marker was among
     /// them). A line with `©` and at most 15 words is a copyright footer.
-    pub(super) fn mark(&self, lines: &[&str], keys: &[String], keep: &mut [bool]) -> (usize, bool) {
+    pub(super) fn mark(&self, lines: &[&str], keys: &[&str], keep: &mut [bool]) -> (usize, bool) {
         let (mut dropped, mut teaser) = (0, false);
         for (i, key) in keys.iter().enumerate() {
             if !keep[i] {

@@ -11,7 +11,7 @@ mod trailing;
 
 use serde::{Deserialize, Serialize};
 
-use crate::normalize::{fold_into, key_with, KeyOptions};
+use crate::normalize::{key_with, KeySpec};
 use crate::{Document, Outcome, Reason, Removal, Stage, StageCx};
 
 /// Nothing left after cleaning (or nothing there to begin with).
@@ -47,30 +47,37 @@ impl Default for CleanConfig {
 pub struct Clean {
     cfg: CleanConfig,
     boilerplate: boilerplate::Boilerplate,
-    key: KeyOptions,
-    /// The text is already in the output profile (normalize ran before).
-    normalized: bool,
+    key: KeySpec,
 }
 
 impl Clean {
     /// Builds the stage; fails on a malformed extra boilerplate rule.
-    pub fn from_config(cfg: &CleanConfig, key: KeyOptions, normalized: bool) -> Result<Clean, String> {
+    pub fn from_config(cfg: &CleanConfig, key: KeySpec) -> Result<Clean, String> {
         Ok(Clean {
             cfg: cfg.clone(),
             boilerplate: boilerplate::Boilerplate::new(&cfg.extra_boilerplate)?,
             key,
-            normalized,
         })
     }
 
-    fn line_key(&self, line: &str) -> String {
-        if self.normalized {
-            let mut out = String::new();
-            fold_into(line, &self.key, &mut out);
-            out
+    /// Marks what to drop; returns (repeated, boilerplate, trailing) line counts.
+    fn mark(&self, lines: &[&str], keys: &[&str], keep: &mut [bool]) -> (usize, usize, usize) {
+        let repeated = if self.cfg.repeated_lines {
+            repetition::mark(keys, keep)
         } else {
-            key_with(line, &self.key)
-        }
+            0
+        };
+        let (boiler, teaser) = if self.cfg.boilerplate {
+            self.boilerplate.mark(lines, keys, keep)
+        } else {
+            (0, false)
+        };
+        let trailing = if self.cfg.trailing_headlines {
+            trailing::mark(lines, keep, teaser)
+        } else {
+            0
+        };
+        (repeated, boiler, trailing)
     }
 }
 
@@ -106,22 +113,17 @@ impl Stage for Clean {
             return Outcome::Remove(Removal::new(EMPTY).with("chars_before", doc.text.chars().count()));
         }
         let lines: Vec<&str> = doc.text.split('\n').collect();
-        let keys: Vec<String> = lines.iter().map(|l| self.line_key(l)).collect();
         let mut keep = vec![true; lines.len()];
-        let repeated = if self.cfg.repeated_lines {
-            repetition::mark(&keys, &mut keep)
+        let (repeated, boiler, trailing) = if self.key.normalized {
+            // The document's key keeps its lines, so line keys are slices of it, and the filters after
+            // `clean` reuse it when nothing is dropped.
+            let key = &doc.analysis.key_words(&doc.text, self.key).key;
+            let keys: Vec<&str> = key.split('\n').collect();
+            self.mark(&lines, &keys, &mut keep)
         } else {
-            0
-        };
-        let (boiler, teaser) = if self.cfg.boilerplate {
-            self.boilerplate.mark(&lines, &keys, &mut keep)
-        } else {
-            (0, false)
-        };
-        let trailing = if self.cfg.trailing_headlines {
-            trailing::mark(&lines, &mut keep, teaser)
-        } else {
-            0
+            let owned: Vec<String> = lines.iter().map(|l| key_with(l, &self.key.opts)).collect();
+            let keys: Vec<&str> = owned.iter().map(String::as_str).collect();
+            self.mark(&lines, &keys, &mut keep)
         };
         if repeated + boiler + trailing == 0 {
             return Outcome::Keep;
@@ -170,7 +172,7 @@ mod tests {
     use crate::Ordinal;
 
     fn clean(text: &str) -> (Outcome, String) {
-        let stage = Clean::from_config(&CleanConfig::default(), KeyOptions::default(), false).expect("stage");
+        let stage = Clean::from_config(&CleanConfig::default(), KeySpec::default()).expect("stage");
         let mut doc = Document::new("d", text, Ordinal(0), memory_origin(1));
         let outcome = stage.process(&mut doc, &mut StageCx::default());
         (outcome, doc.text)

@@ -6,14 +6,14 @@
 use std::collections::HashSet;
 
 /// Marks repeated lines in `keep`; returns how many it dropped.
-pub(super) fn mark(keys: &[String], keep: &mut [bool]) -> usize {
+pub(super) fn mark(keys: &[&str], keep: &mut [bool]) -> usize {
     let mut seen: HashSet<&str> = HashSet::with_capacity(keys.len());
     let mut dropped = 0;
     for (i, key) in keys.iter().enumerate() {
         if !keep[i] || key.split(' ').count() < 3 {
             continue;
         }
-        if !seen.insert(key.as_str()) {
+        if !seen.insert(key) {
             keep[i] = false;
             dropped += 1;
         }
@@ -27,9 +27,7 @@ mod tests {
 
     #[test]
     fn later_copies_of_long_lines_go() {
-        let keys: Vec<String> = ["عنوان", "قال الوزير ان", "نعم", "قال الوزير ان", "نعم", "فقره اخري هنا"]
-            .map(String::from)
-            .into();
+        let keys = ["عنوان", "قال الوزير ان", "نعم", "قال الوزير ان", "نعم", "فقره اخري هنا"];
         let mut keep = vec![true; keys.len()];
         assert_eq!(mark(&keys, &mut keep), 1);
         assert_eq!(keep, [true, true, true, false, true, true]);

@@ -20,11 +20,11 @@ pub fn exact_hash(text: &str, normalized: bool, opts: &KeyOptions) -> u128 {
     })
 }
 
-/// xxh3-128 of a key form, its line breaks counted as spaces (documents that differ only in where the lines
-/// break are duplicates).
+/// xxh3-128 of a key form, its line breaks counted as spaces and its blank lines ignored (documents that
+/// differ only in where the lines break are duplicates).
 pub fn hash_key(key: &str) -> u128 {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    for (i, line) in key.split('\n').enumerate() {
+    for (i, line) in key.split('\n').filter(|l| !l.is_empty()).enumerate() {
         if i > 0 {
             hasher.update(b" ");
         }

@@ -60,6 +60,7 @@ mod tests {
             annotations,
             ordinal: Ordinal(0),
             origin: memory_origin(1),
+            analysis: Default::default(),
         }
     }
 

@@ -1,17 +1,22 @@
 //! `filter.fineweb_quality`: FineWeb's quality rules with FineWeb-2's Arabic settings — the share of lines
 //! ending in terminal punctuation, the share of characters in duplicated lines, and newlines per word (list
-//! pages). Semantics follow datatrove's `FineWebQualityFilter` (blank lines ignored; a line must *end* with a
-//! terminal mark; duplicated-line characters over the text's characters without newlines), with words from
-//! the key form. The terminal set includes the Arabic question mark ؟ and the Urdu full stop ۔.
+//! pages). Arithmetic follows datatrove's `FineWebQualityFilter` (0.10.1): blank lines ignored, a line must
+//! *end* with a terminal mark (trailing spaces count against it), duplicated-line characters over the text's
+//! characters without newlines, a document with no non-blank line removed as `empty`.
+//!
+//! The terminal marks are datatrove's (. ! ? ؟ ۔ ؞ and those of other scripts); with `words = "key"` the
+//! closing quotes " ” » and … also end a line, and the words are the key form's; with `words = "datatrove"`
+//! the set and the tokens are exactly datatrove's. In the `ghirbal` preset the line-punctuation rule is off
+//! (`line_punct_thr = 0`): `filter.aramix_punctuation` replaces it.
 
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::measured;
-use crate::normalize::{fold_into, KeyOptions};
-use crate::text::words;
-use crate::{Document, Outcome, Reason, Stage, StageCx};
+use super::{measured, WordMode};
+use crate::normalize::KeySpec;
+use crate::text::DATATROVE_TERMINAL;
+use crate::{Document, Outcome, Reason, Removal, Stage, StageCx};
 
 const fn r(code: &'static str) -> Reason {
     Reason::new("filter.fineweb_quality", code)
@@ -24,10 +29,12 @@ pub const SHORT_LINES: Reason = r("filter.fineweb_quality.short_line_ratio");
 pub const CHAR_DUP: Reason = r("filter.fineweb_quality.char_dup_ratio");
 /// Too many newlines per word.
 pub const LIST: Reason = r("filter.fineweb_quality.list_ratio");
-const REASONS: &[Reason] = &[LINE_PUNCT, SHORT_LINES, CHAR_DUP, LIST];
+/// No non-blank line.
+pub const EMPTY: Reason = r("filter.fineweb_quality.empty");
+const REASONS: &[Reason] = &[EMPTY, LINE_PUNCT, SHORT_LINES, CHAR_DUP, LIST];
 
-/// Characters that end a sentence.
-pub const TERMINAL: &[char] = &['.', '!', '?', '"', '؟', '۔', '؞', '\u{061D}', '”', '»', '…'];
+/// Closing marks that also end a line with `words = "key"`, besides datatrove's terminal set.
+const CLOSERS: &str = "\"”»…";
 
 /// `[filter.fineweb_quality]`; defaults are FineWeb-2 `arb_Arab`. A threshold of 0 (or ≥ 1 for the short-line
 /// rule) switches a rule off.
@@ -46,6 +53,8 @@ pub struct FinewebQualityConfig {
     pub char_duplicates_ratio: f64,
     /// Maximum newlines per word.
     pub new_line_ratio: f64,
+    /// `key` (the key form's words) or `datatrove` (spaCy-style tokens and datatrove's terminal set).
+    pub words: WordMode,
 }
 
 impl Default for FinewebQualityConfig {
@@ -57,6 +66,7 @@ impl Default for FinewebQualityConfig {
             short_line_length: 30,
             char_duplicates_ratio: 0.1,
             new_line_ratio: 0.189,
+            words: WordMode::Key,
         }
     }
 }
@@ -65,19 +75,22 @@ impl Default for FinewebQualityConfig {
 #[derive(Debug)]
 pub struct FinewebQuality {
     cfg: FinewebQualityConfig,
-    key: KeyOptions,
+    key: KeySpec,
 }
 
 impl FinewebQuality {
     /// Builds the stage.
-    pub fn from_config(cfg: &FinewebQualityConfig, key: KeyOptions) -> FinewebQuality {
+    pub fn from_config(cfg: &FinewebQualityConfig, key: KeySpec) -> FinewebQuality {
         FinewebQuality { cfg: cfg.clone(), key }
     }
 }
 
-/// Share of non-blank lines ending with a terminal mark.
-pub fn line_punct_ratio(lines: &[&str], terminal: &[char]) -> f64 {
-    lines.iter().filter(|l| l.ends_with(terminal)).count() as f64 / lines.len().max(1) as f64
+impl FinewebQuality {
+    fn ends_sentence(&self, line: &str) -> bool {
+        line.chars()
+            .next_back()
+            .is_some_and(|c| DATATROVE_TERMINAL.contains(c) || (self.cfg.words == WordMode::Key && CLOSERS.contains(c)))
+    }
 }
 
 impl Stage for FinewebQuality {
@@ -92,7 +105,11 @@ impl Stage for FinewebQuality {
     fn process(&self, doc: &mut Document, cx: &mut StageCx) -> Outcome {
         let c = &self.cfg;
         let lines: Vec<&str> = doc.text.split('\n').filter(|l| !l.trim().is_empty()).collect();
-        let punct = line_punct_ratio(&lines, TERMINAL);
+        if lines.is_empty() {
+            return Outcome::Remove(Removal::new(EMPTY));
+        }
+        let nl = lines.len() as f64;
+        let punct = lines.iter().filter(|l| self.ends_sentence(l)).count() as f64 / nl;
         cx.metric("line_punct_ratio", punct);
         if c.line_punct_thr > 0.0 && punct < c.line_punct_thr && !(punct == 0.0 && c.line_punct_exclude_zero) {
             return measured(LINE_PUNCT, punct, c.line_punct_thr);
@@ -100,9 +117,9 @@ impl Stage for FinewebQuality {
         let short = lines
             .iter()
             .filter(|l| l.chars().count() <= c.short_line_length)
-            .count() as f64;
-        let short = short / lines.len().max(1) as f64;
-        if short >= c.short_line_thr {
+            .count() as f64
+            / nl;
+        if short > c.short_line_thr {
             return measured(SHORT_LINES, short, c.short_line_thr);
         }
         let mut seen = HashSet::with_capacity(lines.len());
@@ -113,13 +130,15 @@ impl Stage for FinewebQuality {
             .sum();
         let chars = doc.text.chars().filter(|ch| *ch != '\n').count().max(1);
         let dup = dup_chars as f64 / chars as f64;
-        if c.char_duplicates_ratio > 0.0 && dup >= c.char_duplicates_ratio {
+        if c.char_duplicates_ratio > 0.0 && dup > c.char_duplicates_ratio {
             return measured(CHAR_DUP, dup, c.char_duplicates_ratio);
         }
-        let mut key = String::new();
-        fold_into(&doc.text, &self.key, &mut key);
-        let n_words = words(&key).len().max(1);
-        let list = doc.text.matches('\n').count() as f64 / n_words as f64;
+        let newlines = doc.text.bytes().filter(|b| *b == b'\n').count();
+        let words = match c.words {
+            WordMode::Key => doc.analysis.key_words(&doc.text, self.key).words.len(),
+            WordMode::Datatrove => doc.analysis.tokens(&doc.text).len(),
+        };
+        let list = newlines as f64 / words.max(1) as f64;
         if c.new_line_ratio > 0.0 && list > c.new_line_ratio {
             return measured(LIST, list, c.new_line_ratio);
         }
@@ -134,7 +153,7 @@ mod tests {
     use crate::Ordinal;
 
     fn code(text: &str) -> Option<&'static str> {
-        let stage = FinewebQuality::from_config(&FinewebQualityConfig::default(), KeyOptions::default());
+        let stage = FinewebQuality::from_config(&FinewebQualityConfig::default(), KeySpec::default());
         match stage.process(
             &mut Document::new("d", text, Ordinal(0), memory_origin(1)),
             &mut StageCx::default(),

@@ -1,17 +1,20 @@
 //! `filter.gopher_quality`: Gopher's quality rules with FineWeb-2's Arabic settings — document length in
 //! words, mean word length, `#` and ellipsis per word, bullet and ellipsis-ending lines, the share of words
-//! with a letter, and a minimum number of Arabic stop words.
+//! with a letter, and a minimum number of distinct stop words.
 //!
-//! Semantics follow datatrove's `GopherQualityFilter`, with one deliberate difference: words are the text
-//! layer's words of the key form (punctuation is not a word, clitics are not split), and stop words are our
-//! key-form list (`text/stopwords_ar.txt`, ~200 words) instead of FineWeb-2's 19 tokens, one of which is the
-//! comma `،`. Stop words are counted by occurrence, as datatrove does.
+//! Arithmetic follows datatrove's `GopherQualityFilter` (0.10.1). What a word is depends on `words`: in the
+//! `ghirbal` preset the key form's words (punctuation is no word; stop words from our ~200-word key-form
+//! list, so إلى and الى are one); in the `fineweb2` preset datatrove's spaCy-style tokens of the stored text,
+//! where punctuation marks are tokens — they count in the ratios but not in the length checks — and the stop
+//! words are FineWeb-2's 19, matched exactly, one of which is the comma `،`.
+
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::measured;
-use crate::normalize::{fold_into, KeyOptions};
-use crate::text::{is_stop_word, words};
+use super::{measured, WordMode};
+use crate::normalize::{key, KeySpec};
+use crate::text::{is_datatrove_punctuation, is_stop_word};
 use crate::{Document, Outcome, Reason, Stage, StageCx};
 
 const fn r(code: &'static str) -> Reason {
@@ -70,8 +73,13 @@ pub struct GopherQualityConfig {
     pub max_ellipsis_lines_ratio: f64,
     /// Minimum share of words with at least one letter.
     pub min_alpha_words_ratio: f64,
-    /// Minimum number of stop-word occurrences.
+    /// Minimum number of distinct stop words.
     pub min_stop_words: usize,
+    /// Stop words; empty: ghirbal's Arabic list (`text/stopwords_ar.txt`). Matched on the key form with
+    /// `words = "key"`, exactly with `words = "datatrove"`.
+    pub stop_words: Vec<String>,
+    /// `key` (the key form's words) or `datatrove` (spaCy-style tokens, for parity).
+    pub words: WordMode,
 }
 
 impl Default for GopherQualityConfig {
@@ -86,6 +94,8 @@ impl Default for GopherQualityConfig {
             max_ellipsis_lines_ratio: 0.3,
             min_alpha_words_ratio: 0.787,
             min_stop_words: 2,
+            stop_words: Vec::new(),
+            words: WordMode::Key,
         }
     }
 }
@@ -94,13 +104,82 @@ impl Default for GopherQualityConfig {
 #[derive(Debug)]
 pub struct GopherQuality {
     cfg: GopherQualityConfig,
-    key: KeyOptions,
+    key: KeySpec,
+    /// The configured stop words, in the form they are matched in; `None`: the built-in list.
+    stop_words: Option<HashSet<String>>,
 }
 
 impl GopherQuality {
     /// Builds the stage.
-    pub fn from_config(cfg: &GopherQualityConfig, key: KeyOptions) -> GopherQuality {
-        GopherQuality { cfg: cfg.clone(), key }
+    pub fn from_config(cfg: &GopherQualityConfig, key_opts: KeySpec) -> GopherQuality {
+        let stop_words = (!cfg.stop_words.is_empty()).then(|| match cfg.words {
+            WordMode::Key => cfg.stop_words.iter().map(|w| key(w)).collect(),
+            WordMode::Datatrove => cfg.stop_words.iter().cloned().collect(),
+        });
+        GopherQuality {
+            cfg: cfg.clone(),
+            key: key_opts,
+            stop_words,
+        }
+    }
+
+    fn is_stop(&self, word: &str) -> bool {
+        match &self.stop_words {
+            Some(set) => set.contains(word),
+            None => is_stop_word(word),
+        }
+    }
+}
+
+/// What the rules measure of a document's words.
+#[derive(Debug, Default)]
+struct WordStats {
+    /// Words that are not only punctuation: the length checks count these.
+    words: usize,
+    /// Their mean length in characters.
+    mean_len: f64,
+    /// Every token, punctuation included: the ratios divide by this.
+    tokens: usize,
+    /// Tokens with at least one letter.
+    alpha: usize,
+    /// Distinct stop words.
+    stop_words: usize,
+}
+
+fn has_letter(w: &str) -> bool {
+    use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+    w.chars()
+        .any(|c| c.general_category_group() == GeneralCategoryGroup::Letter)
+}
+
+impl GopherQuality {
+    fn word_stats(&self, doc: &mut Document) -> WordStats {
+        let mut s = WordStats::default();
+        let mut stops: HashSet<&str> = HashSet::new();
+        let mut chars = 0usize;
+        let (source, words) = match self.cfg.words {
+            WordMode::Key => {
+                let kw = doc.analysis.key_words(&doc.text, self.key);
+                (kw.key.as_str(), &kw.words)
+            }
+            WordMode::Datatrove => (doc.text.as_str(), doc.analysis.tokens(&doc.text)),
+        };
+        // Key-form words never consist of punctuation; datatrove's tokens may.
+        let datatrove = self.cfg.words == WordMode::Datatrove;
+        for (i, w) in words.iter(source).enumerate() {
+            s.tokens += 1;
+            if !datatrove || !w.chars().all(is_datatrove_punctuation) {
+                s.words += 1;
+                chars += words.chars[i] as usize;
+            }
+            s.alpha += usize::from(has_letter(w));
+            if stops.len() < self.cfg.min_stop_words && self.is_stop(w) {
+                stops.insert(w);
+            }
+        }
+        s.mean_len = chars as f64 / s.words.max(1) as f64;
+        s.stop_words = stops.len();
+        s
     }
 }
 
@@ -115,11 +194,8 @@ impl Stage for GopherQuality {
 
     fn process(&self, doc: &mut Document, cx: &mut StageCx) -> Outcome {
         let c = &self.cfg;
-        let text = &doc.text;
-        let mut key = String::new();
-        fold_into(text, &self.key, &mut key);
-        let words = words(&key);
-        let n = words.len();
+        let s = self.word_stats(doc);
+        let n = s.words;
         cx.metric("words", n as f64);
         if c.min_doc_words > 0 && n < c.min_doc_words {
             return measured(SHORT_DOC, n as f64, c.min_doc_words as f64);
@@ -127,47 +203,85 @@ impl Stage for GopherQuality {
         if c.max_doc_words > 0 && n > c.max_doc_words {
             return measured(LONG_DOC, n as f64, c.max_doc_words as f64);
         }
-        let nf = n as f64;
-        let mean = words.iter().map(|w| w.chars().count()).sum::<usize>() as f64 / nf;
-        if c.min_avg_word_length > 0.0 && mean < c.min_avg_word_length {
-            return measured(SHORT_WORDS, mean, c.min_avg_word_length);
+        if c.min_avg_word_length > 0.0 && s.mean_len < c.min_avg_word_length {
+            return measured(SHORT_WORDS, s.mean_len, c.min_avg_word_length);
         }
-        if c.max_avg_word_length > 0.0 && mean > c.max_avg_word_length {
-            return measured(LONG_WORDS, mean, c.max_avg_word_length);
+        if c.max_avg_word_length > 0.0 && s.mean_len > c.max_avg_word_length {
+            return measured(LONG_WORDS, s.mean_len, c.max_avg_word_length);
         }
+        let text = &doc.text;
+        let tokens = s.tokens.max(1) as f64;
         if c.max_symbol_word_ratio > 0.0 {
-            let hashes = text.matches('#').count() as f64 / nf;
+            let hashes = text.matches('#').count() as f64 / tokens;
             if hashes > c.max_symbol_word_ratio {
                 return measured(HASHES, hashes, c.max_symbol_word_ratio);
             }
-            let ellipses = (text.matches("...").count() + text.matches('…').count()) as f64 / nf;
+            let ellipses = (text.matches("...").count() + text.matches('…').count()) as f64 / tokens;
             if ellipses > c.max_symbol_word_ratio {
                 return measured(ELLIPSES, ellipses, c.max_symbol_word_ratio);
             }
         }
-        let lines: Vec<&str> = text.lines().collect();
-        let nl = lines.len().max(1) as f64;
-        let bullets = lines.iter().filter(|l| l.trim_start().starts_with(['•', '-'])).count() as f64 / nl;
-        if c.max_bullet_lines_ratio > 0.0 && bullets > c.max_bullet_lines_ratio {
-            return measured(BULLETS, bullets, c.max_bullet_lines_ratio);
+        if let Some(out) = self.line_rules(text) {
+            return out;
         }
-        let trailing = lines
-            .iter()
-            .filter(|l| l.trim_end().ends_with("...") || l.trim_end().ends_with('…'))
-            .count();
-        let trailing = trailing as f64 / nl;
-        if c.max_ellipsis_lines_ratio > 0.0 && trailing > c.max_ellipsis_lines_ratio {
-            return measured(END_ELLIPSES, trailing, c.max_ellipsis_lines_ratio);
-        }
-        let alpha = words.iter().filter(|w| w.chars().any(char::is_alphabetic)).count() as f64 / nf;
+        let alpha = s.alpha as f64 / tokens;
         if c.min_alpha_words_ratio > 0.0 && alpha < c.min_alpha_words_ratio {
             return measured(ALPHA, alpha, c.min_alpha_words_ratio);
         }
-        let stops = words.iter().filter(|w| is_stop_word(w)).count();
-        if stops < c.min_stop_words {
-            return measured(STOP_WORDS, stops as f64, c.min_stop_words as f64);
+        if s.stop_words < c.min_stop_words {
+            return measured(STOP_WORDS, s.stop_words as f64, c.min_stop_words as f64);
         }
         Outcome::Keep
+    }
+}
+
+/// Python's `str.splitlines` boundaries.
+fn python_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r' | '\u{B}' | '\u{C}' | '\u{1C}' | '\u{1D}' | '\u{1E}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
+/// The lines of Python's `str.splitlines`: a `\r\n` pair is one break, a final break adds no empty line.
+fn python_lines(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if python_line_break(c) {
+            out.push(&text[start..i]);
+            start = i + c.len_utf8();
+            if c == '\r' && chars.next_if(|(_, n)| *n == '\n').is_some() {
+                start += 1;
+            }
+        }
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+impl GopherQuality {
+    /// Bullet-starting and ellipsis-ending lines.
+    fn line_rules(&self, text: &str) -> Option<Outcome> {
+        let c = &self.cfg;
+        let lines = python_lines(text);
+        let nl = lines.len().max(1) as f64;
+        let bullets = lines.iter().filter(|l| l.trim_start().starts_with(['•', '-'])).count() as f64 / nl;
+        if c.max_bullet_lines_ratio > 0.0 && bullets > c.max_bullet_lines_ratio {
+            return Some(measured(BULLETS, bullets, c.max_bullet_lines_ratio));
+        }
+        let ends = |l: &&&str| {
+            let l = l.trim_end();
+            l.ends_with("...") || l.ends_with('…')
+        };
+        let ellipses = lines.iter().filter(ends).count() as f64 / nl;
+        if c.max_ellipsis_lines_ratio > 0.0 && ellipses > c.max_ellipsis_lines_ratio {
+            return Some(measured(END_ELLIPSES, ellipses, c.max_ellipsis_lines_ratio));
+        }
+        None
     }
 }
 
@@ -178,7 +292,7 @@ mod tests {
     use crate::Ordinal;
 
     fn code(text: &str) -> Option<&'static str> {
-        let stage = GopherQuality::from_config(&GopherQualityConfig::default(), KeyOptions::default());
+        let stage = GopherQuality::from_config(&GopherQualityConfig::default(), KeySpec::default());
         match stage.process(
             &mut Document::new("d", text, Ordinal(0), memory_origin(1)),
             &mut StageCx::default(),

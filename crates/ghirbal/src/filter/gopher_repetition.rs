@@ -2,23 +2,30 @@
 //! removed when too much of it repeats: the fraction of duplicate lines, the character share of its most
 //! frequent 2/3/4-gram, or the character share of duplicated 5…10-grams (paragraph rules off, as FineWeb-2).
 //!
-//! Semantics follow datatrove's `GopherRepetitionFilter`: lines split on runs of `\n`; a duplicate line is any
-//! line seen before; the top n-gram share is (characters of the n-gram joined by spaces × its count) / text
-//! characters, the first-seen n-gram winning ties; duplicated n-grams are counted greedily left to right,
-//! jumping over an n-gram once it repeats, their characters (words joined without spaces) over text
-//! characters. Words are the text layer's words of the key form (clitics kept), not spaCy tokens: the
-//! `fineweb2` parity preset is future work. Run after `clean`, which repairs most repetition first.
+//! Arithmetic follows datatrove's `GopherRepetitionFilter` (0.10.1): a duplicate line is any line seen
+//! before; the top n-gram share is (characters of the n-gram joined by spaces × its count) / text characters,
+//! the first-seen n-gram winning ties; duplicated n-grams are counted greedily left to right, jumping over an
+//! n-gram once it repeats, their characters (words joined without spaces) over text characters. With
+//! `words = "key"` (the `ghirbal` preset) words are the key form's and blank lines are not lines; with
+//! `words = "datatrove"` (the `fineweb2` preset) words are spaCy-style tokens and lines are datatrove's
+//! pieces of `re.split("\n+")`, so an empty first or last piece counts, and an empty text is removed as
+//! `filter.gopher_repetition.empty`.
+//!
+//! Speed: an n-gram can only repeat where the (n−1)-gram at the same place repeats, so each size counts only
+//! the places the previous size left; in running text few survive past n = 4.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
-use super::measured;
-use crate::normalize::{fold_into, KeyOptions};
-use crate::text::{ngram_hashes_of, word_hashes, words};
-use crate::{Document, Outcome, Reason, Stage, StageCx};
+use super::{measured, WordMode};
+use crate::normalize::KeySpec;
+use crate::text::Words;
+use crate::{Document, Outcome, Reason, Removal, Stage, StageCx};
 
+/// Nothing to measure (datatrove mode).
+pub const EMPTY: Reason = Reason::new("filter.gopher_repetition", "filter.gopher_repetition.empty");
 /// Too many duplicate lines.
 pub const DUP_LINE_FRAC: Reason = Reason::new("filter.gopher_repetition", "filter.gopher_repetition.dup_line_frac");
 const fn top(code: &'static str) -> Reason {
@@ -59,6 +66,8 @@ pub struct GopherRepetitionConfig {
     pub top_n_grams: Vec<(usize, f64)>,
     /// (n, maximum character share of duplicated n-grams), n in 2..=10.
     pub dup_n_grams: Vec<(usize, f64)>,
+    /// `key` (the key form's words) or `datatrove` (spaCy-style tokens, for parity).
+    pub words: WordMode,
 }
 
 impl Default for GopherRepetitionConfig {
@@ -67,6 +76,7 @@ impl Default for GopherRepetitionConfig {
             dup_line_frac: 0.304,
             top_n_grams: vec![(2, 0.197), (3, 0.172), (4, 0.146)],
             dup_n_grams: vec![(5, 0.165), (6, 0.153), (7, 0.142), (8, 0.131), (9, 0.12), (10, 0.109)],
+            words: WordMode::Key,
         }
     }
 }
@@ -87,12 +97,12 @@ impl GopherRepetitionConfig {
 #[derive(Debug)]
 pub struct GopherRepetition {
     cfg: GopherRepetitionConfig,
-    key: KeyOptions,
+    key: KeySpec,
 }
 
 impl GopherRepetition {
     /// Builds the stage.
-    pub fn from_config(cfg: &GopherRepetitionConfig, key: KeyOptions) -> GopherRepetition {
+    pub fn from_config(cfg: &GopherRepetitionConfig, key: KeySpec) -> GopherRepetition {
         GopherRepetition { cfg: cfg.clone(), key }
     }
 }
@@ -117,11 +127,16 @@ impl Hasher for Prehashed {
 
 type Fast = BuildHasherDefault<Prehashed>;
 
-/// (duplicate lines, lines) with lines split on runs of `\n`.
-fn duplicate_lines(text: &str) -> (usize, usize) {
+/// (duplicate lines, lines). `datatrove`: the pieces of `re.split("\n+", text)`; else non-empty lines.
+fn duplicate_lines(text: &str, mode: WordMode) -> (usize, usize) {
     let mut seen = HashSet::new();
     let (mut dups, mut total) = (0, 0);
-    for line in text.split('\n').filter(|l| !l.is_empty()) {
+    let last = text.split('\n').count() - 1;
+    for (i, line) in text.split('\n').enumerate() {
+        let counted = !line.is_empty() || (mode == WordMode::Datatrove && (i == 0 || i == last));
+        if !counted {
+            continue;
+        }
         total += 1;
         if !seen.insert(line) {
             dups += 1;
@@ -130,31 +145,110 @@ fn duplicate_lines(text: &str) -> (usize, usize) {
     (dups, total.max(1))
 }
 
-/// Characters of the most frequent n-gram (words joined by spaces) times its count; first seen wins ties.
-fn top_ngram_chars(hashes: &[u64], lens: &[usize], n: usize) -> usize {
-    let mut counts: HashMap<u64, (u32, usize), Fast> = HashMap::with_capacity_and_hasher(hashes.len(), Fast::default());
-    for (i, h) in hashes.iter().enumerate() {
-        counts.entry(*h).or_insert((0, i)).0 += 1;
-    }
-    let best = counts.values().max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    best.map_or(0, |&(count, first)| {
-        (lens[first..first + n].iter().sum::<usize>() + n - 1) * count as usize
-    })
+/// The n-gram hash at each place in `at`, from the word hashes.
+fn hashes_at(words: &[u64], at: &[u32], n: usize) -> Vec<u64> {
+    at.iter()
+        .map(|&i| {
+            let i = i as usize;
+            let mut h = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            for &w in &words[i..i + n] {
+                h = (h ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(31);
+            }
+            h ^= h >> 29;
+            h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            h ^ (h >> 32)
+        })
+        .collect()
 }
 
-/// Characters of duplicated n-grams (words joined without spaces), counted greedily as datatrove does.
-fn duplicated_ngram_chars(hashes: &[u64], lens: &[usize], n: usize) -> usize {
-    let mut seen: HashSet<u64, Fast> = HashSet::with_capacity_and_hasher(hashes.len(), Fast::default());
-    let (mut chars, mut i) = (0, 0);
-    while i < hashes.len() {
-        if seen.insert(hashes[i]) {
-            i += 1;
-        } else {
-            chars += lens[i..i + n].iter().sum::<usize>();
-            i += n;
+/// For one n: the places (among `at`) whose n-gram occurs more than once, and the (count, first place) of
+/// the most frequent n-gram there (first seen wins ties), or `None` when no n-gram repeats.
+fn repeats(words: &[u64], at: &[u32], n: usize) -> (Vec<u32>, Option<(u32, u32)>) {
+    let hashes = hashes_at(words, at, n);
+    let mut counts: HashMap<u64, (u32, u32), Fast> = HashMap::with_capacity_and_hasher(at.len(), Fast::default());
+    for (h, &i) in hashes.iter().zip(at) {
+        counts.entry(*h).or_insert((0, i)).0 += 1;
+    }
+    let top = counts
+        .values()
+        .filter(|c| c.0 > 1)
+        .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
+        .copied();
+    let again = hashes
+        .iter()
+        .zip(at)
+        .filter(|(h, _)| counts.get(*h).is_some_and(|c| c.0 > 1))
+        .map(|(_, &i)| i)
+        .collect();
+    (again, top)
+}
+
+/// Characters of duplicated n-grams (words joined without spaces), counted greedily as datatrove does; only
+/// places in `again` (whose n-gram occurs twice or more) can be duplicates.
+fn duplicated_ngram_chars(words: &[u64], lens: &[u32], again: &[u32], n: usize) -> usize {
+    let hashes = hashes_at(words, again, n);
+    let mut seen: HashSet<u64, Fast> = HashSet::with_capacity_and_hasher(again.len(), Fast::default());
+    let (mut chars, mut next) = (0usize, 0usize);
+    for (h, &i) in hashes.iter().zip(again) {
+        let i = i as usize;
+        if i < next {
+            continue;
+        }
+        if !seen.insert(*h) {
+            chars += lens[i..i + n].iter().map(|l| *l as usize).sum::<usize>();
+            next = i + n;
         }
     }
     chars
+}
+
+/// Characters of an n-gram starting at `i` joined by spaces.
+fn spaced_chars(lens: &[u32], i: usize, n: usize) -> usize {
+    lens[i..i + n].iter().map(|l| *l as usize).sum::<usize>() + n - 1
+}
+
+impl GopherRepetition {
+    fn ngram_rules(&self, words: &Words, chars: f64) -> Option<Outcome> {
+        let (hashes, lens) = (&words.hashes, &words.chars);
+        let max_n = self
+            .cfg
+            .top_n_grams
+            .iter()
+            .chain(&self.cfg.dup_n_grams)
+            .map(|(n, _)| *n)
+            .max()?;
+        // `again[n]`: places whose n-gram repeats; `top[n]`: (count, first place) of the most frequent one.
+        let mut again: Vec<Vec<u32>> = vec![Vec::new(); max_n + 1];
+        let mut top: Vec<Option<(u32, u32)>> = vec![None; max_n + 1];
+        let mut at: Vec<u32> = (0..hashes.len().saturating_sub(1) as u32).collect();
+        for n in 2..=max_n.min(hashes.len()) {
+            at.retain(|&i| i as usize + n <= hashes.len());
+            let (rep, best) = repeats(hashes, &at, n);
+            top[n] = best;
+            at.clone_from(&rep);
+            again[n] = rep;
+        }
+        for &(n, threshold) in &self.cfg.top_n_grams {
+            if threshold <= 0.0 || hashes.len() < n {
+                continue;
+            }
+            let (count, first) = top[n].unwrap_or((1, 0));
+            let share = (spaced_chars(lens, first as usize, n) * count as usize) as f64 / chars;
+            if share > threshold {
+                return Some(measured(TOP_N_GRAM[n - 2], share, threshold));
+            }
+        }
+        for &(n, threshold) in &self.cfg.dup_n_grams {
+            if threshold <= 0.0 || hashes.len() < n {
+                continue;
+            }
+            let share = duplicated_ngram_chars(hashes, lens, &again[n], n) as f64 / chars;
+            if share > threshold {
+                return Some(measured(DUP_N_GRAMS[n - 2], share, threshold));
+            }
+        }
+        None
+    }
 }
 
 impl Stage for GopherRepetition {
@@ -165,7 +259,7 @@ impl Stage for GopherRepetition {
     fn reasons(&self) -> &'static [Reason] {
         static ALL: std::sync::OnceLock<Vec<Reason>> = std::sync::OnceLock::new();
         ALL.get_or_init(|| {
-            [DUP_LINE_FRAC]
+            [EMPTY, DUP_LINE_FRAC]
                 .into_iter()
                 .chain(TOP_N_GRAM)
                 .chain(DUP_N_GRAMS)
@@ -174,37 +268,21 @@ impl Stage for GopherRepetition {
     }
 
     fn process(&self, doc: &mut Document, cx: &mut StageCx) -> Outcome {
+        if doc.text.is_empty() && self.cfg.words == WordMode::Datatrove {
+            return Outcome::Remove(Removal::new(EMPTY));
+        }
         let chars = doc.text.chars().count().max(1) as f64;
-        let (dups, lines) = duplicate_lines(&doc.text);
+        let (dups, lines) = duplicate_lines(&doc.text, self.cfg.words);
         let frac = dups as f64 / lines as f64;
         cx.metric("dup_line_frac", frac);
         if self.cfg.dup_line_frac > 0.0 && frac > self.cfg.dup_line_frac {
             return measured(DUP_LINE_FRAC, frac, self.cfg.dup_line_frac);
         }
-        let mut key = String::new();
-        fold_into(&doc.text, &self.key, &mut key);
-        let words = words(&key);
-        let lens: Vec<usize> = words.iter().map(|w| w.chars().count()).collect();
-        let hashes = word_hashes(&words, 0);
-        for &(n, threshold) in &self.cfg.top_n_grams {
-            if threshold <= 0.0 || words.len() < n {
-                continue;
-            }
-            let share = top_ngram_chars(&ngram_hashes_of(&hashes, n, 0), &lens, n) as f64 / chars;
-            if share > threshold {
-                return measured(TOP_N_GRAM[n - 2], share, threshold);
-            }
-        }
-        for &(n, threshold) in &self.cfg.dup_n_grams {
-            if threshold <= 0.0 || words.len() < n {
-                continue;
-            }
-            let share = duplicated_ngram_chars(&ngram_hashes_of(&hashes, n, 0), &lens, n) as f64 / chars;
-            if share > threshold {
-                return measured(DUP_N_GRAMS[n - 2], share, threshold);
-            }
-        }
-        Outcome::Keep
+        let words = match self.cfg.words {
+            WordMode::Key => &doc.analysis.key_words(&doc.text, self.key).words,
+            WordMode::Datatrove => doc.analysis.tokens(&doc.text),
+        };
+        self.ngram_rules(words, chars).unwrap_or(Outcome::Keep)
     }
 }
 
@@ -215,7 +293,7 @@ mod tests {
     use crate::Ordinal;
 
     fn decide(text: &str) -> Outcome {
-        let stage = GopherRepetition::from_config(&GopherRepetitionConfig::default(), KeyOptions::default());
+        let stage = GopherRepetition::from_config(&GopherRepetitionConfig::default(), KeySpec::default());
         stage.process(
             &mut Document::new("d", text, Ordinal(0), memory_origin(1)),
             &mut StageCx::default(),
@@ -231,12 +309,21 @@ mod tests {
 
     #[test]
     fn datatrove_counting() {
-        let h: Vec<u64> = vec![1, 2, 1, 2, 1, 3];
+        // Words a b a b a b c: the 2-gram "a b" is at 0, 2, 4; "b a" at 1, 3.
+        let words: Vec<u64> = vec![1, 2, 1, 2, 1, 2, 3];
         let lens = vec![2; 7];
-        // windows of 2 words: hashes stand for n-grams; (1,2) at 0 and 2 and 4 → greedy duplicates at 2 and 4.
-        assert_eq!(duplicated_ngram_chars(&h, &lens, 2), 8);
-        assert_eq!(top_ngram_chars(&h, &lens, 2), (2 + 2 + 1) * 3);
-        assert_eq!(duplicate_lines("a\n\nb\na\na"), (2, 4));
+        let all: Vec<u32> = (0..6).collect();
+        let (again, top) = repeats(&words, &all, 2);
+        assert_eq!(again, [0, 1, 2, 3, 4]);
+        assert_eq!(top, Some((3, 0)), "a b, three times, first at 0");
+        // Greedy: 0 new, 1 new, 2 repeats (jump to 4), 4 repeats (jump to 6).
+        assert_eq!(duplicated_ngram_chars(&words, &lens, &again, 2), 8);
+        assert_eq!(duplicate_lines("a\n\nb\na\na", WordMode::Key), (2, 4));
+        assert_eq!(
+            duplicate_lines("\na\n\nb\n", WordMode::Datatrove),
+            (1, 4),
+            "empty first and last pieces"
+        );
     }
 
     #[test]

@@ -7,7 +7,20 @@ pub mod gopher_quality;
 pub mod gopher_repetition;
 pub mod language;
 
+use serde::{Deserialize, Serialize};
+
 use crate::{Outcome, Reason, Removal};
+
+/// What the quality filters count as words.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WordMode {
+    /// The words of the key form (`ghirbal` preset): punctuation is not a word, spelling variants are one word.
+    #[default]
+    Key,
+    /// datatrove's spaCy-style tokens of the stored text (`fineweb2` preset): punctuation marks are tokens.
+    Datatrove,
+}
 
 /// A removal with the measured value (rounded to 4 decimals) and the threshold it crossed, the `detail` every
 /// threshold filter gives.

@@ -29,6 +29,16 @@ impl Default for KeyOptions {
     }
 }
 
+/// How a stage obtains the key form of a document: the optional folds, and whether the text is already in
+/// the output profile (the `normalize` stage ran before it) or must be put into it first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeySpec {
+    /// The optional folds.
+    pub opts: KeyOptions,
+    /// The text is already in the output profile.
+    pub normalized: bool,
+}
+
 /// The key form of `text` (output profile first), with the default options.
 ///
 /// ```
@@ -54,6 +64,23 @@ fn digit(c: char) -> bool {
 
 /// Folds text that is already in the output profile into `out` (cleared first).
 pub fn fold_into(text: &str, opts: &KeyOptions, out: &mut String) {
+    fold(text, opts, out, false);
+}
+
+/// Like [`fold_into`], but every line of `text` gives exactly one line of `out` (blank lines stay, empty), so
+/// that `out.split('\n')` lines up with `text.split('\n')`.
+///
+/// ```
+/// use ghirbal::normalize::{fold_lines_into, KeyOptions};
+/// let mut out = String::new();
+/// fold_lines_into("أ، ب\n\n  «ج»  \n", &KeyOptions::default(), &mut out);
+/// assert_eq!(out, "ا ب\n\nج\n");
+/// ```
+pub fn fold_lines_into(text: &str, opts: &KeyOptions, out: &mut String) {
+    fold(text, opts, out, true);
+}
+
+fn fold(text: &str, opts: &KeyOptions, out: &mut String, keep_lines: bool) {
     out.clear();
     let mut space = false;
     let mut newline = false;
@@ -71,6 +98,11 @@ pub fn fold_into(text: &str, opts: &KeyOptions, out: &mut String) {
             },
             'ٱ' => 'ا',
             'a'..='z' => c,
+            '\n' if keep_lines => {
+                out.push('\n');
+                (space, in_number) = (false, false);
+                continue;
+            }
             '\n' => {
                 newline = true;
                 in_number = false;
@@ -131,7 +163,7 @@ pub fn fold_into(text: &str, opts: &KeyOptions, out: &mut String) {
 }
 
 fn push_break(out: &mut String, space: &mut bool, newline: &mut bool) {
-    if !out.is_empty() {
+    if !out.is_empty() && !out.ends_with('\n') {
         if *newline {
             out.push('\n');
         } else if *space {

@@ -173,25 +173,26 @@ fn run_phases(opts: &RunOptions, config: &Config, layout: &Layout, manifest: &Ma
 
 /// The per-document stages named in the config, in order (dedup stages are phases, not stages).
 fn build_stages(config: &Config) -> Result<Vec<Box<dyn Stage>>> {
-    let normalized_before = |name: &str| {
+    let key = |name: &str| {
         let at = |s: &str| config.stages.iter().position(|x| x == s);
-        matches!((at("normalize"), at(name)), (Some(n), Some(i)) if n < i)
+        crate::normalize::KeySpec {
+            opts: config.key,
+            normalized: matches!((at("normalize"), at(name)), (Some(n), Some(i)) if n < i),
+        }
     };
     config
         .stages
         .iter()
         .filter_map(|name| -> Option<Result<Box<dyn Stage>>> {
             Some(Ok(match name.as_str() {
-                "clean" => {
-                    match crate::clean::Clean::from_config(&config.clean, config.key, normalized_before("clean")) {
-                        Ok(stage) => Box::new(stage),
-                        Err(e) => return Some(Err(Error::Config(e))),
-                    }
-                }
+                "clean" => match crate::clean::Clean::from_config(&config.clean, key("clean")) {
+                    Ok(stage) => Box::new(stage),
+                    Err(e) => return Some(Err(Error::Config(e))),
+                },
                 "normalize" => Box::new(crate::normalize::Normalize),
                 "filter.fineweb_quality" => Box::new(crate::filter::fineweb_quality::FinewebQuality::from_config(
                     &config.filter.fineweb_quality,
-                    config.key,
+                    key("filter.fineweb_quality"),
                 )),
                 "filter.aramix_punctuation" => {
                     Box::new(crate::filter::aramix_punctuation::AramixPunctuation::from_config(
@@ -200,12 +201,12 @@ fn build_stages(config: &Config) -> Result<Vec<Box<dyn Stage>>> {
                 }
                 "filter.gopher_quality" => Box::new(crate::filter::gopher_quality::GopherQuality::from_config(
                     &config.filter.gopher_quality,
-                    config.key,
+                    key("filter.gopher_quality"),
                 )),
                 "filter.gopher_repetition" => {
                     Box::new(crate::filter::gopher_repetition::GopherRepetition::from_config(
                         &config.filter.gopher_repetition,
-                        config.key,
+                        key("filter.gopher_repetition"),
                     ))
                 }
                 "filter.language" => Box::new(crate::filter::language::Language::from_config(&config.filter.language)),

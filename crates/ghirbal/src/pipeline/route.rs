@@ -206,6 +206,7 @@ impl Route<'_> {
             annotations,
             ordinal: Ordinal::new(shard, seq),
             origin,
+            analysis: Default::default(),
         };
         match decision {
             Decision::Keeper { cluster_size } => {

@@ -136,7 +136,7 @@ impl Scan<'_> {
         &self,
         shard: u32,
         consumed: u64,
-        docs: Vec<Document>,
+        mut docs: Vec<Document>,
         removed: Vec<(Removed, crate::Ordinal)>,
         mut stats: StageList,
     ) -> BatchOut {
@@ -144,18 +144,21 @@ impl Scan<'_> {
         let (mut keys, mut ids) = (vec![Vec::new(); parts], vec![Vec::new(); parts]);
         let mut lines = Vec::new();
         let exact_on = self.config.has_stage("dedup.exact");
-        let normalized = self.config.has_stage("normalize");
+        let spec = crate::normalize::KeySpec {
+            opts: self.config.key,
+            normalized: self.config.has_stage("normalize"),
+        };
         let started = Instant::now();
-        for doc in &docs {
+        for doc in &mut docs {
             lines.extend_from_slice(format!("{}\t{}\t", doc.ordinal.seq(), doc.text.len()).as_bytes());
             doc.write_json_line(&mut lines);
             push_id(&mut ids, &doc.id, doc.ordinal, doc.origin.line);
             if exact_on {
-                let hash = exact::exact_hash(&doc.text, normalized, &self.config.key);
+                let hash = exact::hash_key(&doc.analysis.key_words(&doc.text, spec).key);
                 let buf = &mut keys[(hash as u64 % parts as u64) as usize];
                 buf.put_u128(hash);
                 buf.put_u64(doc.ordinal.0);
-                buf.put_bytes(&keep::rank(doc, &self.config.dedup));
+                buf.put_bytes(&keep::rank(&*doc, &self.config.dedup));
                 buf.put_bytes(doc.id.as_bytes());
             }
         }

@@ -183,6 +183,7 @@ fn parse_line(bytes: &[u8], ordinal: Ordinal, origin: Origin, input: &InputConfi
             annotations,
             ordinal,
             origin,
+            analysis: Default::default(),
         }),
         Err((id, problem)) => {
             let id = id.unwrap_or_else(|| format!("{}:{}", origin.file.display(), origin.line));

@@ -133,6 +133,7 @@ fn decode(batch: &RecordBatch, shard: u32, first_seq: u32, file: &Arc<Path>, inp
                 annotations: Default::default(),
                 ordinal,
                 origin,
+                analysis: Default::default(),
             }),
             None => {
                 let why = match text_col {

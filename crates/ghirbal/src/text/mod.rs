@@ -1,12 +1,17 @@
 //! The Arabic text layer shared by every stage: words and n-grams of the key form, lines, paragraphs and
-//! sentences, language identification, and the Arabic stop-word list.
+//! sentences, language identification, the Arabic stop-word list, datatrove-style tokens for the parity
+//! preset, and the per-document analysis cache the filters share.
 
+mod analysis;
 mod lang;
 mod stopwords;
+mod tokens;
 mod words;
 
+pub use analysis::{Analysis, KeyWords, Words};
 pub use lang::{identify, LangId, DEFAULT_SAMPLE_BYTES};
 pub use stopwords::{is_stop_word, STOP_WORDS};
+pub use tokens::{datatrove_tokens, is_datatrove_punctuation, is_python_space, DATATROVE_TERMINAL};
 pub use words::{
     for_each_word, lines, ngram_hashes, ngram_hashes_of, ngrams, paragraphs, sentences, word_hashes, words,
 };

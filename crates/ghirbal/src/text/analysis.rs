@@ -1,0 +1,156 @@
+//! The per-document analysis the filters share: the key form, its words, their lengths and hashes — and, for
+//! the `fineweb2` parity preset, datatrove-style tokens of the stored text. Each is computed at most once per
+//! version of the text, however many filters ask: recomputing them in every filter made a run with all
+//! filters three times slower than one with none.
+//!
+//! The cache remembers which text it describes (length and xxh3-64), so a stage that edits `doc.text` cannot
+//! make a later stage read stale words: the next access sees the difference and recomputes.
+
+use std::ops::Range;
+
+use crate::normalize::{fold_lines_into, output, KeySpec};
+
+use super::tokens::datatrove_tokens;
+use super::words::for_each_word;
+
+/// Words of one source string: where each is, its length in characters and its xxh3-64 hash (seed 0).
+#[derive(Clone, Default)]
+pub struct Words {
+    spans: Vec<Range<u32>>,
+    /// Characters (code points) of each word.
+    pub chars: Vec<u32>,
+    /// xxh3-64 (seed 0) of each word's bytes.
+    pub hashes: Vec<u64>,
+}
+
+impl Words {
+    fn build<'a>(source: &'a str, each: impl FnOnce(&'a str, &mut dyn FnMut(&'a str))) -> Words {
+        let mut w = Words::default();
+        let base = source.as_ptr() as usize;
+        each(source, &mut |word: &str| {
+            let start = word.as_ptr() as usize - base;
+            w.spans.push(start as u32..(start + word.len()) as u32);
+            w.chars.push(word.chars().count() as u32);
+            w.hashes.push(xxhash_rust::xxh3::xxh3_64(word.as_bytes()));
+        });
+        w
+    }
+
+    /// Number of words.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// True when there are no words.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Word `i`, as a slice of the string the words were taken from.
+    pub fn get<'a>(&self, source: &'a str, i: usize) -> &'a str {
+        let r = &self.spans[i];
+        &source[r.start as usize..r.end as usize]
+    }
+
+    /// Every word, as slices of `source`.
+    pub fn iter<'a, 's>(&'s self, source: &'a str) -> impl Iterator<Item = &'a str> + 's
+    where
+        'a: 's,
+    {
+        self.spans
+            .iter()
+            .map(move |r| &source[r.start as usize..r.end as usize])
+    }
+}
+
+impl std::fmt::Debug for Words {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Words({})", self.spans.len())
+    }
+}
+
+/// The key form of a text and its words.
+#[derive(Clone, Debug, Default)]
+pub struct KeyWords {
+    /// The key form (see [`crate::normalize::key`]), one line per line of the text when the text was already
+    /// in the output profile (see [`crate::normalize::fold_lines_into`]).
+    pub key: String,
+    /// Its words (see [`crate::text::words`]), as spans of `key`.
+    pub words: Words,
+}
+
+/// Lazily computed views of one document's text; lives in [`crate::Document`].
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    /// (length, xxh3-64) of the text the views below describe.
+    of: Option<(usize, u64)>,
+    key: Option<(KeySpec, KeyWords)>,
+    tokens: Option<Words>,
+}
+
+impl Analysis {
+    /// Drops every view unless they describe `text`.
+    fn refresh(&mut self, text: &str) {
+        let id = (text.len(), xxhash_rust::xxh3::xxh3_64(text.as_bytes()));
+        if self.of != Some(id) {
+            *self = Analysis {
+                of: Some(id),
+                ..Analysis::default()
+            };
+        }
+    }
+
+    /// The key form of `text` and its words.
+    pub fn key_words(&mut self, text: &str, spec: KeySpec) -> &KeyWords {
+        self.refresh(text);
+        if self.key.as_ref().is_some_and(|(s, _)| *s != spec) {
+            self.key = None;
+        }
+        let (_, kw) = self.key.get_or_insert_with(|| {
+            let mut key = String::new();
+            if spec.normalized {
+                fold_lines_into(text, &spec.opts, &mut key);
+            } else {
+                fold_lines_into(&output(text), &spec.opts, &mut key);
+            }
+            let words = Words::build(&key, |k, f| for_each_word(k, f));
+            (spec, KeyWords { key, words })
+        });
+        kw
+    }
+
+    /// datatrove's tokens of `text` itself (see [`crate::text::datatrove_tokens`]).
+    pub fn tokens(&mut self, text: &str) -> &Words {
+        self.refresh(text);
+        self.tokens
+            .get_or_insert_with(|| Words::build(text, |t, f| datatrove_tokens(t).into_iter().for_each(f)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_follow_the_text() {
+        let mut a = Analysis::default();
+        let opts = KeySpec::default();
+        let kw = a.key_words("قالَ الرئيسُ، في بيان", opts);
+        let words: Vec<&str> = kw.words.iter(&kw.key).collect();
+        assert_eq!(words, ["قال", "الرييس", "في", "بيان"]);
+        assert_eq!(kw.words.chars, [3, 6, 2, 4]);
+        assert_eq!(a.tokens("قالَ الرئيسُ، في").len(), 4, "the comma is a token");
+        // A changed text is analysed again, never served stale.
+        let kw = a.key_words("نص آخر", opts);
+        assert_eq!(kw.words.len(), 2);
+        let mut other = opts;
+        other.opts.fold_yeh_hamza = false;
+        let kw = a.key_words("سائل", other);
+        assert_eq!(kw.key, "سائل");
+        let normalized = KeySpec {
+            normalized: true,
+            ..opts
+        };
+        assert_eq!(a.key_words("سطر\n\nآخر", normalized).key, "سطر\n\nاخر", "lines kept");
+    }
+}
