@@ -60,7 +60,11 @@ impl Boilerplate {
         if line_key.is_empty() {
             return None;
         }
-        let words = line_key.split(' ').count();
+        // No rule matches a line of more than 30 words; most body paragraphs are longer, so stop counting.
+        let words = line_key.split(' ').take(31).count();
+        if words > 30 {
+            return None;
+        }
         self.rules.iter().find_map(|(rule, teaser)| {
             let hit = match rule {
                 Rule::Exact(p) => line_key == p,

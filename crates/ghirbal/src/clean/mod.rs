@@ -1,7 +1,8 @@
 //! `clean`: repairs that edit a document instead of dropping it, each counted.
 //!
-//! In order: repeated lines/paragraphs dropped after their first copy ([`repetition`]); boilerplate lines
-//! dropped ([`boilerplate`]); a trailing block of related headlines dropped ([`trailing`]). Lines are compared
+//! In order: lines of symbols only (`>`, `*`, `.`, `|` — no letter or digit) dropped; repeated
+//! lines/paragraphs dropped after their first copy ([`repetition`]); boilerplate lines dropped
+//! ([`boilerplate`]); a trailing block of related headlines dropped ([`trailing`]). Lines are compared
 //! on their key form. Blank lines that end up next to each other are merged. A document with no text left is
 //! removed with `clean.empty`. What was removed is counted in `meta.ghirbal.clean`.
 
@@ -21,6 +22,8 @@ pub const EMPTY: Reason = Reason::new("clean", "clean.empty");
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CleanConfig {
+    /// Drop lines with no letter or digit (separators such as `>`, `***`, `.`).
+    pub symbol_lines: bool,
     /// Drop repeated lines and paragraphs after their first copy.
     pub repeated_lines: bool,
     /// Drop boilerplate lines.
@@ -34,6 +37,7 @@ pub struct CleanConfig {
 impl Default for CleanConfig {
     fn default() -> CleanConfig {
         CleanConfig {
+            symbol_lines: true,
             repeated_lines: true,
             boilerplate: true,
             extra_boilerplate: Vec::new(),
@@ -60,8 +64,17 @@ impl Clean {
         })
     }
 
-    /// Marks what to drop; returns (repeated, boilerplate, trailing) line counts.
-    fn mark(&self, lines: &[&str], keys: &[&str], keep: &mut [bool]) -> (usize, usize, usize) {
+    /// Marks what to drop; returns (symbol-only, repeated, boilerplate, trailing) line counts.
+    fn mark(&self, lines: &[&str], keys: &[&str], keep: &mut [bool]) -> [usize; 4] {
+        let mut symbols = 0;
+        if self.cfg.symbol_lines {
+            for ((line, key), keep) in lines.iter().zip(keys).zip(keep.iter_mut()) {
+                if key.is_empty() && !line.trim().is_empty() {
+                    *keep = false;
+                    symbols += 1;
+                }
+            }
+        }
         let repeated = if self.cfg.repeated_lines {
             repetition::mark(keys, keep)
         } else {
@@ -77,7 +90,7 @@ impl Clean {
         } else {
             0
         };
-        (repeated, boiler, trailing)
+        [symbols, repeated, boiler, trailing]
     }
 }
 
@@ -114,7 +127,7 @@ impl Stage for Clean {
         }
         let lines: Vec<&str> = doc.text.split('\n').collect();
         let mut keep = vec![true; lines.len()];
-        let (repeated, boiler, trailing) = if self.key.normalized {
+        let [symbols, repeated, boiler, trailing] = if self.key.normalized {
             // The document's key keeps its lines, so line keys are slices of it, and the filters after
             // `clean` reuse it when nothing is dropped.
             let key = &doc.analysis.key_words(&doc.text, self.key).key;
@@ -125,7 +138,7 @@ impl Stage for Clean {
             let keys: Vec<&str> = owned.iter().map(String::as_str).collect();
             self.mark(&lines, &keys, &mut keep)
         };
-        if repeated + boiler + trailing == 0 {
+        if symbols + repeated + boiler + trailing == 0 {
             return Outcome::Keep;
         }
         let text = rebuild(&lines, &keep);
@@ -133,12 +146,14 @@ impl Stage for Clean {
         if text.is_empty() {
             return Outcome::Remove(
                 Removal::new(EMPTY)
+                    .with("symbol_lines", symbols)
                     .with("repeated_lines", repeated)
                     .with("boilerplate_lines", boiler)
                     .with("trailing_lines", trailing),
             );
         }
         for (name, n) in [
+            ("symbol_lines_removed", symbols),
             ("repeated_lines_removed", repeated),
             ("boilerplate_lines_removed", boiler),
             ("trailing_lines_removed", trailing),
@@ -150,6 +165,7 @@ impl Stage for Clean {
         cx.metric("chars_removed", removed_chars as f64);
         let mut counts = serde_json::Map::new();
         for (name, n) in [
+            ("symbol_lines", symbols),
             ("repeated_lines", repeated),
             ("boilerplate_lines", boiler),
             ("trailing_lines", trailing),
@@ -180,7 +196,7 @@ mod tests {
 
     #[test]
     fn repairs_and_keeps_paragraph_breaks() {
-        let (o, t) = clean("عنوان\n\nقال الوزير إن المشروع بدأ.\nاقرأ أيضا: خبر آخر\n\nوأضاف أن العمل مستمر.\nقال الوزير إن المشروع بدأ.");
+        let (o, t) = clean("عنوان\n\nقال الوزير إن المشروع بدأ.\nاقرأ أيضا: خبر آخر\n>\n\nوأضاف أن العمل مستمر.\n* * *\nقال الوزير إن المشروع بدأ.");
         assert!(matches!(o, Outcome::Modified));
         assert_eq!(t, "عنوان\n\nقال الوزير إن المشروع بدأ.\n\nوأضاف أن العمل مستمر.");
     }

@@ -3,17 +3,18 @@
 //! repeat lines 2–11) instead of losing them to a duplicate-line filter. Lines of fewer than three words are
 //! left alone: short repeated lines ("نعم", a dateline) are more often legitimate than not.
 
-use std::collections::HashSet;
+use crate::text::{hash64, hash_set};
 
 /// Marks repeated lines in `keep`; returns how many it dropped.
 pub(super) fn mark(keys: &[&str], keep: &mut [bool]) -> usize {
-    let mut seen: HashSet<&str> = HashSet::with_capacity(keys.len());
+    let mut seen = hash_set(keys.len());
     let mut dropped = 0;
     for (i, key) in keys.iter().enumerate() {
-        if !keep[i] || key.split(' ').count() < 3 {
+        // Fewer than three words: fewer than two spaces in a key line.
+        if !keep[i] || key.bytes().filter(|b| *b == b' ').nth(1).is_none() {
             continue;
         }
-        if !seen.insert(key) {
+        if !seen.insert(hash64(key)) {
             keep[i] = false;
             dropped += 1;
         }

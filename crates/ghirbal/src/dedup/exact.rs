@@ -20,17 +20,38 @@ pub fn exact_hash(text: &str, normalized: bool, opts: &KeyOptions) -> u128 {
     })
 }
 
-/// xxh3-128 of a key form, its line breaks counted as spaces and its blank lines ignored (documents that
-/// differ only in where the lines break are duplicates).
+/// xxh3-128 of a key form, its line breaks counted as spaces, its blank lines ignored (documents that differ
+/// only in where the lines break are duplicates) and every number folded to `0` (the analysis form keeps
+/// digits, see [`crate::normalize::fold_lines_into`]; in the key form they are `0` already).
 pub fn hash_key(key: &str) -> u128 {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     for (i, line) in key.split('\n').filter(|l| !l.is_empty()).enumerate() {
         if i > 0 {
             hasher.update(b" ");
         }
-        hasher.update(line.as_bytes());
+        hash_folding_numbers(&mut hasher, line.as_bytes());
     }
     hasher.digest128()
+}
+
+/// Feeds `line` to `hasher` with each run of digits and decimal points (which the key has only inside
+/// numbers) replaced by `0`.
+fn hash_folding_numbers(hasher: &mut xxhash_rust::xxh3::Xxh3, line: &[u8]) {
+    let mut start = 0;
+    let mut i = 0;
+    while i < line.len() {
+        if line[i].is_ascii_digit() {
+            hasher.update(&line[start..i]);
+            hasher.update(b"0");
+            while i < line.len() && (line[i].is_ascii_digit() || line[i] == b'.') {
+                i += 1;
+            }
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    hasher.update(&line[start..]);
 }
 
 /// One survivor's exact-dedup key, as stored by the scan phase.
@@ -91,6 +112,23 @@ pub fn decide(mut keys: Vec<ExactKey>) -> Vec<(Ordinal, Decision)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_analysis_form_hashes_like_the_key_form() {
+        let opts = KeyOptions::default();
+        for text in [
+            "بلغ 58.1 مليار ريال في 2014م، بارتفاع ٢١٫٣٪\n\nعن عام 2013",
+            "1.2.3 و 4,5 و١٢٣",
+            "لا أرقام هنا\nسطر ثان",
+            "",
+        ] {
+            let (mut key, mut analysis) = (String::new(), String::new());
+            fold_into(text, &opts, &mut key);
+            crate::normalize::fold_lines_into(text, &opts, &mut analysis);
+            assert_eq!(hash_key(&key), hash_key(&analysis), "{text}");
+        }
+        assert_ne!(hash_key("عام 0"), hash_key("عام"), "a number is not nothing");
+    }
 
     fn key(text: &str, seq: u32, rank: &[u8]) -> ExactKey {
         ExactKey {

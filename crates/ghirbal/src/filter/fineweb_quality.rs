@@ -9,13 +9,11 @@
 //! the set and the tokens are exactly datatrove's. In the `ghirbal` preset the line-punctuation rule is off
 //! (`line_punct_thr = 0`): `filter.aramix_punctuation` replaces it.
 
-use std::collections::HashSet;
-
 use serde::{Deserialize, Serialize};
 
 use super::{measured, WordMode};
 use crate::normalize::KeySpec;
-use crate::text::DATATROVE_TERMINAL;
+use crate::text::{char_count, hash64, hash_set, DATATROVE_TERMINAL};
 use crate::{Document, Outcome, Reason, Removal, Stage, StageCx};
 
 const fn r(code: &'static str) -> Reason {
@@ -114,26 +112,25 @@ impl Stage for FinewebQuality {
         if c.line_punct_thr > 0.0 && punct < c.line_punct_thr && !(punct == 0.0 && c.line_punct_exclude_zero) {
             return measured(LINE_PUNCT, punct, c.line_punct_thr);
         }
-        let short = lines
-            .iter()
-            .filter(|l| l.chars().count() <= c.short_line_length)
-            .count() as f64
-            / nl;
-        if short > c.short_line_thr {
-            return measured(SHORT_LINES, short, c.short_line_thr);
+        // A share is at most 1: a threshold of 1 or more is off (FineWeb-2 sets 999).
+        if c.short_line_thr < 1.0 {
+            let short = lines.iter().filter(|l| char_count(l) <= c.short_line_length).count() as f64 / nl;
+            if short > c.short_line_thr {
+                return measured(SHORT_LINES, short, c.short_line_thr);
+            }
         }
-        let mut seen = HashSet::with_capacity(lines.len());
+        let mut seen = hash_set(lines.len());
         let dup_chars: usize = lines
             .iter()
-            .filter(|l| !seen.insert(**l))
-            .map(|l| l.chars().count())
+            .filter(|l| !seen.insert(hash64(l)))
+            .map(|l| char_count(l))
             .sum();
-        let chars = doc.text.chars().filter(|ch| *ch != '\n').count().max(1);
+        let newlines = doc.text.bytes().filter(|b| *b == b'\n').count();
+        let chars = (char_count(&doc.text) - newlines).max(1);
         let dup = dup_chars as f64 / chars as f64;
         if c.char_duplicates_ratio > 0.0 && dup > c.char_duplicates_ratio {
             return measured(CHAR_DUP, dup, c.char_duplicates_ratio);
         }
-        let newlines = doc.text.bytes().filter(|b| *b == b'\n').count();
         let words = match c.words {
             WordMode::Key => doc.analysis.key_words(&doc.text, self.key).words.len(),
             WordMode::Datatrove => doc.analysis.tokens(&doc.text).len(),

@@ -1,6 +1,6 @@
 //! `filter.gopher_quality`: Gopher's quality rules with FineWeb-2's Arabic settings — document length in
 //! words, mean word length, `#` and ellipsis per word, bullet and ellipsis-ending lines, the share of words
-//! with a letter, and a minimum number of distinct stop words.
+//! with a letter, and a minimum number of stop words.
 //!
 //! Arithmetic follows datatrove's `GopherQualityFilter` (0.10.1). What a word is depends on `words`: in the
 //! `ghirbal` preset the key form's words (punctuation is no word; stop words from our ~200-word key-form
@@ -73,7 +73,7 @@ pub struct GopherQualityConfig {
     pub max_ellipsis_lines_ratio: f64,
     /// Minimum share of words with at least one letter.
     pub min_alpha_words_ratio: f64,
-    /// Minimum number of distinct stop words.
+    /// Minimum number of stop words: occurrences with `words = "key"`, distinct with `"datatrove"`.
     pub min_stop_words: usize,
     /// Stop words; empty: ghirbal's Arabic list (`text/stopwords_ar.txt`). Matched on the key form with
     /// `words = "key"`, exactly with `words = "datatrove"`.
@@ -142,14 +142,19 @@ struct WordStats {
     tokens: usize,
     /// Tokens with at least one letter.
     alpha: usize,
-    /// Distinct stop words.
+    /// Stop words: occurrences (key mode) or distinct (datatrove mode).
     stop_words: usize,
 }
 
+/// Python's `any(c.isalpha() for c in w)`: a character of a Letter category.
 fn has_letter(w: &str) -> bool {
     use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
-    w.chars()
-        .any(|c| c.general_category_group() == GeneralCategoryGroup::Letter)
+    w.chars().any(|c| {
+        // Arabic and ASCII letters answer without the category table.
+        ('\u{0620}'..='\u{064A}').contains(&c)
+            || c.is_ascii_alphabetic()
+            || (!c.is_ascii() && c.general_category_group() == GeneralCategoryGroup::Letter)
+    })
 }
 
 impl GopherQuality {
@@ -173,12 +178,15 @@ impl GopherQuality {
                 chars += words.chars[i] as usize;
             }
             s.alpha += usize::from(has_letter(w));
-            if stops.len() < self.cfg.min_stop_words && self.is_stop(w) {
-                stops.insert(w);
+            if s.stop_words < self.cfg.min_stop_words && self.is_stop(w) {
+                // datatrove counts distinct stop words; Arabic function words are often clitics, so the
+                // key mode counts occurrences (two «في» are evidence of running text too).
+                if !datatrove || stops.insert(w) {
+                    s.stop_words += 1;
+                }
             }
         }
         s.mean_len = chars as f64 / s.words.max(1) as f64;
-        s.stop_words = stops.len();
         s
     }
 }
@@ -216,7 +224,8 @@ impl Stage for GopherQuality {
             if hashes > c.max_symbol_word_ratio {
                 return measured(HASHES, hashes, c.max_symbol_word_ratio);
             }
-            let ellipses = (text.matches("...").count() + text.matches('…').count()) as f64 / tokens;
+            let ellipses = memchr::memmem::find_iter(text.as_bytes(), "...").count() + text.matches('…').count();
+            let ellipses = ellipses as f64 / tokens;
             if ellipses > c.max_symbol_word_ratio {
                 return measured(ELLIPSES, ellipses, c.max_symbol_word_ratio);
             }
@@ -245,6 +254,20 @@ fn python_line_break(c: char) -> bool {
 
 /// The lines of Python's `str.splitlines`: a `\r\n` pair is one break, a final break adds no empty line.
 fn python_lines(text: &str) -> Vec<&str> {
+    // The usual text breaks lines with `\n` alone: split on it without decoding characters.
+    let bytes = text.as_bytes();
+    let unusual = bytes.iter().any(|b| matches!(b, b'\r' | 0x0B | 0x0C | 0x1C..=0x1E))
+        || ["\u{85}", "\u{2028}", "\u{2029}"]
+            .iter()
+            .any(|sep| memchr::memmem::find(bytes, sep.as_bytes()).is_some());
+    if !unusual {
+        let body = text.strip_suffix('\n').unwrap_or(text);
+        return if text.is_empty() {
+            Vec::new()
+        } else {
+            body.split('\n').collect()
+        };
+    }
     let mut out = Vec::new();
     let mut start = 0;
     let mut chars = text.char_indices().peekable();
@@ -303,6 +326,13 @@ mod tests {
     }
 
     const ARTICLE: &str = "قال المتحدث باسم وزارة الصحة إن الوزارة بدأت حملة جديدة للتطعيم في جميع المدن، وإن الحملة ستستمر حتى نهاية الشهر المقبل.\nوأضاف أن الفرق الطبية ستزور المدارس والأحياء السكنية، وأن على الأسر التي لم تطعم أطفالها بعد أن تراجع أقرب مركز صحي.\nوأشار إلى أن الوزارة خصصت خطا هاتفيا للرد على الاستفسارات، وأن عدد المراكز المشاركة في الحملة يزيد على مئتي مركز في المناطق كلها.";
+
+    #[test]
+    fn lines_split_as_python_splitlines() {
+        assert_eq!(python_lines("ب\nج\n"), ["ب", "ج"]);
+        assert_eq!(python_lines("ب\r\nج\u{2028}د\n\n"), ["ب", "ج", "د", ""]);
+        assert!(python_lines("").is_empty());
+    }
 
     #[test]
     fn an_article_passes_and_each_rule_fires() {

@@ -14,14 +14,11 @@
 //! Speed: an n-gram can only repeat where the (n−1)-gram at the same place repeats, so each size counts only
 //! the places the previous size left; in running text few survive past n = 4.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
-
 use serde::{Deserialize, Serialize};
 
 use super::{measured, WordMode};
 use crate::normalize::KeySpec;
-use crate::text::Words;
+use crate::text::{char_count, hash64, hash_set, Fast, HashMap64, Words};
 use crate::{Document, Outcome, Reason, Removal, Stage, StageCx};
 
 /// Nothing to measure (datatrove mode).
@@ -107,29 +104,9 @@ impl GopherRepetition {
     }
 }
 
-/// Keys here are already xxh3-mixed 64-bit hashes: hashing them again would only cost time.
-#[derive(Default)]
-struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-type Fast = BuildHasherDefault<Prehashed>;
-
 /// (duplicate lines, lines). `datatrove`: the pieces of `re.split("\n+", text)`; else non-empty lines.
 fn duplicate_lines(text: &str, mode: WordMode) -> (usize, usize) {
-    let mut seen = HashSet::new();
+    let mut seen = hash_set(64);
     let (mut dups, mut total) = (0, 0);
     let last = text.split('\n').count() - 1;
     for (i, line) in text.split('\n').enumerate() {
@@ -138,7 +115,7 @@ fn duplicate_lines(text: &str, mode: WordMode) -> (usize, usize) {
             continue;
         }
         total += 1;
-        if !seen.insert(line) {
+        if !seen.insert(hash64(line)) {
             dups += 1;
         }
     }
@@ -165,7 +142,7 @@ fn hashes_at(words: &[u64], at: &[u32], n: usize) -> Vec<u64> {
 /// the most frequent n-gram there (first seen wins ties), or `None` when no n-gram repeats.
 fn repeats(words: &[u64], at: &[u32], n: usize) -> (Vec<u32>, Option<(u32, u32)>) {
     let hashes = hashes_at(words, at, n);
-    let mut counts: HashMap<u64, (u32, u32), Fast> = HashMap::with_capacity_and_hasher(at.len(), Fast::default());
+    let mut counts: HashMap64<(u32, u32)> = HashMap64::with_capacity_and_hasher(at.len(), Fast::default());
     for (h, &i) in hashes.iter().zip(at) {
         counts.entry(*h).or_insert((0, i)).0 += 1;
     }
@@ -187,7 +164,7 @@ fn repeats(words: &[u64], at: &[u32], n: usize) -> (Vec<u32>, Option<(u32, u32)>
 /// places in `again` (whose n-gram occurs twice or more) can be duplicates.
 fn duplicated_ngram_chars(words: &[u64], lens: &[u32], again: &[u32], n: usize) -> usize {
     let hashes = hashes_at(words, again, n);
-    let mut seen: HashSet<u64, Fast> = HashSet::with_capacity_and_hasher(again.len(), Fast::default());
+    let mut seen = hash_set(again.len());
     let (mut chars, mut next) = (0usize, 0usize);
     for (h, &i) in hashes.iter().zip(again) {
         let i = i as usize;
@@ -271,7 +248,7 @@ impl Stage for GopherRepetition {
         if doc.text.is_empty() && self.cfg.words == WordMode::Datatrove {
             return Outcome::Remove(Removal::new(EMPTY));
         }
-        let chars = doc.text.chars().count().max(1) as f64;
+        let chars = char_count(&doc.text).max(1) as f64;
         let (dups, lines) = duplicate_lines(&doc.text, self.cfg.words);
         let frac = dups as f64 / lines as f64;
         cx.metric("dup_line_frac", frac);

@@ -67,21 +67,37 @@ pub fn fold_into(text: &str, opts: &KeyOptions, out: &mut String) {
     fold(text, opts, out, false);
 }
 
-/// Like [`fold_into`], but every line of `text` gives exactly one line of `out` (blank lines stay, empty), so
-/// that `out.split('\n')` lines up with `text.split('\n')`.
+/// The analysis form the filters and exact dedup share: [`fold_into`], except that every line of `text`
+/// gives exactly one line of `out` (blank lines stay, empty), so that `out.split('\n')` lines up with
+/// `text.split('\n')`, and numbers keep their digits (as ASCII, decimal marks as `.`), so that «2013» and
+/// «2014» are different words to the repetition rules. [`crate::dedup::exact::hash_key`] folds the numbers
+/// back to `0` when it hashes.
 ///
 /// ```
 /// use ghirbal::normalize::{fold_lines_into, KeyOptions};
 /// let mut out = String::new();
-/// fold_lines_into("أ، ب\n\n  «ج»  \n", &KeyOptions::default(), &mut out);
-/// assert_eq!(out, "ا ب\n\nج\n");
+/// fold_lines_into("أ، ب ١٢٫٥\n\n  «ج»  \n", &KeyOptions::default(), &mut out);
+/// assert_eq!(out, "ا ب 12.5\n\nج\n");
 /// ```
 pub fn fold_lines_into(text: &str, opts: &KeyOptions, out: &mut String) {
     fold(text, opts, out, true);
 }
 
-fn fold(text: &str, opts: &KeyOptions, out: &mut String, keep_lines: bool) {
+/// The ASCII digit a decimal digit stands for (`0` for digits of scripts other than Latin, Arabic, Persian).
+fn ascii_digit(c: char) -> char {
+    let base = match c {
+        '0'..='9' => return c,
+        '\u{0660}'..='\u{0669}' => 0x0660,
+        '\u{06F0}'..='\u{06F9}' => 0x06F0,
+        _ => return '0',
+    };
+    char::from(b'0' + (c as u32 - base) as u8)
+}
+
+/// `analysis`: keep lines and number digits (see [`fold_lines_into`]); otherwise collapse both.
+fn fold(text: &str, opts: &KeyOptions, out: &mut String, analysis: bool) {
     out.clear();
+    out.reserve(text.len());
     let mut space = false;
     let mut newline = false;
     let mut in_number = false;
@@ -98,7 +114,7 @@ fn fold(text: &str, opts: &KeyOptions, out: &mut String, keep_lines: bool) {
             },
             'ٱ' => 'ا',
             'a'..='z' => c,
-            '\n' if keep_lines => {
+            '\n' if analysis => {
                 out.push('\n');
                 (space, in_number) = (false, false);
                 continue;
@@ -113,6 +129,14 @@ fn fold(text: &str, opts: &KeyOptions, out: &mut String, keep_lines: bool) {
                 in_number = false;
                 continue;
             }
+            _ if digit(c) && analysis => {
+                if !in_number {
+                    push_break(out, &mut space, &mut newline);
+                    in_number = true;
+                }
+                out.push(ascii_digit(c));
+                continue;
+            }
             _ if digit(c) => {
                 if !in_number {
                     push_break(out, &mut space, &mut newline);
@@ -121,7 +145,12 @@ fn fold(text: &str, opts: &KeyOptions, out: &mut String, keep_lines: bool) {
                 }
                 continue;
             }
-            '.' | ',' | '٫' | '٬' | '،' if in_number && chars.peek().is_some_and(|n| digit(*n)) => continue,
+            '.' | ',' | '٫' | '٬' | '،' if in_number && chars.peek().is_some_and(|n| digit(*n)) => {
+                if analysis {
+                    out.push('.');
+                }
+                continue;
+            }
             _ if is_arabic_mark(c) || c == ZWNJ || c == '\u{200D}' => continue,
             '\u{FDFA}' | '\u{FDFB}' | '\u{FDFD}' => {
                 // Honorific ligatures are kept in stored text; their key is the phrase they stand for, so
@@ -133,7 +162,7 @@ fn fold(text: &str, opts: &KeyOptions, out: &mut String, keep_lines: bool) {
                 };
                 space = true;
                 let mut sub = String::new();
-                fold_into(phrase, opts, &mut sub);
+                fold(phrase, opts, &mut sub, analysis);
                 push_break(out, &mut space, &mut newline);
                 out.push_str(&sub);
                 space = true;

@@ -25,12 +25,17 @@ pub struct Words {
 
 impl Words {
     fn build<'a>(source: &'a str, each: impl FnOnce(&'a str, &mut dyn FnMut(&'a str))) -> Words {
-        let mut w = Words::default();
+        let guess = source.len() / 8;
+        let mut w = Words {
+            spans: Vec::with_capacity(guess),
+            chars: Vec::with_capacity(guess),
+            hashes: Vec::with_capacity(guess),
+        };
         let base = source.as_ptr() as usize;
         each(source, &mut |word: &str| {
             let start = word.as_ptr() as usize - base;
             w.spans.push(start as u32..(start + word.len()) as u32);
-            w.chars.push(word.chars().count() as u32);
+            w.chars.push(super::char_count(word) as u32);
             w.hashes.push(xxhash_rust::xxh3::xxh3_64(word.as_bytes()));
         });
         w

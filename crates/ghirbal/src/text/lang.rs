@@ -52,27 +52,144 @@ fn is_persian_extension(c: char) -> bool {
     matches!(c, 'پ' | 'چ' | 'ژ' | 'گ' | 'ک' | 'ی')
 }
 
-/// The language a (folded) function word belongs to.
+/// The language a (folded) function word belongs to, through a table keyed by the word's xxh3: a long
+/// `match` on strings compares against every entry in turn, and this runs for every word of every document.
 fn function_word(w: &str) -> Option<usize> {
-    match w {
-        "في" | "علي" | "الي" | "التي" | "الذي" | "هذا" | "هذه" | "عن" | "مع" | "كان" | "قد" | "لم" | "لن" | "كما"
-        | "حيث" | "بعد" | "وقال" | "وفي" | "الا" | "ذلك" | "تلك" | "كانت" | "يكون" | "لقد" | "منذ" | "الذين" | "عند"
-        | "بين" | "فقد" | "ايضا" | "وهو" | "وهي" => Some(0),
-        "است" | "اين" | "را" | "كه" | "در" | "از" | "براي" | "مي" | "هاي" | "شده" | "كرد" | "بود" | "ها" | "اما"
-        | "يك" | "شود" | "خود" | "نيز" | "هم" | "بايد" | "ميشود" | "كند" | "ميكند" | "شد" => {
-            Some(1)
+    static TABLE: std::sync::OnceLock<super::HashMap64<usize>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        FUNCTION_WORDS
+            .iter()
+            .enumerate()
+            .flat_map(|(lang, words)| words.iter().map(move |w| (super::hash64(w), lang)))
+            .collect()
+    });
+    table.get(&super::hash64(w)).copied()
+}
+
+/// Counts words, and function words per language, as the characters of a text go by: only the current
+/// word is kept, and only while it is short enough to be a function word.
+#[derive(Default)]
+struct WordCounter {
+    current: [u8; 12],
+    len: usize,
+    /// The current word is longer than any function word.
+    long: bool,
+    words: u32,
+    function_words: [u32; 5],
+}
+
+impl WordCounter {
+    fn push(&mut self, c: char) {
+        let n = c.len_utf8();
+        if self.len + n > self.current.len() {
+            self.long = true;
+            self.len += n;
+            return;
         }
-        "كے" | "كي" | "ہے" | "ميں" | "اور" | "سے" | "نے" | "كو" | "كہ" | "يہ" | "پر" | "بھي" | "تھا" | "ہيں"
-        | "گيا" | "تھے" | "ليے" | "ساتھ" => Some(2),
-        "د" | "په" | "او" | "دا" | "چې" | "له" | "كې" | "ته" | "يو" | "وه" | "دي" | "شوي" | "كړي" | "ځكه" => {
-            Some(3)
+        c.encode_utf8(&mut self.current[self.len..]);
+        self.len += n;
+    }
+
+    fn end(&mut self) {
+        if self.len > 0 {
+            self.words += 1;
+            if !self.long {
+                // The buffer holds whole characters pushed above, so it is valid UTF-8.
+                if let Some(lang) = std::str::from_utf8(&self.current[..self.len])
+                    .ok()
+                    .and_then(function_word)
+                {
+                    self.function_words[lang] += 1;
+                }
+            }
         }
-        "لە" | "بە" | "كە" | "ئەو" | "لەگەڵ" | "دەكات" | "بۆ" | "ئەم" | "یان" | "ئەوە" | "دوای" => {
-            Some(4)
-        }
-        _ => None,
+        (self.len, self.long) = (0, false);
     }
 }
+
+/// Function words of Arabic, Persian, Urdu, Pashto and Sorani, in the folded spelling of [`fold_for_words`].
+const FUNCTION_WORDS: [&[&str]; 5] = [
+    &[
+        "في",
+        "علي",
+        "الي",
+        "التي",
+        "الذي",
+        "هذا",
+        "هذه",
+        "عن",
+        "مع",
+        "كان",
+        "قد",
+        "لم",
+        "لن",
+        "كما",
+        "حيث",
+        "بعد",
+        "وقال",
+        "وفي",
+        "الا",
+        "ذلك",
+        "تلك",
+        "كانت",
+        "يكون",
+        "لقد",
+        "منذ",
+        "الذين",
+        "عند",
+        "بين",
+        "فقد",
+        "ايضا",
+        "وهو",
+        "وهي",
+    ],
+    &[
+        "است",
+        "اين",
+        "را",
+        "كه",
+        "در",
+        "از",
+        "براي",
+        "مي",
+        "هاي",
+        "شده",
+        "كرد",
+        "بود",
+        "ها",
+        "اما",
+        "يك",
+        "شود",
+        "خود",
+        "نيز",
+        "هم",
+        "بايد",
+        "ميشود",
+        "كند",
+        "ميكند",
+        "شد",
+    ],
+    &[
+        "كے", "كي", "ہے", "ميں", "اور", "سے", "نے", "كو", "كہ", "يہ", "پر", "بھي", "تھا", "ہيں", "گيا", "تھے", "ليے",
+        "ساتھ",
+    ],
+    &[
+        "د", "په", "او", "دا", "چې", "له", "كې", "ته", "يو", "وه", "دي", "شوي", "كړي", "ځكه",
+    ],
+    &[
+        "لە",
+        "بە",
+        "كە",
+        "ئەو",
+        "لەگەڵ",
+        "دەكات",
+        "بۆ",
+        "ئەم",
+        "یان",
+        "ئەوە",
+        "دوای",
+    ],
+];
 
 /// Folds the spelling variants keyboards mix up, for function-word matching only.
 fn fold_for_words(c: char) -> Option<char> {
@@ -150,7 +267,7 @@ pub fn identify(text: &str, sample_bytes: usize) -> LangId {
     let mut evidence = [0.0f64; 5];
     let mut weights = [0u32; 5];
     let mut extension = 0u32;
-    let mut folded = String::with_capacity(sample.len());
+    let mut words = WordCounter::default();
     for c in sample.chars() {
         let cp = c as u32;
         if (0x0600..0x0700).contains(&cp) {
@@ -164,14 +281,18 @@ pub fn identify(text: &str, sample_bytes: usize) -> LangId {
                 }
             }
             match info.word {
-                WordChar::Keep => folded.push(c),
-                WordChar::Fold(f) => folded.push(f),
+                WordChar::Keep => words.push(c),
+                WordChar::Fold(f) => words.push(f),
                 WordChar::Skip => {}
-                WordChar::Break => folded.push(' '),
+                WordChar::Break => words.end(),
             }
         } else if c.is_ascii() {
             other += u32::from(c.is_ascii_alphabetic());
-            folded.push(if c.is_ascii_alphanumeric() { c } else { ' ' });
+            if c.is_ascii_alphanumeric() {
+                words.push(c);
+            } else {
+                words.end();
+            }
         } else {
             if is_presentation_form(c) && c.is_alphabetic() {
                 arabic += 1;
@@ -180,13 +301,14 @@ pub fn identify(text: &str, sample_bytes: usize) -> LangId {
             }
             if c.is_alphanumeric() || c == '\u{200C}' {
                 if let Some(f) = fold_for_words(c) {
-                    folded.push(f);
+                    words.push(f);
                 }
             } else {
-                folded.push(' ');
+                words.end();
             }
         }
     }
+    words.end();
     for (e, w) in evidence.iter_mut().zip(weights) {
         *e = f64::from(w);
     }
@@ -214,15 +336,8 @@ pub fn identify(text: &str, sample_bytes: usize) -> LangId {
     // Persian, Urdu, Pashto and Kurdish text is full of پ چ ژ گ ک ی (ی alone is ~7% of Persian letters):
     // their absence is evidence for Arabic.
     evidence[0] += 1.5 * (1.0 - extension_rate / 0.01).max(0.0);
-    let (mut counts, mut words) = ([0u32; 5], 0u32);
-    for w in folded.split(' ').filter(|w| !w.is_empty()) {
-        words += 1;
-        if let Some(lang) = function_word(w) {
-            counts[lang] += 1;
-        }
-    }
-    for (e, n) in evidence.iter_mut().zip(counts) {
-        *e += 8.0 * f64::from(n) / f64::from(words.max(1));
+    for (e, n) in evidence.iter_mut().zip(words.function_words) {
+        *e += 8.0 * f64::from(n) / f64::from(words.words.max(1));
     }
     scores(&evidence, ratio)
 }

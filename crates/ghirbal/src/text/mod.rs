@@ -3,12 +3,14 @@
 //! preset, and the per-document analysis cache the filters share.
 
 mod analysis;
+mod hashing;
 mod lang;
 mod stopwords;
 mod tokens;
 mod words;
 
 pub use analysis::{Analysis, KeyWords, Words};
+pub use hashing::{char_count, hash64, hash_set, Fast, HashMap64, HashSet64, Prehashed};
 pub use lang::{identify, LangId, DEFAULT_SAMPLE_BYTES};
 pub use stopwords::{is_stop_word, STOP_WORDS};
 pub use tokens::{datatrove_tokens, is_datatrove_punctuation, is_python_space, DATATROVE_TERMINAL};

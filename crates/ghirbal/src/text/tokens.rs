@@ -5,7 +5,7 @@
 //! Punctuation becomes tokens of its own (so `،` is a "word", and one of FineWeb-2's Arabic stop words);
 //! harakat and tatweel stay inside words; clitics are not split. This module re-implements those rules as
 //! they apply to Arabic text (spaCy 3.x `lang/ar` suffixes, the default prefixes and infixes, the Arabic
-//! abbreviation exceptions); emoticon exceptions and URL detection beyond `://`/`www.` are left out. What
+//! abbreviation exceptions, its URL rule); emoticon exceptions and the URL rule's IP-address branch are left out. What
 //! that costs in agreement is measured by `bench/parity_fineweb2.sh` (BENCHMARKS.md).
 
 use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
@@ -86,14 +86,258 @@ const UNITS: &[&str] = &[
     "كوب",
     "اكواب",
 ];
-/// spaCy's Arabic abbreviation exceptions that fit in one whitespace chunk: kept whole.
+/// spaCy's special cases that fit in one whitespace chunk (the Arabic abbreviations, and the emoticons and
+/// marks of its base list): a chunk equal to one is one token, and so are adjacent tokens of one chunk that
+/// together spell one (spaCy merges `)` `:` back into `):`).
 const EXCEPTIONS: &[&str] = &[
-    ".ت", ".م", ".هـ", "أ.", "أ.د", "أنا", "أيضـ", "إلخ", "الشـ", "الظـ", "اهـ", "ب.", "ت.", "ثنا", "ثنى", "د.", "ص.ب",
-    "صلعم", "ق.م", "نا", "'", "''",
+    ".ت",
+    ".م",
+    ".هـ",
+    "أ.",
+    "أ.د",
+    "أنا",
+    "أيضـ",
+    "إلخ",
+    "الشـ",
+    "الظـ",
+    "اهـ",
+    "ب.",
+    "ت.",
+    "ثنا",
+    "ثنى",
+    "د.",
+    "ص.ب",
+    "صلعم",
+    "ق.م",
+    "نا",
+    "'",
+    "''",
+    "(*_*)",
+    "(-8",
+    "(-:",
+    "(-;",
+    "(-_-)",
+    "(._.)",
+    "(:",
+    "(;",
+    "(=",
+    "(>_<)",
+    "(^_^)",
+    "(o:",
+    "(¬_¬)",
+    "(ಠ_ಠ)",
+    "(╯°□°）╯︵┻━┻",
+    ")-:",
+    "):",
+    "-_-",
+    "-__-",
+    "._.",
+    "0.0",
+    "0.o",
+    "0_0",
+    "0_o",
+    "8)",
+    "8-)",
+    "8-D",
+    "8D",
+    ":'(",
+    ":')",
+    ":'-(",
+    ":'-)",
+    ":(",
+    ":((",
+    ":(((",
+    ":()",
+    ":)",
+    ":))",
+    ":)))",
+    ":*",
+    ":-(",
+    ":-((",
+    ":-(((",
+    ":-)",
+    ":-))",
+    ":-)))",
+    ":-*",
+    ":-/",
+    ":-0",
+    ":-3",
+    ":->",
+    ":-D",
+    ":-O",
+    ":-P",
+    ":-X",
+    ":-]",
+    ":-o",
+    ":-p",
+    ":-x",
+    ":-|",
+    ":-}",
+    ":/",
+    ":0",
+    ":1",
+    ":3",
+    ":>",
+    ":D",
+    ":O",
+    ":P",
+    ":X",
+    ":]",
+    ":o",
+    ":o)",
+    ":p",
+    ":x",
+    ":|",
+    ":}",
+    ":’(",
+    ":’)",
+    ":’-(",
+    ":’-)",
+    ";)",
+    ";-)",
+    ";-D",
+    ";D",
+    ";_;",
+    "<.<",
+    "</3",
+    "<3",
+    "<33",
+    "<333",
+    "=(",
+    "=)",
+    "=/",
+    "=3",
+    "=D",
+    "=[",
+    "=]",
+    "=|",
+    ">.<",
+    ">.>",
+    ">:(",
+    ">:o",
+    "><(((*>",
+    "@_@",
+    "C++",
+    "O.O",
+    "O.o",
+    "O_O",
+    "O_o",
+    "V.V",
+    "V_V",
+    "XD",
+    "XDD",
+    "[-:",
+    "[:",
+    "[=",
+    "\\\")",
+    "]=",
+    "^_^",
+    "^__^",
+    "^___^",
+    "a.",
+    "b.",
+    "c.",
+    "d.",
+    "e.",
+    "f.",
+    "g.",
+    "h.",
+    "i.",
+    "j.",
+    "k.",
+    "l.",
+    "m.",
+    "n.",
+    "o.",
+    "o.0",
+    "o.O",
+    "o.o",
+    "o_0",
+    "o_O",
+    "o_o",
+    "p.",
+    "q.",
+    "r.",
+    "s.",
+    "t.",
+    "u.",
+    "v.",
+    "v.v",
+    "v_v",
+    "w.",
+    "x.",
+    "xD",
+    "xDD",
+    "y.",
+    "z.",
+    "¯\\(ツ)/¯",
+    "°C.",
+    "°F.",
+    "°K.",
+    "°c.",
+    "°f.",
+    "°k.",
+    "ä.",
+    "ö.",
+    "ü.",
+    "ಠ_ಠ",
+    "ಠ︵ಠ",
+    "—",
+    "’",
+    "’’",
 ];
 
 fn is_alpha(c: char) -> bool {
-    c.general_category_group() == GeneralCategoryGroup::Letter
+    ('\u{0620}'..='\u{064A}').contains(&c) || c.is_ascii_alphabetic() || {
+        !c.is_ascii() && c.general_category_group() == GeneralCategoryGroup::Letter
+    }
+}
+
+/// True for characters no prefix, suffix or infix rule starts with (letters and digits): the common case,
+/// answered without looking through the rule lists.
+fn plain(c: char) -> bool {
+    ('\u{0620}'..='\u{064A}').contains(&c) || c.is_ascii_alphanumeric()
+}
+
+fn is_exception(s: &str) -> bool {
+    s.len() <= 32 && EXCEPTIONS.contains(&s)
+}
+
+/// Merges adjacent tokens of `chunk` (those from `out[from..]`) that together spell a special case, longest
+/// first, as spaCy's special-case matcher does.
+fn merge_specials<'a>(chunk: &'a str, out: &mut Vec<&'a str>, from: usize) {
+    if out.len() - from < 2 {
+        return;
+    }
+    let base = chunk.as_ptr() as usize;
+    let span = |a: &str, b: &str| {
+        let start = a.as_ptr() as usize - base;
+        &chunk[start..b.as_ptr() as usize - base + b.len()]
+    };
+    let tokens = out.split_off(from);
+    let mut i = 0;
+    while i < tokens.len() {
+        // spaCy's matcher looks for each special case as the tokens it would otherwise be split into.
+        let spells = |j: usize| {
+            let candidate = span(tokens[i], tokens[j - 1]);
+            is_exception(candidate) && {
+                let mut plain = Vec::new();
+                push_chunk(candidate, &mut plain, false);
+                plain == tokens[i..j]
+            }
+        };
+        let longest = (i + 2..=tokens.len()).rev().find(|&j| spells(j));
+        match longest {
+            Some(j) => {
+                out.push(span(tokens[i], tokens[j - 1]));
+                i = j;
+            }
+            None => {
+                out.push(tokens[i]);
+                i += 1;
+            }
+        }
+    }
 }
 
 /// spaCy's "upper" class: uppercase Latin/Greek/Cyrillic, and every letter of an uncased script (Arabic).
@@ -113,6 +357,9 @@ fn is_icon(c: char) -> bool {
 /// Length in bytes of the prefix spaCy would split off `s`, or 0.
 fn prefix_len(s: &str) -> usize {
     let Some(c) = s.chars().next() else { return 0 };
+    if plain(c) {
+        return 0;
+    }
     if c == '.' {
         let dots = s.bytes().take_while(|b| *b == b'.').count();
         return if dots >= 2 { dots } else { 0 };
@@ -139,6 +386,10 @@ fn prefix_len(s: &str) -> usize {
 /// Length in bytes of the suffix spaCy would split off `s` (its leftmost-starting suffix rule), or 0.
 fn suffix_len(s: &str) -> usize {
     let Some(last) = s.chars().next_back() else { return 0 };
+    let has_digit = s.bytes().any(|b| b.is_ascii_digit());
+    if plain(last) && !has_digit {
+        return 0;
+    }
     let body = &s[..s.len() - last.len_utf8()];
     let mut best = 0;
     let dots = s.bytes().rev().take_while(|b| *b == b'.').count();
@@ -146,7 +397,12 @@ fn suffix_len(s: &str) -> usize {
         best = dots;
     }
     let after_digit = |suffix: &str| s[..s.len() - suffix.len()].ends_with(|c: char| c.is_ascii_digit());
-    for unit in UNITS.iter().copied().chain(CURRENCY_SUFFIXES.iter().copied()) {
+    let units = if has_digit { UNITS } else { &[] };
+    for unit in units
+        .iter()
+        .copied()
+        .chain(CURRENCY_SUFFIXES.iter().copied().filter(|_| has_digit))
+    {
         if unit.len() > best && s.len() > unit.len() && s.ends_with(unit) && after_digit(unit) {
             best = unit.len();
         }
@@ -173,6 +429,9 @@ const CURRENCY_SUFFIXES: &[&str] = &[
 fn infix_len(s: &str, i: usize, prev: Option<char>) -> usize {
     let rest = &s[i..];
     let Some(c) = rest.chars().next() else { return 0 };
+    if plain(c) {
+        return 0;
+    }
     let after = |len: usize| rest[len..].chars().next();
     if c == '.' {
         let dots = rest.bytes().take_while(|b| *b == b'.').count();
@@ -205,13 +464,49 @@ fn infix_len(s: &str, i: usize, prev: Option<char>) -> usize {
     0
 }
 
-fn looks_like_url(s: &str) -> bool {
-    s.contains("://") || s.starts_with("www.")
+/// spaCy's URL rule, which keeps a chunk whole instead of splitting it at infixes: an optional scheme, then
+/// dot-separated host labels ending in a top-level label of 2–63 lowercase (or uncased, so Arabic) letters,
+/// an optional port and path. It also matches Arabic words joined by a full stop without a space
+/// («العام.وقال»), which spaCy therefore keeps as one token. The IP-address branch is left out.
+fn url_like(s: &str) -> bool {
+    let mut rest = s;
+    if let Some(at) = rest.find("://") {
+        let scheme = &rest[..at];
+        if scheme.chars().count() >= 2 && scheme.chars().all(|c| c.is_alphanumeric() || "_+-.".contains(c)) {
+            rest = &rest[at + 3..];
+        }
+    }
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let mut host = &rest[..host_end];
+    if let Some(at) = host.rfind('@') {
+        host = &host[at + 1..];
+    }
+    if let Some((h, port)) = host.rsplit_once(':') {
+        if !(2..=5).contains(&port.len()) || !port.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        host = h;
+    }
+    let Some((labels, tld)) = host.rsplit_once('.') else {
+        return false;
+    };
+    let tld_len = tld.chars().count();
+    (2..=63).contains(&tld_len) && tld.chars().all(is_lower) && labels.split('.').all(host_label)
+}
+
+/// One host label of spaCy's URL rule.
+fn host_label(label: &str) -> bool {
+    let edge = |c: char| c.is_ascii_alphanumeric() || ('\u{A1}'..='\u{FFFF}').contains(&c);
+    let n = label.chars().count();
+    (1..=64).contains(&n)
+        && label.starts_with(edge)
+        && label.ends_with(edge)
+        && label.chars().all(|c| edge(c) || c == '_' || c == '-')
 }
 
 /// Splits a chunk at its infixes, pushing pieces and infixes.
-fn push_infixed<'a>(s: &'a str, out: &mut Vec<&'a str>) {
-    if EXCEPTIONS.contains(&s) || looks_like_url(s) {
+fn push_infixed<'a>(s: &'a str, out: &mut Vec<&'a str>, specials: bool) {
+    if (specials && is_exception(s)) || url_like(s) {
         out.push(s);
         return;
     }
@@ -239,17 +534,20 @@ fn push_infixed<'a>(s: &'a str, out: &mut Vec<&'a str>) {
 
 /// Tokenises one whitespace-free chunk the way spaCy does: prefixes and suffixes first (stopping at an
 /// exception), then infixes of what is left.
-fn push_chunk<'a>(mut s: &'a str, out: &mut Vec<&'a str>) {
+fn push_chunk<'a>(chunk: &'a str, out: &mut Vec<&'a str>, specials: bool) {
+    let is_exception = |s: &str| specials && is_exception(s);
+    let from = out.len();
+    let mut s = chunk;
     let mut suffixes = Vec::new();
-    while !s.is_empty() && !EXCEPTIONS.contains(&s) && !looks_like_url(s) {
+    while !s.is_empty() && !is_exception(s) {
         let pre = prefix_len(s);
-        if pre > 0 && EXCEPTIONS.contains(&&s[pre..]) {
+        if pre > 0 && is_exception(&s[pre..]) {
             out.push(&s[..pre]);
             s = &s[pre..];
             break;
         }
         let suf = suffix_len(&s[pre..]);
-        if suf > 0 && EXCEPTIONS.contains(&&s[..s.len() - suf]) {
+        if suf > 0 && is_exception(&s[..s.len() - suf]) {
             suffixes.push(&s[s.len() - suf..]);
             s = &s[..s.len() - suf];
             break;
@@ -268,9 +566,12 @@ fn push_chunk<'a>(mut s: &'a str, out: &mut Vec<&'a str>) {
         }
     }
     if !s.is_empty() {
-        push_infixed(s, out);
+        push_infixed(s, out, specials);
     }
     out.extend(suffixes.into_iter().rev());
+    if specials {
+        merge_specials(chunk, out, from);
+    }
 }
 
 /// datatrove's words (spaCy `ar` tokens) of `text`, as slices of it; whitespace is never a token.
@@ -282,7 +583,7 @@ fn push_chunk<'a>(mut s: &'a str, out: &mut Vec<&'a str>) {
 pub fn datatrove_tokens(text: &str) -> Vec<&str> {
     let mut out = Vec::with_capacity(text.len() / 5);
     for chunk in text.split(is_python_space).filter(|c| !c.is_empty()) {
-        push_chunk(chunk, &mut out);
+        push_chunk(chunk, &mut out, true);
     }
     out
 }
@@ -351,6 +652,11 @@ mod tests {
                 "كلمة...كلمة http://x.com/a-b",
                 &["كلمة", "...", "كلمة", "http://x.com/a-b"],
             ),
+            (
+                "إي.إل a.B كلمة.كلمة x.ب ب.X",
+                &["إي.إل", "a", ".", "B", "كلمة.كلمة", "x", ".", "ب", "ب", ".", "X"],
+            ),
+            ("(www.spa.gov.sa).", &["(", "www.spa.gov.sa)."]),
         ];
         for (text, want) in cases {
             assert_eq!(&datatrove_tokens(text), want, "{text}");

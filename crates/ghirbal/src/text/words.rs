@@ -9,7 +9,15 @@ use unicode_segmentation::UnicodeSegmentation;
 
 /// Calls `f` on every word of a key-form text.
 pub fn for_each_word<'a>(key: &'a str, mut f: impl FnMut(&'a str)) {
-    for token in key.split([' ', '\n']).filter(|t| !t.is_empty()) {
+    let mut start = 0;
+    let ends = memchr::memchr2_iter(b' ', b'\n', key.as_bytes()).chain(std::iter::once(key.len()));
+    for end in ends {
+        // Spaces and newlines are ASCII, so `start..end` always falls on character boundaries.
+        let token = &key[start..end];
+        start = end + 1;
+        if token.is_empty() {
+            continue;
+        }
         if simple_script(token) {
             f(token);
         } else {
