@@ -14,6 +14,8 @@ enum Rule {
     Exact(String),
     /// The line contains the phrase and has at most 15 words.
     Contains(String),
+    /// The line's tail, from the phrase (after other words) to the end, at most 30 words, is cut off.
+    Tail(String),
 }
 
 /// The shipped rules.
@@ -48,7 +50,8 @@ impl Boilerplate {
                 "^" => Rule::Prefix(phrase),
                 "=" => Rule::Exact(phrase),
                 "~" => Rule::Contains(phrase),
-                _ => return Err(format!("boilerplate rule {line:?} must start with ^, = or ~")),
+                ">" => Rule::Tail(phrase),
+                _ => return Err(format!("boilerplate rule {line:?} must start with ^, =, ~ or >")),
             };
             rules.push((rule, teaser));
         }
@@ -74,6 +77,7 @@ impl Boilerplate {
                         && line_key[p.len()..].chars().next().is_none_or(|c| c == ' ')
                 }
                 Rule::Contains(p) => words <= 15 && line_key.contains(p.as_str()),
+                Rule::Tail(_) => false,
             };
             hit.then_some(*teaser)
         })
@@ -81,6 +85,27 @@ impl Boilerplate {
 
     /// Marks boilerplate lines in `keep`; returns (lines dropped, whether a teaser/related marker was among
     /// them). A line with `©` and at most 15 words is a copyright footer.
+    /// Where a tail rule cuts `line` (a byte offset at a word start), given the line's key.
+    pub(super) fn tail_cut(&self, line: &str, line_key: &str) -> Option<usize> {
+        let phrase = self.rules.iter().find_map(|(rule, _)| match rule {
+            Rule::Tail(p) if line_key.contains(&format!(" {p}")) => Some(p),
+            _ => None,
+        })?;
+        // The rightmost word start whose key begins with the phrase, with at most 30 words after it.
+        let starts = line
+            .char_indices()
+            .filter(|(i, c)| !c.is_whitespace() && (*i == 0 || line[..*i].ends_with(char::is_whitespace)))
+            .map(|(i, _)| i);
+        let cut = starts.filter(|&i| i > 0).rev().find(|&i| {
+            let tail = key(&line[i..]);
+            tail.starts_with(phrase.as_str()) && tail[phrase.len()..].chars().next().is_none_or(|c| c == ' ')
+        })?;
+        // The tail starts a sentence of its own: what precedes it ends like one.
+        let before = line[..cut].trim_end();
+        let sentence_before = before.ends_with(['.', '!', '?', '؟', '»', '"', '”', ')']);
+        (line[cut..].split_whitespace().count() <= 30 && sentence_before).then_some(cut)
+    }
+
     pub(super) fn mark(&self, lines: &[&str], keys: &[&str], keep: &mut [bool]) -> (usize, bool) {
         let (mut dropped, mut teaser) = (0, false);
         for (i, key) in keys.iter().enumerate() {
@@ -132,6 +157,21 @@ mod tests {
         let long = format!("اقرأ أيضا {}", "كلمة ".repeat(40));
         assert_eq!(hit(&long), None, "a 40-word line is not a teaser");
         assert_eq!(hit("اقراءة في كتاب"), None);
+    }
+
+    #[test]
+    fn a_link_line_glued_to_the_last_paragraph_is_cut_off() {
+        let b = Boilerplate::new(&[]).expect("rules");
+        let line = "وتبدأ الدراسة بعد الحج. رابط الخبر بصحيفة الوئام: «التعليم» ينفي تأجيل الدراسة";
+        let cut = b.tail_cut(line, &key(line)).expect("cut");
+        assert_eq!(line[..cut].trim_end(), "وتبدأ الدراسة بعد الحج.");
+        assert_eq!(
+            b.tail_cut("رابط الخبر: عنوان", &key("رابط الخبر: عنوان")),
+            None,
+            "a whole line is ^'s job"
+        );
+        let text = "قال إن رابط الخبر واضح";
+        assert_eq!(b.tail_cut(text, &key(text)), None, "inside a sentence, it is reporting");
     }
 
     #[test]

@@ -65,7 +65,7 @@ impl Clean {
     }
 
     /// Marks what to drop; returns (symbol-only, repeated, boilerplate, trailing) line counts.
-    fn mark(&self, lines: &[&str], keys: &[&str], keep: &mut [bool]) -> [usize; 4] {
+    fn mark<'t>(&self, lines: &mut [&'t str], keys: &[&str], keep: &mut [bool]) -> [usize; 4] {
         let mut symbols = 0;
         if self.cfg.symbol_lines {
             for ((line, key), keep) in lines.iter().zip(keys).zip(keep.iter_mut()) {
@@ -80,11 +80,19 @@ impl Clean {
         } else {
             0
         };
-        let (boiler, teaser) = if self.cfg.boilerplate {
+        let (mut boiler, teaser) = if self.cfg.boilerplate {
             self.boilerplate.mark(lines, keys, keep)
         } else {
             (0, false)
         };
+        if self.cfg.boilerplate {
+            for i in (0..lines.len()).filter(|i| keep[*i]) {
+                if let Some(cut) = self.boilerplate.tail_cut(lines[i], keys[i]) {
+                    lines[i] = lines[i][..cut].trim_end();
+                    boiler += 1;
+                }
+            }
+        }
         let trailing = if self.cfg.trailing_headlines {
             trailing::mark(lines, keep, teaser)
         } else {
@@ -125,18 +133,18 @@ impl Stage for Clean {
         if doc.text.trim().is_empty() {
             return Outcome::Remove(Removal::new(EMPTY).with("chars_before", doc.text.chars().count()));
         }
-        let lines: Vec<&str> = doc.text.split('\n').collect();
+        let mut lines: Vec<&str> = doc.text.split('\n').collect();
         let mut keep = vec![true; lines.len()];
         let [symbols, repeated, boiler, trailing] = if self.key.normalized {
             // The document's key keeps its lines, so line keys are slices of it, and the filters after
             // `clean` reuse it when nothing is dropped.
             let key = &doc.analysis.key_words(&doc.text, self.key).key;
             let keys: Vec<&str> = key.split('\n').collect();
-            self.mark(&lines, &keys, &mut keep)
+            self.mark(&mut lines, &keys, &mut keep)
         } else {
             let owned: Vec<String> = lines.iter().map(|l| key_with(l, &self.key.opts)).collect();
             let keys: Vec<&str> = owned.iter().map(String::as_str).collect();
-            self.mark(&lines, &keys, &mut keep)
+            self.mark(&mut lines, &keys, &mut keep)
         };
         if symbols + repeated + boiler + trailing == 0 {
             return Outcome::Keep;

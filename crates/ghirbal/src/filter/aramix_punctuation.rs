@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
 use super::measured;
+use crate::text::looks_like_verse;
 use crate::{Document, Outcome, Reason, Stage, StageCx};
 
 /// Some, but too few, lines end in punctuation.
@@ -18,11 +19,17 @@ pub const LINE_PUNCT: Reason = Reason::new("filter.aramix_punctuation", "filter.
 pub struct AramixPunctuationConfig {
     /// Minimum share of lines ending in punctuation, unless it is exactly 0.
     pub min_ratio: f64,
+    /// Exempt rhyming verse (see [`crate::text::looks_like_verse`]): a poem quoted after a sentence of
+    /// introduction has one punctuated line in many, by nature.
+    pub keep_verse: bool,
 }
 
 impl Default for AramixPunctuationConfig {
     fn default() -> AramixPunctuationConfig {
-        AramixPunctuationConfig { min_ratio: 0.05 }
+        AramixPunctuationConfig {
+            min_ratio: 0.05,
+            keep_verse: true,
+        }
     }
 }
 
@@ -62,7 +69,7 @@ impl Stage for AramixPunctuation {
         };
         let ratio = lines.iter().filter(|l| ends(l)).count() as f64 / lines.len().max(1) as f64;
         cx.metric("line_punct_ratio", ratio);
-        if ratio > 0.0 && ratio < self.cfg.min_ratio {
+        if ratio > 0.0 && ratio < self.cfg.min_ratio && !(self.cfg.keep_verse && looks_like_verse(&doc.text)) {
             return measured(LINE_PUNCT, ratio, self.cfg.min_ratio);
         }
         Outcome::Keep

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{measured, WordMode};
 use crate::normalize::KeySpec;
-use crate::text::{char_count, hash64, hash_set, DATATROVE_TERMINAL};
+use crate::text::{char_count, hash64, hash_set, looks_like_verse, DATATROVE_TERMINAL};
 use crate::{Document, Outcome, Reason, Removal, Stage, StageCx};
 
 const fn r(code: &'static str) -> Reason {
@@ -53,6 +53,8 @@ pub struct FinewebQualityConfig {
     pub new_line_ratio: f64,
     /// `key` (the key form's words) or `datatrove` (spaCy-style tokens and datatrove's terminal set).
     pub words: WordMode,
+    /// Exempt rhyming verse (see [`crate::text::looks_like_verse`]) from the line-punctuation and list rules.
+    pub keep_verse: bool,
 }
 
 impl Default for FinewebQualityConfig {
@@ -65,6 +67,7 @@ impl Default for FinewebQualityConfig {
             char_duplicates_ratio: 0.1,
             new_line_ratio: 0.189,
             words: WordMode::Key,
+            keep_verse: true,
         }
     }
 }
@@ -109,7 +112,14 @@ impl Stage for FinewebQuality {
         let nl = lines.len() as f64;
         let punct = lines.iter().filter(|l| self.ends_sentence(l)).count() as f64 / nl;
         cx.metric("line_punct_ratio", punct);
-        if c.line_punct_thr > 0.0 && punct < c.line_punct_thr && !(punct == 0.0 && c.line_punct_exclude_zero) {
+        // Poems are lines without end punctuation by nature; the line-shape rules are not about them. Asked
+        // only when a rule would remove the document.
+        let verse = || c.keep_verse && looks_like_verse(&doc.text);
+        if c.line_punct_thr > 0.0
+            && punct < c.line_punct_thr
+            && !(punct == 0.0 && c.line_punct_exclude_zero)
+            && !verse()
+        {
             return measured(LINE_PUNCT, punct, c.line_punct_thr);
         }
         // A share is at most 1: a threshold of 1 or more is off (FineWeb-2 sets 999).
@@ -136,7 +146,7 @@ impl Stage for FinewebQuality {
             WordMode::Datatrove => doc.analysis.tokens(&doc.text).len(),
         };
         let list = newlines as f64 / words.max(1) as f64;
-        if c.new_line_ratio > 0.0 && list > c.new_line_ratio {
+        if c.new_line_ratio > 0.0 && list > c.new_line_ratio && !verse() {
             return measured(LIST, list, c.new_line_ratio);
         }
         Outcome::Keep

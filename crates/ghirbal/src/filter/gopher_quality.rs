@@ -80,6 +80,12 @@ pub struct GopherQualityConfig {
     pub stop_words: Vec<String>,
     /// `key` (the key form's words) or `datatrove` (spaCy-style tokens, for parity).
     pub words: WordMode,
+    /// The bullet and ellipsis line rules apply to documents of at least this many lines (0: all). On a
+    /// three-line article, one headline ending in «...» is a third of its lines.
+    pub line_rules_min_lines: usize,
+    /// A bullet line counts only if it has at most this many words (0: any). Menus and link lists are
+    /// bullets of a few words; a column of full-sentence bullet points is prose.
+    pub bullet_max_words: usize,
 }
 
 impl Default for GopherQualityConfig {
@@ -96,6 +102,8 @@ impl Default for GopherQualityConfig {
             min_stop_words: 2,
             stop_words: Vec::new(),
             words: WordMode::Key,
+            line_rules_min_lines: 10,
+            bullet_max_words: 10,
         }
     }
 }
@@ -126,9 +134,19 @@ impl GopherQuality {
     fn is_stop(&self, word: &str) -> bool {
         match &self.stop_words {
             Some(set) => set.contains(word),
-            None => is_stop_word(word),
+            None => is_stop_word(word) || (self.cfg.words == WordMode::Key && proclitic_article(word)),
         }
     }
+}
+
+/// Arabic writes its commonest function words — و ف ب ل ك — joined to the next word: a word that carries
+/// one in front of the article (والسعادة، بالصحة، للتوعية) is a function-word occurrence too. Formal news
+/// («بعث خادم الحرمين برقية تهنئة…») has few free-standing stop words and many of these.
+fn proclitic_article(key_word: &str) -> bool {
+    key_word.len() > 8
+        && ["وال", "فال", "بال", "كال", "لل"]
+            .iter()
+            .any(|p| key_word.starts_with(p))
 }
 
 /// What the rules measure of a document's words.
@@ -291,8 +309,16 @@ impl GopherQuality {
     fn line_rules(&self, text: &str) -> Option<Outcome> {
         let c = &self.cfg;
         let lines = python_lines(text);
+        if lines.len() < c.line_rules_min_lines {
+            return None;
+        }
         let nl = lines.len().max(1) as f64;
-        let bullets = lines.iter().filter(|l| l.trim_start().starts_with(['•', '-'])).count() as f64 / nl;
+        let short = |l: &str| c.bullet_max_words == 0 || l.split_whitespace().count() <= c.bullet_max_words + 1;
+        let bullets = lines
+            .iter()
+            .filter(|l| l.trim_start().starts_with(['•', '-']) && short(l))
+            .count() as f64
+            / nl;
         if c.max_bullet_lines_ratio > 0.0 && bullets > c.max_bullet_lines_ratio {
             return Some(measured(BULLETS, bullets, c.max_bullet_lines_ratio));
         }

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{measured, WordMode};
 use crate::normalize::KeySpec;
-use crate::text::{char_count, hash64, hash_set, Fast, HashMap64, Words};
+use crate::text::{char_count, hash64, hash_set, Fast, HashMap64};
 use crate::{Document, Outcome, Reason, Removal, Stage, StageCx};
 
 /// Nothing to measure (datatrove mode).
@@ -65,6 +65,13 @@ pub struct GopherRepetitionConfig {
     pub dup_n_grams: Vec<(usize, f64)>,
     /// `key` (the key form's words) or `datatrove` (spaCy-style tokens, for parity).
     pub words: WordMode,
+    /// Leave a title line (a first line followed by a blank line) out of the n-gram rules: a news lead that
+    /// restates its headline is style, not repetition. Key mode only.
+    pub skip_title: bool,
+    /// The top n-gram rule counts only an n-gram seen at least this many times (datatrove: 1, so that in a
+    /// short text even a phrase said once can "cover" too much of it). A name said twice in a short news item
+    /// is not repetition.
+    pub top_n_gram_min_count: u32,
 }
 
 impl Default for GopherRepetitionConfig {
@@ -74,6 +81,8 @@ impl Default for GopherRepetitionConfig {
             top_n_grams: vec![(2, 0.197), (3, 0.172), (4, 0.146)],
             dup_n_grams: vec![(5, 0.165), (6, 0.153), (7, 0.142), (8, 0.131), (9, 0.12), (10, 0.109)],
             words: WordMode::Key,
+            skip_title: true,
+            top_n_gram_min_count: 3,
         }
     }
 }
@@ -120,6 +129,14 @@ fn duplicate_lines(text: &str, mode: WordMode) -> (usize, usize) {
         }
     }
     (dups, total.max(1))
+}
+
+/// The title line of a news text: a first line of at most 20 words followed by a blank line and more text.
+fn title(text: &str) -> Option<&str> {
+    let (first, rest) = text.split_once('\n')?;
+    let rest = rest.strip_prefix('\n')?;
+    let short = first.split_whitespace().count() <= 20;
+    (short && !first.trim().is_empty() && !rest.trim().is_empty()).then_some(first)
 }
 
 /// The n-gram hash at each place in `at`, from the word hashes.
@@ -185,8 +202,7 @@ fn spaced_chars(lens: &[u32], i: usize, n: usize) -> usize {
 }
 
 impl GopherRepetition {
-    fn ngram_rules(&self, words: &Words, chars: f64) -> Option<Outcome> {
-        let (hashes, lens) = (&words.hashes, &words.chars);
+    fn ngram_rules(&self, hashes: &[u64], lens: &[u32], chars: f64) -> Option<Outcome> {
         let max_n = self
             .cfg
             .top_n_grams
@@ -210,6 +226,9 @@ impl GopherRepetition {
                 continue;
             }
             let (count, first) = top[n].unwrap_or((1, 0));
+            if count < self.cfg.top_n_gram_min_count {
+                continue;
+            }
             let share = (spaced_chars(lens, first as usize, n) * count as usize) as f64 / chars;
             if share > threshold {
                 return Some(measured(TOP_N_GRAM[n - 2], share, threshold));
@@ -255,11 +274,28 @@ impl Stage for GopherRepetition {
         if self.cfg.dup_line_frac > 0.0 && frac > self.cfg.dup_line_frac {
             return measured(DUP_LINE_FRAC, frac, self.cfg.dup_line_frac);
         }
-        let words = match self.cfg.words {
-            WordMode::Key => &doc.analysis.key_words(&doc.text, self.key).words,
-            WordMode::Datatrove => doc.analysis.tokens(&doc.text),
+        let (words, skip, title_chars) = match self.cfg.words {
+            WordMode::Key => {
+                let kw = doc.analysis.key_words(&doc.text, self.key);
+                let title = if self.cfg.skip_title { title(&doc.text) } else { None };
+                let (skip, title_chars) = title.map_or((0, 0), |t| {
+                    // The analysis form has one line per line of the text: the title's words are its first.
+                    let first = kw.key.split('\n').next().unwrap_or("");
+                    (
+                        kw.words
+                            .iter(&kw.key)
+                            .take_while(|w| w.as_ptr() < first.as_ptr().wrapping_add(first.len()))
+                            .count(),
+                        char_count(t) + 1,
+                    )
+                });
+                (&kw.words, skip, title_chars)
+            }
+            WordMode::Datatrove => (doc.analysis.tokens(&doc.text), 0, 0),
         };
-        self.ngram_rules(words, chars).unwrap_or(Outcome::Keep)
+        let chars = (chars - title_chars as f64).max(1.0);
+        self.ngram_rules(&words.hashes[skip..], &words.chars[skip..], chars)
+            .unwrap_or(Outcome::Keep)
     }
 }
 

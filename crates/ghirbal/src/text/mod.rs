@@ -7,6 +7,7 @@ mod hashing;
 mod lang;
 mod stopwords;
 mod tokens;
+mod verse;
 mod words;
 
 pub use analysis::{Analysis, KeyWords, Words};
@@ -14,6 +15,7 @@ pub use hashing::{char_count, hash64, hash_set, Fast, HashMap64, HashSet64, Preh
 pub use lang::{identify, LangId, DEFAULT_SAMPLE_BYTES};
 pub use stopwords::{is_stop_word, STOP_WORDS};
 pub use tokens::{datatrove_tokens, is_datatrove_punctuation, is_python_space, DATATROVE_TERMINAL};
+pub use verse::looks_like_verse;
 pub use words::{
     for_each_word, lines, ngram_hashes, ngram_hashes_of, ngrams, paragraphs, sentences, word_hashes, words,
 };
