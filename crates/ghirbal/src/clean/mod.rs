@@ -65,7 +65,7 @@ impl Clean {
     }
 
     /// Marks what to drop; returns (symbol-only, repeated, boilerplate, trailing) line counts.
-    fn mark<'t>(&self, lines: &mut [&'t str], keys: &[&str], keep: &mut [bool]) -> [usize; 4] {
+    fn mark(&self, lines: &mut [&str], keys: &[&str], keep: &mut [bool]) -> [usize; 4] {
         let mut symbols = 0;
         if self.cfg.symbol_lines {
             for ((line, key), keep) in lines.iter().zip(keys).zip(keep.iter_mut()) {
