@@ -230,8 +230,11 @@ ghtest!(bundled_example_with_the_default_stages, |dir| {
     assert!(!text.contains("اقرأ أيضا") && !text.contains("شاهد أيضا"), "{text}");
     assert!(!text.contains("افتتاح ملعب جديد"), "{text}");
     assert!(text.ends_with("عبر موقعها الإلكتروني."), "{text}");
-    assert_eq!(teasers["meta"]["ghirbal"]["clean"]["boilerplate_lines"], 2);
+    assert!(!text.contains("* * *") && !text.contains("رابط الخبر"), "{text}");
+    // Two teaser lines, and the story link glued to the last paragraph, cut off at the sentence end.
+    assert_eq!(teasers["meta"]["ghirbal"]["clean"]["boilerplate_lines"], 3);
     assert_eq!(teasers["meta"]["ghirbal"]["clean"]["trailing_lines"], 1);
+    assert_eq!(teasers["meta"]["ghirbal"]["clean"]["symbol_lines"], 1);
 });
 
 ghtest!(seeds_are_repaired_not_dropped, |dir| {

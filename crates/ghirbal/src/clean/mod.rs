@@ -76,7 +76,13 @@ impl Clean {
             }
         }
         let repeated = if self.cfg.repeated_lines {
-            repetition::mark(keys, keep)
+            // A poem or song repeats its refrain on purpose: there only long lines (paragraphs) count.
+            let min_words = if crate::text::looks_like_verse(&lines.join("\n")) {
+                10
+            } else {
+                3
+            };
+            repetition::mark(keys, keep, min_words)
         } else {
             0
         };

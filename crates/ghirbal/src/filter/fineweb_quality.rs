@@ -53,7 +53,8 @@ pub struct FinewebQualityConfig {
     pub new_line_ratio: f64,
     /// `key` (the key form's words) or `datatrove` (spaCy-style tokens and datatrove's terminal set).
     pub words: WordMode,
-    /// Exempt rhyming verse (see [`crate::text::looks_like_verse`]) from the line-punctuation and list rules.
+    /// Exempt rhyming verse (see [`crate::text::looks_like_verse`]) from the line-punctuation, duplicated-line
+    /// and list rules.
     pub keep_verse: bool,
 }
 
@@ -138,7 +139,8 @@ impl Stage for FinewebQuality {
         let newlines = doc.text.bytes().filter(|b| *b == b'\n').count();
         let chars = (char_count(&doc.text) - newlines).max(1);
         let dup = dup_chars as f64 / chars as f64;
-        if c.char_duplicates_ratio > 0.0 && dup > c.char_duplicates_ratio {
+        // A song's refrain is duplicated lines by design.
+        if c.char_duplicates_ratio > 0.0 && dup > c.char_duplicates_ratio && !verse() {
             return measured(CHAR_DUP, dup, c.char_duplicates_ratio);
         }
         let words = match c.words {

@@ -39,8 +39,9 @@ fn top_share(letters: &[char]) -> f64 {
 }
 
 /// True when most of the text's non-blank lines form rhyming verse: at least six short lines without a
-/// full stop at the end, whose last letters agree — in 60% of all lines (monorhyme), or in 75% of every
-/// second line (hemistichs on separate lines, the second one rhyming).
+/// full stop at the end, whose last letters agree — in 60% of all lines (monorhyme), in 75% of every second
+/// line (hemistichs on separate lines, the second one rhyming), or line by line with one of the two lines
+/// before in 45% of lines (several poems, each with its rhyme).
 pub fn looks_like_verse(text: &str) -> bool {
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let verses: Vec<&str> = lines
@@ -52,15 +53,21 @@ pub fn looks_like_verse(text: &str) -> bool {
         })
         .collect();
     let distinct: std::collections::HashSet<&str> = verses.iter().copied().collect();
-    // A poem's lines differ; a line repeated over and over is a different problem.
-    if verses.len() < MIN_VERSE_LINES || verses.len() * 2 < lines.len() || distinct.len() * 5 < verses.len() * 4 {
+    // A poem's lines differ (a song repeats its refrain, not every line); one line over and over is not verse.
+    if verses.len() < MIN_VERSE_LINES || verses.len() * 2 < lines.len() || distinct.len() * 2 < verses.len() {
         return false;
     }
     // Lines without a rhyme letter count against the rhyme: they stay in, as a letter no other line has.
     let letters: Vec<char> = verses.iter().map(|l| last_letter(l).unwrap_or('\0')).collect();
     let halves = |parity: usize| -> Vec<char> { letters.iter().copied().skip(parity).step_by(2).collect() };
-    // Monorhyme, or a rhyme carried by every second line (Nabati verse rhymes its second hemistich).
-    top_share(&letters) >= 0.6 || top_share(&halves(0)) >= 0.75 || top_share(&halves(1)) >= 0.75
+    // Monorhyme, or a rhyme carried by every second line (Nabati verse rhymes its second hemistich), or —
+    // for a page of several short poems, each with its own rhyme — lines rhyming with one of the two
+    // before them (chance gives about one line in six that).
+    let local = (2..letters.len())
+        .filter(|&i| letters[i] != '\0' && (letters[i] == letters[i - 1] || letters[i] == letters[i - 2]))
+        .count() as f64
+        / (letters.len() - 2) as f64;
+    top_share(&letters) >= 0.6 || top_share(&halves(0)) >= 0.75 || top_share(&halves(1)) >= 0.75 || local >= 0.45
 }
 
 #[cfg(test)]
@@ -78,6 +85,9 @@ mod tests {
         // Only the second hemistichs rhyme (in م).
         let ajz = "شكرا من عندي ومن شعب اليمن\nسلمان المغوار الرجل الزعيم\nعزم أموره وحرر اليمن\nمن الحوثي الخائن إبليس الرجيم\nالحر أحزمها ورجع الأمل\nسلمان أحزمها الرجل الحكيم\nالحوثي وصالح باعوا اليمن\nولا له في الدنيا غير الجحيم";
         assert!(looks_like_verse(ajz));
+        // Two short poems, each with its own rhyme, and a signature line between them.
+        let anthology = "يستاهل التكريم يستاهل الزين\nيستاهل المركب جميل ومزيون\nحاشي صغير قيمته كلها دين\nتو اشتريته صرت يا ناس مديون\nعبدالكريم النغيمشي - لوذة\nهذا فحل ستين ذود مغاتير\nالزين كله فيه ولا عنه صده\nوطه عن الجكسار وزيد التصاوير\nأهل النظر تشوف جزره ومده";
+        assert!(looks_like_verse(anthology));
         let ticker = "أمطار غزيرة على المرتفعات الجنوبية\nافتتاح ثلاث مدارس جديدة في الأحياء الشمالية\nارتفاع أسعار الخضروات في الأسواق المحلية\nفريق الساحل يتأهل إلى نصف النهائي\nوزارة الصحة تطلق حملة للتوعية\nتمديد ساعات عمل المكتبة العامة\nبدء أعمال صيانة الطريق الساحلي";
         assert!(!looks_like_verse(ticker), "headlines do not rhyme");
         let events = "الأحد: افتتاح معرض الكتاب.\nالاثنين: ندوة عن القراءة.\nالثلاثاء: أمسية شعرية.\nالأربعاء: ورشة للخط.\nالخميس: عرض مسرحي.\nالجمعة: سوق شعبي.";
