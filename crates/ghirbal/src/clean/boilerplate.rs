@@ -25,6 +25,8 @@ pub const RULES: &str = include_str!("boilerplate_ar.txt");
 #[derive(Clone, Debug)]
 pub struct Boilerplate {
     rules: Vec<(Rule, bool)>,
+    /// The tail rules' phrases with a leading space, the form they have inside a line's key.
+    tails: Vec<String>,
 }
 
 impl Boilerplate {
@@ -55,7 +57,14 @@ impl Boilerplate {
             };
             rules.push((rule, teaser));
         }
-        Ok(Boilerplate { rules })
+        let tails = rules
+            .iter()
+            .filter_map(|(rule, _)| match rule {
+                Rule::Tail(p) => Some(format!(" {p}")),
+                _ => None,
+            })
+            .collect();
+        Ok(Boilerplate { rules, tails })
     }
 
     /// Which rule a line's key matches: `Some(is_teaser)`, or `None`.
@@ -87,10 +96,8 @@ impl Boilerplate {
     /// them). A line with `©` and at most 15 words is a copyright footer.
     /// Where a tail rule cuts `line` (a byte offset at a word start), given the line's key.
     pub(super) fn tail_cut(&self, line: &str, line_key: &str) -> Option<usize> {
-        let phrase = self.rules.iter().find_map(|(rule, _)| match rule {
-            Rule::Tail(p) if line_key.contains(&format!(" {p}")) => Some(p),
-            _ => None,
-        })?;
+        let phrase = self.tails.iter().find(|spaced| line_key.contains(spaced.as_str()))?;
+        let phrase = &phrase[1..];
         // The rightmost word start whose key begins with the phrase, with at most 30 words after it.
         let starts = line
             .char_indices()
@@ -98,7 +105,7 @@ impl Boilerplate {
             .map(|(i, _)| i);
         let cut = starts.filter(|&i| i > 0).rev().find(|&i| {
             let tail = key(&line[i..]);
-            tail.starts_with(phrase.as_str()) && tail[phrase.len()..].chars().next().is_none_or(|c| c == ' ')
+            tail.starts_with(phrase) && tail[phrase.len()..].chars().next().is_none_or(|c| c == ' ')
         })?;
         // The tail starts a sentence of its own: what precedes it ends like one.
         let before = line[..cut].trim_end();

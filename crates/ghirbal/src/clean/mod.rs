@@ -76,13 +76,16 @@ impl Clean {
             }
         }
         let repeated = if self.cfg.repeated_lines {
-            // A poem or song repeats its refrain on purpose: there only long lines (paragraphs) count.
-            let min_words = if crate::text::looks_like_verse(&lines.join("\n")) {
-                10
-            } else {
-                3
-            };
-            repetition::mark(keys, keep, min_words)
+            let mut trial = keep.to_vec();
+            let mut n = repetition::mark(keys, &mut trial, 3);
+            // A poem or song repeats its refrain on purpose: there only long lines (paragraphs) count. Asked
+            // only of the few documents with a repeated line.
+            if n > 0 && crate::text::looks_like_verse(&lines.join("\n")) {
+                trial.copy_from_slice(keep);
+                n = repetition::mark(keys, &mut trial, 10);
+            }
+            keep.copy_from_slice(&trial);
+            n
         } else {
             0
         };

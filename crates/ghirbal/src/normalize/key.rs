@@ -191,7 +191,12 @@ fn fold(text: &str, opts: &KeyOptions, out: &mut String, analysis: bool) {
     }
 }
 
+#[inline]
 fn push_break(out: &mut String, space: &mut bool, newline: &mut bool) {
+    // Inside a word neither flag is set: the common case returns at once.
+    if !(*space || *newline) {
+        return;
+    }
     if !out.is_empty() && !out.ends_with('\n') {
         if *newline {
             out.push('\n');

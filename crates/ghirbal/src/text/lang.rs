@@ -52,58 +52,54 @@ fn is_persian_extension(c: char) -> bool {
     matches!(c, 'پ' | 'چ' | 'ژ' | 'گ' | 'ک' | 'ی')
 }
 
-/// The language a (folded) function word belongs to, through a table keyed by the word's xxh3: a long
-/// `match` on strings compares against every entry in turn, and this runs for every word of every document.
-fn function_word(w: &str) -> Option<usize> {
+/// The language of the (folded) function word whose running hash (see [`WordCounter`]) is `hash`.
+fn function_word(hash: u64) -> Option<usize> {
     static TABLE: std::sync::OnceLock<super::HashMap64<usize>> = std::sync::OnceLock::new();
     let table = TABLE.get_or_init(|| {
         FUNCTION_WORDS
             .iter()
             .enumerate()
-            .flat_map(|(lang, words)| words.iter().map(move |w| (super::hash64(w), lang)))
+            .flat_map(|(lang, words)| words.iter().map(move |w| (w.chars().fold(FNV_START, step), lang)))
             .collect()
     });
-    table.get(&super::hash64(w)).copied()
+    table.get(&hash).copied()
 }
 
-/// Counts words, and function words per language, as the characters of a text go by: only the current
-/// word is kept, and only while it is short enough to be a function word.
+/// Counts words, and function words per language, as the characters of a text go by: each word is
+/// reduced to a running hash of its characters on the way, with no buffer to fill.
 #[derive(Default)]
 struct WordCounter {
-    current: [u8; 12],
-    len: usize,
-    /// The current word is longer than any function word.
-    long: bool,
+    hash: u64,
+    chars: u32,
     words: u32,
     function_words: [u32; 5],
 }
 
+/// The running word hash (FNV-1a over code points).
+fn step(hash: u64, c: char) -> u64 {
+    (hash ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3)
+}
+
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
 impl WordCounter {
+    #[inline]
     fn push(&mut self, c: char) {
-        let n = c.len_utf8();
-        if self.len + n > self.current.len() {
-            self.long = true;
-            self.len += n;
-            return;
-        }
-        c.encode_utf8(&mut self.current[self.len..]);
-        self.len += n;
+        self.hash = step(if self.chars == 0 { FNV_START } else { self.hash }, c);
+        self.chars += 1;
     }
 
     fn end(&mut self) {
-        if self.len > 0 {
+        if self.chars > 0 {
             self.words += 1;
-            if !self.long {
-                // The buffer holds whole characters pushed above, so it is valid UTF-8.
-                if let Some(lang) = std::str::from_utf8(&self.current[..self.len])
-                    .ok()
-                    .and_then(function_word)
-                {
+            // No function word is longer than six characters.
+            if self.chars <= 6 {
+                if let Some(lang) = function_word(self.hash) {
                     self.function_words[lang] += 1;
                 }
             }
         }
-        (self.len, self.long) = (0, false);
+        self.chars = 0;
     }
 }
 
