@@ -354,6 +354,47 @@ mod tests {
     const ARTICLE: &str = "قال المتحدث باسم وزارة الصحة إن الوزارة بدأت حملة جديدة للتطعيم في جميع المدن، وإن الحملة ستستمر حتى نهاية الشهر المقبل.\nوأضاف أن الفرق الطبية ستزور المدارس والأحياء السكنية، وأن على الأسر التي لم تطعم أطفالها بعد أن تراجع أقرب مركز صحي.\nوأشار إلى أن الوزارة خصصت خطا هاتفيا للرد على الاستفسارات، وأن عدد المراكز المشاركة في الحملة يزيد على مئتي مركز في المناطق كلها.";
 
     #[test]
+    fn arabic_aware_rules_keep_formal_news_columns_and_bullet_prose() {
+        // A royal cable: one free-standing stop word (عن), many proclitic+article words.
+        let cable = "بعث خادم الحرمين الشريفين الملك سلمان برقية تهنئة لجلالة السلطان بمناسبة ذكرى يوم النهضة لبلاده. \
+                     وأعرب الملك باسمه واسم شعب وحكومة المملكة العربية السعودية عن أصدق التهاني وأطيب التمنيات \
+                     بالصحة والسعادة لجلالته ولحكومة وشعب السلطنة الشقيق اطراد التقدم والازدهار والنماء \
+                     والاستقرار الدائم للبلدين الشقيقين وللشعبين الكريمين. كما بعث ولي العهد برقية تهنئة مماثلة \
+                     لجلالة السلطان بالمناسبة السعيدة متمنيا لجلالته موفور الصحة والعافية وللشعب العماني الشقيق \
+                     دوام الرقي والتقدم والازدهار.";
+        assert_eq!(code(cable), None);
+        let fineweb2_words = GopherQualityConfig {
+            stop_words: vec!["،".into(), "في".into(), "عن".into(), "من".into()],
+            words: WordMode::Datatrove,
+            ..GopherQualityConfig::default()
+        };
+        let stage = GopherQuality::from_config(&fineweb2_words, KeySpec::default());
+        let mut doc = Document::new("d", cable, Ordinal(0), memory_origin(1));
+        let out = stage.process(&mut doc, &mut StageCx::default());
+        assert!(
+            matches!(out, Outcome::Remove(r) if r.reason == STOP_WORDS),
+            "«عن» alone: too few"
+        );
+        // A column of full-sentence bullet points, and a three-line piece whose title ends in «...».
+        let point = "- قال المدرب بعد المباراة إن الفريق قدم أداء جيدا وإنه راض عن النتيجة رغم الغيابات الكثيرة";
+        let bullets = [point; 12]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| format!("{l} {i}"))
+            .collect::<Vec<_>>();
+        assert_eq!(code(&bullets.join("\n")), None);
+        assert_eq!(code(&format!("عنوان المقال...\n\n{ARTICLE}")), None);
+        let strict = GopherQualityConfig {
+            line_rules_min_lines: 0,
+            bullet_max_words: 0,
+            ..GopherQualityConfig::default()
+        };
+        let stage = GopherQuality::from_config(&strict, KeySpec::default());
+        let mut doc = Document::new("d", bullets.join("\n"), Ordinal(0), memory_origin(1));
+        assert!(matches!(stage.process(&mut doc, &mut StageCx::default()), Outcome::Remove(r) if r.reason == BULLETS));
+    }
+
+    #[test]
     fn lines_split_as_python_splitlines() {
         assert_eq!(python_lines("ب\nج\n"), ["ب", "ج"]);
         assert_eq!(python_lines("ب\r\nج\u{2028}د\n\n"), ["ب", "ج", "د", ""]);

@@ -279,15 +279,9 @@ impl Stage for GopherRepetition {
                 let kw = doc.analysis.key_words(&doc.text, self.key);
                 let title = if self.cfg.skip_title { title(&doc.text) } else { None };
                 let (skip, title_chars) = title.map_or((0, 0), |t| {
-                    // The analysis form has one line per line of the text: the title's words are its first.
+                    // The analysis form has one line per text line: the title's words are its first line's.
                     let first = kw.key.split('\n').next().unwrap_or("");
-                    (
-                        kw.words
-                            .iter(&kw.key)
-                            .take_while(|w| w.as_ptr() < first.as_ptr().wrapping_add(first.len()))
-                            .count(),
-                        char_count(t) + 1,
-                    )
+                    (crate::text::words(first).len(), char_count(t) + 1)
                 });
                 (&kw.words, skip, title_chars)
             }
@@ -337,6 +331,26 @@ mod tests {
             (1, 4),
             "empty first and last pieces"
         );
+    }
+
+    #[test]
+    fn a_lead_that_restates_the_headline_is_news_style() {
+        let text =
+            "انتشال غريق في حقل أم عنم بتبوك\n\nباشرت فرق الهلال الأحمر انتشال غريق في حقل أم عنم بتبوك ظهر اليوم، \
+                    وقال المتحدث إن حالته غير مستقرة وإنه نقل إلى مستشفى المحافظة لتلقي العلاج.";
+        assert!(matches!(decide(text), Outcome::Keep));
+        // datatrove's arithmetic (title counted, an n-gram seen twice enough) removes it.
+        let strict = GopherRepetitionConfig {
+            skip_title: false,
+            top_n_gram_min_count: 1,
+            ..GopherRepetitionConfig::default()
+        };
+        let stage = GopherRepetition::from_config(&strict, KeySpec::default());
+        let mut doc = Document::new("d", text, Ordinal(0), memory_origin(1));
+        assert!(matches!(
+            stage.process(&mut doc, &mut StageCx::default()),
+            Outcome::Remove(_)
+        ));
     }
 
     #[test]
