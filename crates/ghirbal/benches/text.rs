@@ -1,4 +1,5 @@
-//! The Arabic text layer per core: output profile, key profile, word 5-gram hashing, language ID.
+//! The Arabic text layer per core: output profile, key profile, word 5-gram hashing, language ID, and MinHash
+//! signatures (from output-profile text: analysis form, words, shingles, 112 minima).
 //!
 //! Input: the text of the first 5,000 SaudiNewsNet articles when `../shared/data` is beside the repository
 //! (the figures in BENCHMARKS.md), else generated Arabic-like text. Throughput is in bytes of input text.
@@ -9,8 +10,9 @@ use std::io::BufRead;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ghirbal::normalize::{fold_into, key, output, KeyOptions};
-use ghirbal::text::{identify, ngram_hashes, words};
+use ghirbal::dedup::minhash::{MinHashConfig, MinHasher};
+use ghirbal::normalize::{fold_into, key, output, KeyOptions, KeySpec};
+use ghirbal::text::{identify, ngram_hashes, words, Analysis};
 
 fn texts() -> Vec<String> {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/saudinewsnet/saudinewsnet.jsonl.gz");
@@ -78,6 +80,23 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("language_id", |b| {
         b.iter(|| texts.iter().filter(|t| identify(t, 8192).label == "ara").count())
+    });
+    g.bench_function("minhash_signature", |b| {
+        let hasher = MinHasher::new(&MinHashConfig::default());
+        let spec = KeySpec {
+            normalized: true,
+            ..KeySpec::default()
+        };
+        b.iter(|| {
+            outputs
+                .iter()
+                .filter_map(|t| {
+                    let mut analysis = Analysis::default();
+                    let kw = analysis.key_words(t, spec);
+                    hasher.signature(&hasher.shingles(&kw.key, &kw.words))
+                })
+                .count()
+        })
     });
     g.finish();
 }

@@ -69,7 +69,15 @@ fn summary(report: &RunReport) -> String {
     }
     let mut reasons: Vec<_> = t.removed_by_reason.iter().collect();
     reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let top: Vec<String> = reasons.iter().take(5).map(|(code, n)| format!("{code} {n}")).collect();
+    const SHOWN: usize = 8;
+    let mut top: Vec<String> = reasons
+        .iter()
+        .take(SHOWN)
+        .map(|(code, n)| format!("{code} {n}"))
+        .collect();
+    if reasons.len() > SHOWN {
+        top.push(format!("{} more reasons in stats.json", reasons.len() - SHOWN));
+    }
     let mb = t.text_bytes_in as f64 / 1e6;
     let rate = if report.seconds > 0.0 { mb / report.seconds } else { 0.0 };
     let removed = if top.is_empty() {

@@ -7,6 +7,7 @@
 
 pub mod exact;
 pub mod keep;
+pub mod minhash;
 
 use crate::Reason;
 
