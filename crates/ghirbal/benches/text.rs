@@ -81,6 +81,23 @@ fn bench(c: &mut Criterion) {
     g.bench_function("language_id", |b| {
         b.iter(|| texts.iter().filter(|t| identify(t, 8192).label == "ara").count())
     });
+    g.bench_function("minhash_shingles_only", |b| {
+        let hasher = MinHasher::new(&MinHashConfig::default());
+        let spec = KeySpec {
+            normalized: true,
+            ..KeySpec::default()
+        };
+        b.iter(|| {
+            outputs
+                .iter()
+                .map(|t| {
+                    let mut analysis = Analysis::default();
+                    let kw = analysis.key_words(t, spec);
+                    hasher.shingles(&kw.key, &kw.words).len()
+                })
+                .sum::<usize>()
+        })
+    });
     g.bench_function("minhash_signature", |b| {
         let hasher = MinHasher::new(&MinHashConfig::default());
         let spec = KeySpec {

@@ -5,20 +5,35 @@
 //! shingles. A document with fewer words than `n` gets one shorter shingle of all its words — never an empty
 //! set, which would make every short document collide with every other.
 //!
-//! Each of the `bands × rows` permutations is `x ↦ a·x + b (mod 2⁶⁴)` with odd `a`, applied to the shingle's
-//! xxh3 hash: one multiply-add and one compare per permutation and shingle, a loop the compiler vectorises.
-//! The minimum of each permutation over the shingle set is the signature; two documents agree at each
-//! position with probability equal to their shingles' Jaccard similarity. A band is `rows` consecutive
-//! positions hashed together: documents sharing any band hash are candidates, which the cluster phase then
-//! verifies.
+//! The signature has `bands × rows` positions. By default it is computed by **one-permutation hashing with
+//! optimal densification** (Li, Owen & Zhang 2012; Shrivastava 2017): each shingle's hash picks a position
+//! (a bin) and competes for that bin's minimum; a bin no shingle fell in copies the value of a non-empty bin
+//! chosen by a fixed hash chain, the same for every document. Two documents agree at a position with
+//! probability equal to their shingles' Jaccard similarity, as with k independent permutations, at the cost
+//! of one hash per shingle instead of 112 — the classic scheme (`x ↦ a·x + b` per position) is kept as
+//! [`Scheme::KPermutations`] for users who want FineWeb-2's exact construction, and measured beside it in
+//! BENCHMARKS.md. A band is `rows` consecutive positions hashed together: documents sharing any band hash are
+//! candidates, which the cluster phase then verifies.
 
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 use crate::text::{ngram_hashes_of, Words};
 
-/// `[dedup.near]` settings that shape signatures (FineWeb-2's choices by default).
+/// How the signature positions are computed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scheme {
+    /// One hash per shingle into `bands × rows` bins, empty bins densified (default; ~100× less work).
+    #[default]
+    OnePermutation,
+    /// `bands × rows` independent permutations `a·x + b (mod 2⁶⁴)`: the textbook construction.
+    KPermutations,
+}
+
+/// `[dedup.near]` settings that shape signatures (FineWeb-2's bands, rows and n-gram size by default).
 #[derive(Clone, Debug, PartialEq)]
 pub struct MinHashConfig {
+    /// How positions are computed.
+    pub scheme: Scheme,
     /// Words per shingle.
     pub ngram: usize,
     /// LSH bands.
@@ -32,6 +47,7 @@ pub struct MinHashConfig {
 impl Default for MinHashConfig {
     fn default() -> MinHashConfig {
         MinHashConfig {
+            scheme: Scheme::OnePermutation,
             ngram: 5,
             bands: 14,
             rows: 8,
@@ -95,18 +111,53 @@ impl MinHasher {
         shingles
     }
 
-    /// The signature of a shingle set (`bands × rows` minima); `None` for an empty set.
+    /// The signature of a shingle set (`bands × rows` values); `None` for an empty set.
     pub fn signature(&self, shingles: &[u64]) -> Option<Vec<u64>> {
         if shingles.is_empty() {
             return None;
         }
+        Some(match self.cfg.scheme {
+            Scheme::OnePermutation => self.one_permutation(shingles),
+            Scheme::KPermutations => self.k_permutations(shingles),
+        })
+    }
+
+    fn k_permutations(&self, shingles: &[u64]) -> Vec<u64> {
         let mut sig = vec![u64::MAX; self.a.len()];
         for &x in shingles {
             for ((m, a), b) in sig.iter_mut().zip(&self.a).zip(&self.b) {
                 *m = (*m).min(a.wrapping_mul(x).wrapping_add(*b));
             }
         }
-        Some(sig)
+        sig
+    }
+
+    fn one_permutation(&self, shingles: &[u64]) -> Vec<u64> {
+        let k = self.a.len();
+        let mut sig = vec![u64::MAX; k];
+        let mut filled = vec![false; k];
+        for &x in shingles {
+            // The high bits pick the bin (a multiply-shift range reduction), the whole hash competes in it.
+            let bin = ((u128::from(x) * k as u128) >> 64) as usize;
+            sig[bin] = sig[bin].min(x);
+            filled[bin] = true;
+        }
+        // Optimal densification: an empty bin takes the value of the first non-empty bin along its own
+        // fixed hash chain. The chain depends only on (bin, attempt, seed), so equal sets densify alike.
+        let original = sig.clone();
+        for i in (0..k).filter(|i| !filled[*i]) {
+            let mut attempt = 0u64;
+            loop {
+                let probe = xxh3_64_with_seed(&(i as u64).to_le_bytes(), self.cfg.seed ^ attempt);
+                let j = ((u128::from(probe) * k as u128) >> 64) as usize;
+                if filled[j] {
+                    sig[i] = original[j];
+                    break;
+                }
+                attempt += 1;
+            }
+        }
+        sig
     }
 
     /// The LSH band hashes of a signature: band `i` is xxh3 of its `rows` values, seeded with `i`.
@@ -188,7 +239,16 @@ mod tests {
 
     #[test]
     fn signatures_estimate_jaccard_and_bands_find_near_copies() {
-        let h = MinHasher::new(&MinHashConfig::default());
+        for scheme in [Scheme::OnePermutation, Scheme::KPermutations] {
+            near_copies(scheme);
+        }
+    }
+
+    fn near_copies(scheme: Scheme) {
+        let h = MinHasher::new(&MinHashConfig {
+            scheme,
+            ..MinHashConfig::default()
+        });
         let a = shingles(&h, STORY);
         // A reprint with a dateline added and one word changed: Jaccard above 0.8, a candidate with p > 0.9.
         let reprint = format!("الرياض - واس: {}", STORY.replace("مجاني", "متوفر"));
@@ -210,7 +270,26 @@ mod tests {
         assert!(estimated_jaccard(&sa, &so) < 0.05);
         assert!(h.bands(&sa).iter().zip(h.bands(&so)).all(|(x, y)| *x != y));
         // Deterministic: the same config, the same signature.
-        assert_eq!(MinHasher::new(&MinHashConfig::default()).signature(&a), Some(sa));
+        let again = MinHasher::new(&MinHashConfig {
+            scheme,
+            ..MinHashConfig::default()
+        });
+        assert_eq!(again.signature(&a), Some(sa));
+    }
+
+    #[test]
+    fn short_documents_densify_alike_and_apart() {
+        let h = MinHasher::new(&MinHashConfig::default());
+        let a = shingles(&h, "وصل الوفد إلى العاصمة مساء أمس في زيارة رسمية تستمر ثلاثة أيام");
+        assert!(a.len() < 20, "far fewer shingles than 112 bins");
+        let sa = h.signature(&a).expect("sig");
+        assert_eq!(h.signature(&a.clone()), Some(sa.clone()));
+        let b = shingles(
+            &h,
+            "أعلن النادي تعاقده مع مدرب جديد لقيادة الفريق في الموسم المقبل بعقد لعامين",
+        );
+        let sb = h.signature(&b).expect("sig");
+        assert!(estimated_jaccard(&sa, &sb) < 0.1, "{}", estimated_jaccard(&sa, &sb));
     }
 
     #[test]
