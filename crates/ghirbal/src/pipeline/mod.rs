@@ -256,3 +256,112 @@ fn example_corpus(layout: &Layout) -> Result<PathBuf> {
     }
     Ok(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::memory_origin;
+    use crate::{Document, Ordinal, Outcome, StageCx};
+
+    /// Characters that have tripped text code before: Arabic letters, harakat, tatweel, Persian letters,
+    /// digits of three scripts, Arabic and Latin punctuation, spaCy's affixes, line separators of every kind,
+    /// invisible controls, emoji with ZWJ, presentation forms, the honorific ligatures.
+    const POOL: &[&str] = &[
+        "ب",
+        "ة",
+        "أ",
+        "ى",
+        "ئ",
+        "ـ",
+        "\u{064E}",
+        "\u{0651}",
+        "پ",
+        "ی",
+        "1",
+        "٢",
+        "۳",
+        ".",
+        "..",
+        "…",
+        "،",
+        "؛",
+        "؟",
+        "!",
+        "(",
+        ")",
+        "«",
+        "»",
+        "\"",
+        ":",
+        "-",
+        "—",
+        "•",
+        "#",
+        "%",
+        "$",
+        "*",
+        " ",
+        " ",
+        " ",
+        "\n",
+        "\n\n",
+        "\r\n",
+        "\r",
+        "\u{2028}",
+        "\u{85}",
+        "\u{200C}",
+        "\u{200F}",
+        "\u{FEFF}",
+        "👍",
+        "\u{200D}",
+        "ﻻ",
+        "ﷺ",
+        "x",
+        "A",
+        "www.",
+        "://",
+        "رابط الخبر",
+        "اقرأ أيضا",
+        "د.",
+        "):",
+        "\t",
+        "\u{1C}",
+    ];
+
+    #[test]
+    fn every_stage_of_both_presets_survives_odd_text() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for preset in [crate::Preset::Ghirbal, crate::Preset::Fineweb2] {
+            let config = Config::preset(preset);
+            let stages = build_stages(&config).expect("stages");
+            for i in 0..1500 {
+                let len = next(120);
+                let text: String = (0..len).map(|_| POOL[next(POOL.len())]).collect();
+                // Each stage sees the raw text (the language filter would otherwise stop most of these early)
+                // and the normalised one.
+                let raw = Document::new(format!("d{i}"), text.as_str(), Ordinal(i), memory_origin(1));
+                let mut normalized = raw.clone();
+                normalized.text = crate::normalize::output(&text);
+                for doc in [raw, normalized] {
+                    for stage in &stages {
+                        let mut doc = doc.clone();
+                        if let Outcome::Remove(r) = stage.process(&mut doc, &mut StageCx::default()) {
+                            assert!(
+                                stage.reasons().contains(&r.reason),
+                                "{}: undeclared {:?}",
+                                stage.name(),
+                                r.reason
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
