@@ -8,6 +8,7 @@
 pub mod exact;
 pub mod keep;
 pub mod minhash;
+pub mod near;
 
 use crate::Reason;
 
