@@ -81,39 +81,22 @@ fn bench(c: &mut Criterion) {
     g.bench_function("language_id", |b| {
         b.iter(|| texts.iter().filter(|t| identify(t, 8192).label == "ara").count())
     });
+    let hasher = MinHasher::new(&MinHashConfig::default());
+    let spec = KeySpec {
+        normalized: true,
+        ..KeySpec::default()
+    };
+    // What the pipeline does per document: analysis form and words (shared with the filters), then shingles.
+    let shingles = |t: &str| {
+        let mut analysis = Analysis::default();
+        let kw = analysis.key_words(t, spec);
+        hasher.shingles(&kw.key, &kw.words)
+    };
     g.bench_function("minhash_shingles_only", |b| {
-        let hasher = MinHasher::new(&MinHashConfig::default());
-        let spec = KeySpec {
-            normalized: true,
-            ..KeySpec::default()
-        };
-        b.iter(|| {
-            outputs
-                .iter()
-                .map(|t| {
-                    let mut analysis = Analysis::default();
-                    let kw = analysis.key_words(t, spec);
-                    hasher.shingles(&kw.key, &kw.words).len()
-                })
-                .sum::<usize>()
-        })
+        b.iter(|| outputs.iter().map(|t| shingles(t).len()).sum::<usize>())
     });
     g.bench_function("minhash_signature", |b| {
-        let hasher = MinHasher::new(&MinHashConfig::default());
-        let spec = KeySpec {
-            normalized: true,
-            ..KeySpec::default()
-        };
-        b.iter(|| {
-            outputs
-                .iter()
-                .filter_map(|t| {
-                    let mut analysis = Analysis::default();
-                    let kw = analysis.key_words(t, spec);
-                    hasher.signature(&hasher.shingles(&kw.key, &kw.words))
-                })
-                .count()
-        })
+        b.iter(|| outputs.iter().filter_map(|t| hasher.signature(&shingles(t))).count())
     });
     g.finish();
 }

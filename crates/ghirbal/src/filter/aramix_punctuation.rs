@@ -79,13 +79,14 @@ impl Stage for AramixPunctuation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doc::memory_origin;
-    use crate::Ordinal;
+    use crate::filter::removal_code;
 
     fn removed(text: &str) -> bool {
-        let stage = AramixPunctuation::from_config(&AramixPunctuationConfig::default());
-        let mut doc = Document::new("d", text, Ordinal(0), memory_origin(1));
-        matches!(stage.process(&mut doc, &mut StageCx::default()), Outcome::Remove(_))
+        removal_code(
+            &AramixPunctuation::from_config(&AramixPunctuationConfig::default()),
+            text,
+        )
+        .is_some()
     }
 
     #[test]

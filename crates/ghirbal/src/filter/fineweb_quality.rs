@@ -158,18 +158,13 @@ impl Stage for FinewebQuality {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doc::memory_origin;
-    use crate::Ordinal;
+    use crate::filter::removal_code;
 
     fn code(text: &str) -> Option<&'static str> {
-        let stage = FinewebQuality::from_config(&FinewebQualityConfig::default(), KeySpec::default());
-        match stage.process(
-            &mut Document::new("d", text, Ordinal(0), memory_origin(1)),
-            &mut StageCx::default(),
-        ) {
-            Outcome::Remove(r) => Some(r.reason.code),
-            _ => None,
-        }
+        removal_code(
+            &FinewebQuality::from_config(&FinewebQualityConfig::default(), KeySpec::default()),
+            text,
+        )
     }
 
     #[test]

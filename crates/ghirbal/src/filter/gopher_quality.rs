@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{measured, WordMode};
 use crate::normalize::{key, KeySpec};
-use crate::text::{is_datatrove_punctuation, is_stop_word};
+use crate::text::{is_datatrove_punctuation, is_letter, is_stop_word};
 use crate::{Document, Outcome, Reason, Stage, StageCx};
 
 const fn r(code: &'static str) -> Reason {
@@ -164,17 +164,6 @@ struct WordStats {
     stop_words: usize,
 }
 
-/// Python's `any(c.isalpha() for c in w)`: a character of a Letter category.
-fn has_letter(w: &str) -> bool {
-    use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
-    w.chars().any(|c| {
-        // Arabic and ASCII letters answer without the category table.
-        ('\u{0620}'..='\u{064A}').contains(&c)
-            || c.is_ascii_alphabetic()
-            || (!c.is_ascii() && c.general_category_group() == GeneralCategoryGroup::Letter)
-    })
-}
-
 impl GopherQuality {
     fn word_stats(&self, doc: &mut Document) -> WordStats {
         let mut s = WordStats::default();
@@ -195,7 +184,7 @@ impl GopherQuality {
                 s.words += 1;
                 chars += words.chars[i] as usize;
             }
-            s.alpha += usize::from(has_letter(w));
+            s.alpha += usize::from(w.chars().any(is_letter));
             if s.stop_words < self.cfg.min_stop_words && self.is_stop(w) {
                 // datatrove counts distinct stop words; Arabic function words are often clitics, so the
                 // key mode counts occurrences (two «في» are evidence of running text too).
@@ -337,18 +326,13 @@ impl GopherQuality {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doc::memory_origin;
-    use crate::Ordinal;
+    use crate::filter::removal_code;
 
     fn code(text: &str) -> Option<&'static str> {
-        let stage = GopherQuality::from_config(&GopherQualityConfig::default(), KeySpec::default());
-        match stage.process(
-            &mut Document::new("d", text, Ordinal(0), memory_origin(1)),
-            &mut StageCx::default(),
-        ) {
-            Outcome::Remove(r) => Some(r.reason.code),
-            _ => None,
-        }
+        removal_code(
+            &GopherQuality::from_config(&GopherQualityConfig::default(), KeySpec::default()),
+            text,
+        )
     }
 
     const ARTICLE: &str = "قال المتحدث باسم وزارة الصحة إن الوزارة بدأت حملة جديدة للتطعيم في جميع المدن، وإن الحملة ستستمر حتى نهاية الشهر المقبل.\nوأضاف أن الفرق الطبية ستزور المدارس والأحياء السكنية، وأن على الأسر التي لم تطعم أطفالها بعد أن تراجع أقرب مركز صحي.\nوأشار إلى أن الوزارة خصصت خطا هاتفيا للرد على الاستفسارات، وأن عدد المراكز المشاركة في الحملة يزيد على مئتي مركز في المناطق كلها.";
@@ -369,10 +353,9 @@ mod tests {
             ..GopherQualityConfig::default()
         };
         let stage = GopherQuality::from_config(&fineweb2_words, KeySpec::default());
-        let mut doc = Document::new("d", cable, Ordinal(0), memory_origin(1));
-        let out = stage.process(&mut doc, &mut StageCx::default());
-        assert!(
-            matches!(out, Outcome::Remove(r) if r.reason == STOP_WORDS),
+        assert_eq!(
+            removal_code(&stage, cable),
+            Some(STOP_WORDS.code),
             "«عن» alone: too few"
         );
         // A column of full-sentence bullet points, and a three-line piece whose title ends in «...».
@@ -390,8 +373,7 @@ mod tests {
             ..GopherQualityConfig::default()
         };
         let stage = GopherQuality::from_config(&strict, KeySpec::default());
-        let mut doc = Document::new("d", bullets.join("\n"), Ordinal(0), memory_origin(1));
-        assert!(matches!(stage.process(&mut doc, &mut StageCx::default()), Outcome::Remove(r) if r.reason == BULLETS));
+        assert_eq!(removal_code(&stage, &bullets.join("\n")), Some(BULLETS.code));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{measured, WordMode};
 use crate::normalize::KeySpec;
-use crate::text::{char_count, hash64, hash_set, Fast, HashMap64};
+use crate::text::{char_count, hash64, hash_set, mix, Fast, HashMap64};
 use crate::{Document, Outcome, Reason, Removal, Stage, StageCx};
 
 /// Nothing to measure (datatrove mode).
@@ -139,20 +139,9 @@ fn title(text: &str) -> Option<&str> {
     (short && !first.trim().is_empty() && !rest.trim().is_empty()).then_some(first)
 }
 
-/// The n-gram hash at each place in `at`, from the word hashes.
+/// The n-gram hash at each place in `at`, from the word hashes (the text layer's n-gram mix).
 fn hashes_at(words: &[u64], at: &[u32], n: usize) -> Vec<u64> {
-    at.iter()
-        .map(|&i| {
-            let i = i as usize;
-            let mut h = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            for &w in &words[i..i + n] {
-                h = (h ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(31);
-            }
-            h ^= h >> 29;
-            h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            h ^ (h >> 32)
-        })
-        .collect()
+    at.iter().map(|&i| mix(&words[i as usize..i as usize + n], 0)).collect()
 }
 
 /// For one n: the places (among `at`) whose n-gram occurs more than once, and the (count, first place) of
@@ -296,22 +285,13 @@ impl Stage for GopherRepetition {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doc::memory_origin;
-    use crate::Ordinal;
+    use crate::filter::removal_code;
 
-    fn decide(text: &str) -> Outcome {
-        let stage = GopherRepetition::from_config(&GopherRepetitionConfig::default(), KeySpec::default());
-        stage.process(
-            &mut Document::new("d", text, Ordinal(0), memory_origin(1)),
-            &mut StageCx::default(),
+    fn code(text: &str) -> Option<&'static str> {
+        removal_code(
+            &GopherRepetition::from_config(&GopherRepetitionConfig::default(), KeySpec::default()),
+            text,
         )
-    }
-
-    fn reason(o: Outcome) -> Option<&'static str> {
-        match o {
-            Outcome::Remove(r) => Some(r.reason.code),
-            _ => None,
-        }
     }
 
     #[test]
@@ -338,7 +318,7 @@ mod tests {
         let text =
             "انتشال غريق في حقل أم عنم بتبوك\n\nباشرت فرق الهلال الأحمر انتشال غريق في حقل أم عنم بتبوك ظهر اليوم، \
                     وقال المتحدث إن حالته غير مستقرة وإنه نقل إلى مستشفى المحافظة لتلقي العلاج.";
-        assert!(matches!(decide(text), Outcome::Keep));
+        assert_eq!(code(text), None);
         // datatrove's arithmetic (title counted, an n-gram seen twice enough) removes it.
         let strict = GopherRepetitionConfig {
             skip_title: false,
@@ -346,24 +326,20 @@ mod tests {
             ..GopherRepetitionConfig::default()
         };
         let stage = GopherRepetition::from_config(&strict, KeySpec::default());
-        let mut doc = Document::new("d", text, Ordinal(0), memory_origin(1));
-        assert!(matches!(
-            stage.process(&mut doc, &mut StageCx::default()),
-            Outcome::Remove(_)
-        ));
+        assert!(removal_code(&stage, text).is_some());
     }
 
     #[test]
     fn a_doubled_body_is_removed_when_not_repaired_and_prose_is_kept() {
         let body = "قال المتحدث إن الحكومة تعمل على خطة جديدة لتحسين الخدمات في المدن الكبرى.\nوأضاف أن التنفيذ سيبدأ في العام المقبل بعد موافقة المجلس على الميزانية.\nوأشار إلى أن المواطنين سيلمسون النتائج خلال أشهر قليلة من بدء العمل.";
-        assert_eq!(reason(decide(body)), None);
+        assert_eq!(code(body), None);
         let doubled = format!("{body}\n{body}");
-        assert_eq!(reason(decide(&doubled)), Some("filter.gopher_repetition.dup_line_frac"));
+        assert_eq!(code(&doubled), Some("filter.gopher_repetition.dup_line_frac"));
         let chant = "عاش الوطن عاش الوطن عاش الوطن عاش الوطن عاش الوطن عاش الوطن عاش الوطن.";
         assert!(
-            reason(decide(chant)).is_some_and(|c| c.contains("top_2_gram")),
+            code(chant).is_some_and(|c| c.contains("top_2_gram")),
             "{:?}",
-            reason(decide(chant))
+            code(chant)
         );
     }
 }

@@ -28,3 +28,13 @@ pub(crate) fn measured(reason: Reason, value: f64, threshold: f64) -> Outcome {
     let value = (value * 10_000.0).round() / 10_000.0;
     Outcome::Remove(Removal::new(reason).with("value", value).with("threshold", threshold))
 }
+
+/// The rule code `stage` removes `text` with, or `None` when it keeps it: the filters' tests ask this.
+#[cfg(test)]
+pub(crate) fn removal_code(stage: &dyn crate::Stage, text: &str) -> Option<&'static str> {
+    let mut doc = crate::Document::new("d", text, crate::Ordinal(0), crate::doc::memory_origin(1));
+    match stage.process(&mut doc, &mut crate::StageCx::default()) {
+        Outcome::Remove(r) => Some(r.reason.code),
+        _ => None,
+    }
+}

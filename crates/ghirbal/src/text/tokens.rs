@@ -16,6 +16,8 @@ const PUNCT: &str = "…,:;!?¿؟¡()[]{}<>_#*&。？！，、；：～·।،۔
 const QUOTES: &str = "'\"”“`‘´’‚,„»«「」『』（）〔〕【】《》〈〉〈〉⟦⟧";
 /// Currency signs (single characters; `US$`, `C$`, `A$` are handled apart).
 const CURRENCY: &str = "$£€¥฿₽﷼₴₠₡₢₣₤₥₦₧₨₩₪₫₭₮₯₰₱₲₳₵₶₷₸₹₺₻₼₾₿";
+/// Currency signs of more than one character.
+const CURRENCY_MULTI: [&str; 3] = ["US$", "C$", "A$"];
 /// Units split off a number they follow (`5كم` → `5`, `كم`), longest first.
 const UNITS: &[&str] = &[
     "km²",
@@ -287,7 +289,9 @@ const EXCEPTIONS: &[&str] = &[
     "’’",
 ];
 
-fn is_alpha(c: char) -> bool {
+/// Python's `str.isalpha` for one character (a Letter category, so tatweel yes, harakat no); Arabic and
+/// ASCII letters answer without the category table.
+pub fn is_letter(c: char) -> bool {
     ('\u{0620}'..='\u{064A}').contains(&c) || c.is_ascii_alphabetic() || {
         !c.is_ascii() && c.general_category_group() == GeneralCategoryGroup::Letter
     }
@@ -342,12 +346,12 @@ fn merge_specials<'a>(chunk: &'a str, out: &mut Vec<&'a str>, from: usize) {
 
 /// spaCy's "upper" class: uppercase Latin/Greek/Cyrillic, and every letter of an uncased script (Arabic).
 fn is_upper(c: char) -> bool {
-    is_alpha(c) && !c.is_lowercase()
+    is_letter(c) && !c.is_lowercase()
 }
 
 /// spaCy's "lower" class: lowercase letters and every letter of an uncased script.
 fn is_lower(c: char) -> bool {
-    is_alpha(c) && !c.is_uppercase()
+    is_letter(c) && !c.is_uppercase()
 }
 
 fn is_icon(c: char) -> bool {
@@ -364,7 +368,7 @@ fn prefix_len(s: &str) -> usize {
         let dots = s.bytes().take_while(|b| *b == b'.').count();
         return if dots >= 2 { dots } else { 0 };
     }
-    for multi in ["US$", "C$", "A$"] {
+    for multi in CURRENCY_MULTI {
         if s.starts_with(multi) {
             return multi.len();
         }
@@ -397,14 +401,13 @@ fn suffix_len(s: &str) -> usize {
         best = dots;
     }
     let after_digit = |suffix: &str| s[..s.len() - suffix.len()].ends_with(|c: char| c.is_ascii_digit());
-    let units = if has_digit { UNITS } else { &[] };
-    for unit in units
-        .iter()
-        .copied()
-        .chain(CURRENCY_SUFFIXES.iter().copied().filter(|_| has_digit))
-    {
-        if unit.len() > best && s.len() > unit.len() && s.ends_with(unit) && after_digit(unit) {
-            best = unit.len();
+    if has_digit {
+        // A unit or currency sign right after a number; the longest wins (`km` over `m`).
+        let currency = CURRENCY.contains(last).then(|| &s[s.len() - last.len_utf8()..]);
+        for unit in UNITS.iter().copied().chain(CURRENCY_MULTI).chain(currency) {
+            if unit.len() > best && s.len() > unit.len() && s.ends_with(unit) && after_digit(unit) {
+                best = unit.len();
+            }
         }
     }
     let mut before = body.chars().rev();
@@ -418,12 +421,6 @@ fn suffix_len(s: &str) -> usize {
     }
     best
 }
-
-/// Currency signs after a number, as suffix strings.
-const CURRENCY_SUFFIXES: &[&str] = &[
-    "US$", "C$", "A$", "$", "£", "€", "¥", "฿", "₽", "﷼", "₴", "₠", "₡", "₢", "₣", "₤", "₥", "₦", "₧", "₨", "₩", "₪",
-    "₫", "₭", "₮", "₯", "₰", "₱", "₲", "₳", "₵", "₶", "₷", "₸", "₹", "₺", "₻", "₼", "₾", "₿",
-];
 
 /// Length in bytes of an infix starting at byte `i` of `s` (after `prev`), or 0.
 fn infix_len(s: &str, i: usize, prev: Option<char>) -> usize {
@@ -447,16 +444,16 @@ fn infix_len(s: &str, i: usize, prev: Option<char>) -> usize {
     let ok = match c {
         '+' | '-' | '*' | '^' if p.is_ascii_digit() && after(1).is_some_and(|n| n.is_ascii_digit() || n == '-') => true,
         '.' => (is_lower(p) || quote(p)) && after(1).is_some_and(|n| is_upper(n) || quote(n)),
-        ',' => is_alpha(p) && after(1).is_some_and(is_alpha),
-        ':' | '<' | '>' | '=' | '/' => (is_alpha(p) || p.is_ascii_digit()) && after(1).is_some_and(is_alpha),
+        ',' => is_letter(p) && after(1).is_some_and(is_letter),
+        ':' | '<' | '>' | '=' | '/' => (is_letter(p) || p.is_ascii_digit()) && after(1).is_some_and(is_letter),
         _ => false,
     };
     if ok {
         return c.len_utf8();
     }
-    if is_alpha(p) {
+    if is_letter(p) {
         for h in ["-", "–", "—", "--", "---", "——", "~"] {
-            if rest.starts_with(h) && after(h.len()).is_some_and(is_alpha) {
+            if rest.starts_with(h) && after(h.len()).is_some_and(is_letter) {
                 return h.len();
             }
         }

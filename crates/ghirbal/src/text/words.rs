@@ -85,7 +85,7 @@ pub fn ngram_hashes_of(word_hashes: &[u64], n: usize, seed: u64) -> Vec<u64> {
 }
 
 /// Order-sensitive mix of word hashes (multiply-rotate, then a SplitMix64 finaliser).
-fn mix(hashes: &[u64], seed: u64) -> u64 {
+pub(crate) fn mix(hashes: &[u64], seed: u64) -> u64 {
     let mut h = seed ^ (hashes.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     for &w in hashes {
         h = (h ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(31);
