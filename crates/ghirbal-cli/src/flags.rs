@@ -20,6 +20,17 @@ pub(crate) enum Command {
     Normalize(NormalizeArgs),
     /// Print the default configuration (TOML), every knob documented, or what a preset changes.
     Config(ConfigArgs),
+    /// Why a document was kept or removed: the rule and what it measured, or its keeper, shared LSH bands,
+    /// similarity and a line diff, or its cluster.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExplainArgs {
+    /// The output directory of a finished run.
+    pub(crate) out: PathBuf,
+    /// The document id.
+    pub(crate) id: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,6 +59,10 @@ pub(crate) struct RunArgs {
     /// Stages to run, comma-separated, in order (overrides the config), e.g. `normalize,dedup.exact`.
     #[arg(long, value_delimiter = ',')]
     pub(crate) stages: Option<Vec<String>>,
+    /// Memory the cluster phase may use for LSH band tables before it sorts on disk, e.g. `2GiB`, `512MB`
+    /// (default: the config's `run.memory_budget`, "auto" = half of RAM). Never changes the output.
+    #[arg(long, value_name = "SIZE")]
+    pub(crate) memory_budget: Option<String>,
     /// Start over when OUT holds a run with another config or other inputs.
     #[arg(long)]
     pub(crate) force: bool,

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         flags::Command::Run(args) => commands::run::run(args),
         flags::Command::Normalize(args) => commands::normalize::run(&args),
         flags::Command::Config(args) => commands::config::run(&args),
+        flags::Command::Explain(args) => commands::explain::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,8 +1,7 @@
 //! How well the two MinHash schemes estimate Jaccard similarity and find candidates, on SaudiNewsNet's
 //! silver near-duplicate pairs: for each pair, the exact Jaccard of our word 5-gram shingle sets, each
-//! scheme's estimate, and whether the pair shares an LSH band (14 × 8). Then the whole corpus is clustered
-//! ([`ghirbal::dedup::near::cluster`], threshold 0.8, keep rule `first`) and the recall of the silver pairs
-//! with `jaccard_w5` ≥ 0.8 is printed: both ends in one cluster.
+//! scheme's estimate, and whether the pair shares an LSH band (14 × 8). The recall of the whole near-dup path
+//! (after the filters, as users run it) is measured on a finished run by `bench/near_recall.sh`.
 //!
 //! `cargo run --release -p ghirbal --example minhash_pairs -- ../shared/data/saudinewsnet/saudinewsnet.jsonl.gz ../shared/data/saudinewsnet/near_dup_pairs.jsonl.gz`
 
@@ -10,10 +9,8 @@ use std::collections::HashMap;
 use std::io::BufRead;
 
 use ghirbal::dedup::minhash::{estimated_jaccard, exact_jaccard, MinHashConfig, MinHasher, Scheme};
-use ghirbal::dedup::near::{cluster, NearDecision, NearDoc};
 use ghirbal::normalize::{output, KeySpec};
 use ghirbal::text::Analysis;
-use ghirbal::Ordinal;
 
 type Lines = Box<dyn Iterator<Item = std::io::Result<String>>>;
 
@@ -100,89 +97,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 s.candidates_08 += 1;
             }
         }
-    }
-    let hasher = &schemes[0].hasher;
-    let docs: Vec<NearDoc> = order
-        .iter()
-        .enumerate()
-        .filter_map(|(i, id)| {
-            let sig = hasher.signature(&shingles[id])?;
-            Some(NearDoc {
-                ordinal: Ordinal::new(0, i as u32),
-                rank: Vec::new(),
-                bands: hasher.bands(&sig),
-                shingles: shingles[id].clone(),
-            })
-        })
-        .collect();
-    let started = std::time::Instant::now();
-    let (decisions, stats) = cluster(&docs, 0.8);
-    let seconds = started.elapsed().as_secs_f64();
-    let mut cluster_of: HashMap<u32, u32> = HashMap::new();
-    for (ordinal, decision) in &decisions {
-        let id = match decision {
-            NearDecision::Keeper { .. } => ordinal.seq(),
-            NearDecision::Duplicate { keeper, similarity } => {
-                assert!(*similarity >= 0.8, "a removal below the threshold");
-                keeper.seq()
-            }
-        };
-        cluster_of.insert(ordinal.seq(), id);
-    }
-    let index: HashMap<&str, u32> = order
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i as u32))
-        .collect();
-    let (mut together, mut total) = (0usize, 0usize);
-    let mut missed: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    for line in gz_lines(pairs)? {
-        let pair: serde_json::Value = serde_json::from_str(&line?)?;
-        let (Some(a), Some(b), Some(silver)) = (
-            pair["id_a"].as_str(),
-            pair["id_b"].as_str(),
-            pair["jaccard_w5"].as_f64(),
-        ) else {
-            continue;
-        };
-        let (Some(&ia), Some(&ib)) = (index.get(a), index.get(b)) else {
-            continue;
-        };
-        if silver < 0.8 || shingles[a].is_empty() || shingles[b].is_empty() {
-            continue;
-        }
-        total += 1;
-        let joined = cluster_of.get(&ia).is_some_and(|c| cluster_of.get(&ib) == Some(c));
-        together += usize::from(joined);
-        if !joined {
-            let exact = exact_jaccard(&shingles[a], &shingles[b]);
-            let key = if exact < 0.8 {
-                "below 0.8 under our key form"
-            } else if cluster_of.contains_key(&ia) && cluster_of.contains_key(&ib) {
-                "in two different clusters (each end verified with its own keeper)"
-            } else {
-                "one end in a cluster it is not similar enough to the keeper of, the other not"
-            };
-            *missed.entry(key).or_insert(0usize) += 1;
-        }
-    }
-    let removed = decisions
-        .iter()
-        .filter(|(_, d)| matches!(d, NearDecision::Duplicate { .. }))
-        .count();
-    println!(
-        "clustering {} documents: {removed} near duplicates removed in {:.2} s; {} candidate pairs verified, {} rejected",
-        docs.len(),
-        seconds,
-        stats.verified,
-        stats.rejected
-    );
-    println!(
-        "recall of the silver pairs with jaccard_w5 >= 0.8: {together} of {total} in one cluster ({:.2}%)",
-        100.0 * together as f64 / total.max(1) as f64
-    );
-    for (why, count) in &missed {
-        println!("  missed, {why}: {count}");
     }
     println!("{n} silver pairs with both texts non-empty; {n08} with jaccard_w5 >= 0.8 ({silver08_exact_below} of them below 0.8 under our key form)");
     for s in &schemes {

@@ -197,6 +197,21 @@ pub struct DedupConfig {
     pub source_field: String,
     /// Sources from most to least preferred, for `source`.
     pub source_priority: Vec<String>,
+    /// `remove` duplicates, or `annotate` them (keep everything, write cluster ids and sizes).
+    pub mode: DedupMode,
+    /// `[dedup.near]`: MinHash-LSH near-duplicates.
+    pub near: crate::dedup::near::NearConfig,
+}
+
+/// What dedup does with the duplicates it finds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DedupMode {
+    /// Route duplicates to `removed/`.
+    #[default]
+    Remove,
+    /// Keep every document; write `cluster_id`, `cluster_size`, `duplicate_of` and `similarity` in `meta.ghirbal`.
+    Annotate,
 }
 
 impl Default for DedupConfig {
@@ -206,6 +221,8 @@ impl Default for DedupConfig {
             keep_field: "date_extracted".into(),
             source_field: "source".into(),
             source_priority: Vec::new(),
+            mode: DedupMode::Remove,
+            near: Default::default(),
         }
     }
 }
@@ -218,6 +235,58 @@ pub struct RunConfig {
     pub partitions: u32,
     /// Target uncompressed bytes per batch handed to a worker thread.
     pub batch_bytes: u64,
+    /// Memory the cluster phase may hold for LSH band tables before it sorts on disk: bytes with an optional
+    /// unit (`"2GiB"`, `"512MB"`), or `"auto"` for half of the machine's RAM. Never changes the output.
+    pub memory_budget: String,
+}
+
+impl RunConfig {
+    /// The memory budget in bytes.
+    pub fn memory_budget_bytes(&self) -> Result<u64> {
+        parse_bytes(&self.memory_budget).ok_or_else(|| {
+            Error::Config(format!(
+                "run.memory_budget: {:?} is not a size (e.g. \"2GiB\", \"512MB\", \"auto\")",
+                self.memory_budget
+            ))
+        })
+    }
+}
+
+/// Parses `"auto"` (half of RAM), `"123"`, `"64KiB"`, `"2GiB"`, `"1.5GB"`.
+pub fn parse_bytes(text: &str) -> Option<u64> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("auto") {
+        return Some(total_ram().map_or(4 << 30, |r| r / 2));
+    }
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let num: f64 = num.parse().ok()?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        "t" | "tb" => 1_000_000_000_000,
+        "tib" => 1 << 40,
+        _ => return None,
+    };
+    let bytes = num * mult as f64;
+    (bytes.is_finite() && bytes >= 1.0).then_some(bytes as u64)
+}
+
+/// Physical memory (Linux `MemTotal`).
+fn total_ram() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb = info.lines().find_map(|l| l.strip_prefix("MemTotal:"))?;
+    kb.trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(|k| k * 1024)
 }
 
 impl Default for RunConfig {
@@ -225,6 +294,7 @@ impl Default for RunConfig {
         RunConfig {
             partitions: 16,
             batch_bytes: 1 << 20,
+            memory_budget: "auto".into(),
         }
     }
 }
@@ -239,6 +309,7 @@ pub const KNOWN_STAGES: &[&str] = &[
     "filter.fineweb_quality",
     "filter.aramix_punctuation",
     "dedup.exact",
+    "dedup.near",
 ];
 
 /// Writes `over` into `base`, table by table (arrays and values replace).
@@ -315,6 +386,14 @@ impl Config {
                 ));
             }
         }
+        let at = |name: &str| self.stages.iter().position(|s| s == name);
+        if let (Some(e), Some(n)) = (at("dedup.exact"), at("dedup.near")) {
+            if n < e {
+                return Err(Error::Config(
+                    "dedup.near must come after dedup.exact (exact copies are removed first)".into(),
+                ));
+            }
+        }
         let checks = [
             (
                 self.input.shard_bytes >= 4096,
@@ -338,7 +417,12 @@ impl Config {
                 "run.partitions must be 1..=4096",
             ),
             (self.run.batch_bytes >= 1, "run.batch_bytes must be at least 1"),
+            (
+                self.run.memory_budget_bytes().is_ok(),
+                "run.memory_budget must be a size such as \"2GiB\" or \"auto\"",
+            ),
         ];
+        self.dedup.near.validate().map_err(Error::Config)?;
         match checks.iter().find(|(ok, _)| !ok) {
             Some((_, msg)) => Err(Error::Config((*msg).into())),
             None => Ok(()),

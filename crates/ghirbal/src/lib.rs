@@ -21,6 +21,7 @@ mod config;
 pub mod dedup;
 pub mod doc;
 mod error;
+pub mod explain;
 pub mod filter;
 pub mod normalize;
 pub mod pipeline;
@@ -32,8 +33,8 @@ pub mod text;
 pub mod write;
 
 pub use config::{
-    Compression, Config, DedupConfig, InputConfig, KeepRule, OutputConfig, OutputFormat, Preset, RunConfig,
-    DEFAULT_TOML, FINEWEB2_TOML,
+    parse_bytes, Compression, Config, DedupConfig, DedupMode, InputConfig, KeepRule, OutputConfig, OutputFormat,
+    Preset, RunConfig, DEFAULT_TOML, FINEWEB2_TOML,
 };
 pub use doc::{Document, Meta, Ordinal, Origin};
 pub use error::{Error, Result};

@@ -1,5 +1,6 @@
 //! One module per subcommand, each a single `run` function.
 
 pub(crate) mod config;
+pub(crate) mod explain;
 pub(crate) mod normalize;
 pub(crate) mod run;

@@ -48,6 +48,10 @@ fn resolve_config(args: &RunArgs) -> anyhow::Result<Config> {
         config.stages.clone_from(stages);
         config.validate().context("in --stages")?;
     }
+    if let Some(budget) = &args.memory_budget {
+        config.run.memory_budget.clone_from(budget);
+        config.validate().context("in --memory-budget")?;
+    }
     if let Some(f) = args.format {
         config.output.format = match f {
             FormatArg::Jsonl => OutputFormat::Jsonl,

@@ -2,9 +2,17 @@
 
 use crate::util::{dir_bytes, gzip, line, outcome, run_ok, words, Dir, Rng};
 
-/// A new text, or (one time in ten) a copy of an earlier one.
+/// A new text, or (one time in ten) a copy of an earlier one, or (one in ten) an earlier one edited.
 fn next_text(rng: &mut Rng, texts: &mut Vec<String>) -> String {
-    let text = if !texts.is_empty() && rng.below(10) == 0 {
+    let text = if !texts.is_empty() && rng.below(10) == 1 {
+        // A near copy: one word of a long earlier text replaced.
+        let base = texts[rng.below(texts.len())].clone();
+        let mut parts: Vec<&str> = base.split(' ').collect();
+        let new = words(rng, 1);
+        let at = rng.below(parts.len());
+        parts[at] = &new;
+        parts.join(" ")
+    } else if !texts.is_empty() && rng.below(10) == 0 {
         let copy = texts[rng.below(texts.len())].clone();
         // Some copies differ in whitespace only.
         if rng.below(2) == 0 {
@@ -48,35 +56,49 @@ fn corpus(dir: &Dir) -> Vec<std::path::PathBuf> {
     vec![plain, dir.write("more.jsonl.gz", gzip(gz.as_bytes())), dir.join("txt")]
 }
 
-ghtest!(one_thread_and_four_threads_write_identical_bytes, |dir| {
-    let inputs = corpus(&dir);
-    let config = dir.write(
-        "cfg.toml",
-        "[input]\nshard_bytes = 65536\ntxt_files_per_shard = 16\n\n[output]\npart_bytes = 65536\n\n[run]\nbatch_bytes = 4096\n",
-    );
-    let mut results = Vec::new();
-    for threads in ["1", "4"] {
-        let out = dir.join(&format!("out-{threads}"));
-        let mut argv = argv!["run"];
-        argv.extend(inputs.iter().map(|p| p.as_os_str().to_owned()));
-        argv.extend(argv!["-c", config, "-o", out, "--threads", threads]);
-        run_ok(&argv);
-        let o = outcome(&out);
-        assert_eq!(o.stats["conservation"]["input"], 3000 + 6 + 400 + 60);
-        let dups = o.stats["totals"]["removed_by_reason"]["dedup.exact"]
-            .as_u64()
-            .expect("some exact duplicates");
-        assert!((200..600).contains(&dups), "{dups} duplicates");
-        assert_eq!(o.stats["totals"]["removed_by_reason"]["read.malformed_json"], 6);
-        results.push((dir_bytes(&out.join("kept")), dir_bytes(&out.join("removed"))));
+ghtest!(
+    thread_count_partitions_and_memory_budget_never_change_the_bytes,
+    |dir| {
+        let inputs = corpus(&dir);
+        let base = "[input]\nshard_bytes = 65536\ntxt_files_per_shard = 16\n\n[output]\npart_bytes = 65536\n\n[run]\nbatch_bytes = 4096\n";
+        // Two partitions and a budget far below the band records: the cluster phase sorts them on disk.
+        let configs = [
+            ("1", dir.write("cfg.toml", base), "unlimited"),
+            ("4", dir.write("cfg.toml", base), "unlimited"),
+            ("2", dir.write("spill.toml", format!("{base}partitions = 2\n")), "1KiB"),
+        ];
+        let mut results = Vec::new();
+        for (threads, config, budget) in &configs {
+            let out = dir.join(&format!("out-{threads}"));
+            let mut argv = argv!["run"];
+            argv.extend(inputs.iter().map(|p| p.as_os_str().to_owned()));
+            argv.extend(argv!["-c", config, "-o", out, "--threads", threads]);
+            argv.extend(argv!["--stages", "normalize,dedup.exact,dedup.near"]);
+            if *budget != "unlimited" {
+                argv.extend(argv!["--memory-budget", budget]);
+            }
+            run_ok(&argv);
+            let o = outcome(&out);
+            assert_eq!(o.stats["conservation"]["input"], 3000 + 6 + 400 + 60);
+            let removed = &o.stats["totals"]["removed_by_reason"];
+            let dups = removed["dedup.exact"].as_u64().expect("some exact duplicates");
+            assert!((150..600).contains(&dups), "{dups} duplicates");
+            let near = removed["dedup.near"].as_u64().expect("some near duplicates");
+            assert!((100..600).contains(&near), "{near} near duplicates");
+            assert_eq!(removed["read.malformed_json"], 6);
+            let runs = o.stats["stages"]["dedup.near"]["metrics"]["sort_runs"]["sum"].as_f64();
+            assert_eq!(runs > Some(0.0), *budget != "unlimited", "sort runs: {runs:?}");
+            results.push((dir_bytes(&out.join("kept")), dir_bytes(&out.join("removed"))));
+        }
+        let names = |parts: &[(String, Vec<u8>)]| -> Vec<String> { parts.iter().map(|(n, _)| n.clone()).collect() };
+        let (kept1, removed1) = &results[0];
+        assert!(names(kept1).len() > 8, "expected several shards: {:?}", names(kept1));
+        for (i, (kept, removed)) in results.iter().enumerate().skip(1) {
+            assert_eq!(names(kept1), names(kept));
+            assert_eq!(names(removed1), names(removed));
+            for ((name, a), (_, b)) in kept1.iter().zip(kept).chain(removed1.iter().zip(removed)) {
+                assert!(a == b, "{name} differs between run 0 and run {i}");
+            }
+        }
     }
-    let names = |parts: &[(String, Vec<u8>)]| -> Vec<String> { parts.iter().map(|(n, _)| n.clone()).collect() };
-    let (kept1, removed1) = &results[0];
-    let (kept4, removed4) = &results[1];
-    assert!(names(kept1).len() > 8, "expected several shards: {:?}", names(kept1));
-    assert_eq!(names(kept1), names(kept4));
-    assert_eq!(names(removed1), names(removed4));
-    for ((name, a), (_, b)) in kept1.iter().zip(kept4).chain(removed1.iter().zip(removed4)) {
-        assert!(a == b, "{name} differs between --threads 1 and --threads 4");
-    }
-});
+);

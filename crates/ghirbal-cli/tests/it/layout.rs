@@ -113,6 +113,7 @@ ghtest!(bundled_example_collapses_the_exact_and_spelling_copies, |dir| {
         assert_eq!(r["detail"]["group_size"], size, "{r}");
         let k = o.kept(keeper);
         assert_eq!(k["meta"]["ghirbal"]["cluster_size"], size, "{k}");
+        assert_eq!(k["meta"]["ghirbal"]["cluster_id"], keeper, "{k}");
         // Input fields are kept verbatim, in input order, before ghirbal's own.
         let meta_keys: Vec<&str> = k["meta"]
             .as_object()
@@ -158,7 +159,7 @@ ghtest!(removed_records_have_the_documented_fields, |dir| {
     );
     assert_eq!(
         o.kept("a")["meta"],
-        json!({"source": "s", "ghirbal": {"cluster_size": 2}})
+        json!({"source": "s", "ghirbal": {"cluster_id": "a", "cluster_size": 2}})
     );
 });
 
@@ -172,6 +173,7 @@ ghtest!(bundled_example_with_the_default_stages, |dir| {
         o.stats["totals"]["removed_by_reason"],
         json!({
             "dedup.exact": 4,
+            "dedup.near": 2,
             "filter.language": 2,
             "clean.empty": 1,
             "filter.gopher_quality.short_doc": 2,
@@ -180,7 +182,22 @@ ghtest!(bundled_example_with_the_default_stages, |dir| {
             "filter.aramix_punctuation": 1,
         })
     );
-    assert_eq!(o.kept.len(), 10);
+    assert_eq!(o.kept.len(), 8);
+    // The wire story's reprints — a dateline added, a paragraph cut — are near duplicates of it, each verified
+    // against it at or above the threshold.
+    for copy in ["example/09-heatwave-dateline", "example/10-heatwave-cut"] {
+        let r = o.removed(copy);
+        assert_eq!(r["reason"], "dedup.near", "{r}");
+        assert_eq!(r["duplicate_of"], "example/08-wire-heatwave", "{r}");
+        assert!(r["similarity"].as_f64() >= Some(0.8), "{r}");
+        assert_eq!(r["detail"]["cluster_id"], "example/08-wire-heatwave", "{r}");
+        assert_eq!(r["detail"]["cluster_size"], 3, "{r}");
+    }
+    let wire = o.kept("example/08-wire-heatwave");
+    assert_eq!(wire["meta"]["ghirbal"]["cluster_size"], 3, "{wire}");
+    let near = &o.stats["stages"]["dedup.near"];
+    assert_eq!(near["docs_in"], o.stats["stages"]["dedup.exact"]["docs_kept"], "{near}");
+    assert_eq!(near["docs_removed"], 2, "{near}");
     // Each filter says what it measured and the threshold it crossed.
     for (id, reason, threshold) in [
         ("example/18-short-line", "filter.gopher_quality.short_doc", 50.0),

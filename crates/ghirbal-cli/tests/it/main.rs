@@ -30,6 +30,7 @@ mod dedup;
 mod determinism;
 mod layout;
 mod long_line;
+mod near;
 mod output_dir;
 mod parquet;
 mod resume;

@@ -69,7 +69,10 @@ ghtest!(parquet_output_parts_are_parquet, |dir| {
     let meta = strings(&kept, "meta");
     let meta: serde_json::Value =
         serde_json::from_str(meta[0].as_deref().expect("meta of a")).expect("meta is JSON text");
-    assert_eq!(meta, json!({"source": "s1", "ghirbal": {"cluster_size": 2}}));
+    assert_eq!(
+        meta,
+        json!({"source": "s1", "ghirbal": {"cluster_id": "a", "cluster_size": 2}})
+    );
 });
 
 ghtest!(parquet_input_columns_become_meta, |dir| {
@@ -95,7 +98,7 @@ ghtest!(parquet_input_columns_become_meta, |dir| {
     assert_eq!(ids(&o.kept), ["p1", "p4"]);
     assert_eq!(
         o.kept("p1")["meta"],
-        json!({"source": "wire", "ghirbal": {"cluster_size": 2}})
+        json!({"source": "wire", "ghirbal": {"cluster_id": "p1", "cluster_size": 2}})
     );
     assert_eq!(o.kept("p1")["text"], "نص من باركيه");
     let dup = o.removed("p2");

@@ -94,6 +94,18 @@ where
     stderr
 }
 
+/// Runs `ghirbal ARGS...` and fails the test unless it exits 0; returns stdout.
+pub fn run_stdout<I, S>(argv: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let argv = args(argv);
+    let (code, stdout, stderr) = run(&argv);
+    assert_eq!(code, 0, "ghirbal {argv:?} failed\n--- stderr\n{stderr}");
+    stdout
+}
+
 /// Starts `ghirbal ARGS...` in the background, output discarded.
 pub fn spawn<I, S>(argv: I) -> Child
 where

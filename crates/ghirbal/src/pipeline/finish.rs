@@ -31,6 +31,7 @@ pub(crate) fn finish(layout: &Layout, config: &Config, shards: &[ShardSpec], tim
         stages.entry(name);
     }
     let (mut kept, mut removed) = (0, 0);
+    let mut exact_removed = (0, 0);
     for s in shards {
         let scan: ScanShardStats = read_json(&layout.task_stats(Phase::Scan, s.index))?;
         let write: WriteShardStats = read_json(&layout.task_stats(Phase::Write, s.index))?;
@@ -44,10 +45,21 @@ pub(crate) fn finish(layout: &Layout, config: &Config, shards: &[ShardSpec], tim
             st.bytes_out -= bytes;
             st.docs_removed += n;
             *st.removed.entry(code.clone()).or_default() += n;
+            if code == crate::dedup::EXACT.code {
+                exact_removed.0 += n;
+                exact_removed.1 += bytes;
+            }
+        }
+        for (code, n) in &write.annotated {
+            let m = stages.entry(code).metrics.entry("annotated".into()).or_default();
+            set_count(m, m.sum as u64 + n);
         }
         kept += write.kept;
         removed += write.removed;
         stats.totals.text_bytes_kept += write.kept_text_bytes;
+    }
+    if config.has_stage("dedup.near") {
+        near_stats(layout, config, &mut stages, exact_removed)?;
     }
     if let Some((_, read)) = stages.0.first() {
         stats.totals.text_bytes_in = read.bytes_out;
@@ -79,6 +91,41 @@ pub(crate) fn finish(layout: &Layout, config: &Config, shards: &[ShardSpec], tim
         });
     }
     Ok(stats)
+}
+
+/// Near dedup runs after exact dedup: its input is what exact dedup kept. Adds the cluster phase's counts.
+fn near_stats(layout: &Layout, config: &Config, stages: &mut StageList, exact_removed: (u64, u64)) -> Result<()> {
+    let st = stages.entry(crate::dedup::NEAR.code);
+    st.docs_in -= exact_removed.0;
+    st.docs_kept -= exact_removed.0;
+    st.bytes_in -= exact_removed.1;
+    st.bytes_out -= exact_removed.1;
+    if let Some((clusters, parts)) = super::near::cluster_stats(layout, config.run.partitions)? {
+        let counts = [
+            ("candidates_verified", parts.verified),
+            ("candidates_rejected", parts.rejected),
+            ("buckets", parts.buckets),
+            ("sort_runs", parts.sort_runs),
+            ("verified_pairs", clusters.edges),
+            ("clusters", clusters.clusters),
+            ("largest_cluster", clusters.largest_cluster),
+        ];
+        for (name, n) in counts {
+            set_count(st.metrics.entry(name.into()).or_default(), n);
+        }
+    }
+    Ok(())
+}
+
+/// A count shown as a metric: one observation of value `n`.
+fn set_count(m: &mut crate::stats::Metric, n: u64) {
+    let n = n as f64;
+    *m = crate::stats::Metric {
+        count: 1,
+        sum: n,
+        min: n,
+        max: n,
+    };
 }
 
 /// Peak resident set size of this process (Linux `VmHWM`), 0 elsewhere.

@@ -13,10 +13,15 @@ use crate::{Error, Result};
 /// In-memory bytes above which the buffers are spilled.
 const SPILL_BYTES: usize = 32 << 20;
 
-/// Key and id records of one shard, by partition.
+/// The record kinds of a key file, in the order each partition stores them: exact keys, ids, LSH band records.
+pub(crate) const KINDS: [&str; 3] = ["keys", "ids", "bands"];
+
+/// One batch's records: per kind, per partition.
+pub(crate) type Records = [Vec<Vec<u8>>; 3];
+
+/// Key, id and band records of one shard, by partition.
 pub(crate) struct KeyBuffer {
-    keys: Vec<Vec<u8>>,
-    ids: Vec<Vec<u8>>,
+    bufs: Records,
     buffered: usize,
     spill_dir: PathBuf,
     spilled: bool,
@@ -26,8 +31,7 @@ impl KeyBuffer {
     /// An empty buffer for `partitions` partitions, spilling under `spill_dir`.
     pub(crate) fn new(partitions: usize, spill_dir: PathBuf) -> KeyBuffer {
         KeyBuffer {
-            keys: vec![Vec::new(); partitions],
-            ids: vec![Vec::new(); partitions],
+            bufs: std::array::from_fn(|_| vec![Vec::new(); partitions]),
             buffered: 0,
             spill_dir,
             spilled: false,
@@ -35,10 +39,12 @@ impl KeyBuffer {
     }
 
     /// Adds one batch's records.
-    pub(crate) fn extend(&mut self, keys: &[Vec<u8>], ids: &[Vec<u8>]) -> Result<()> {
-        for (acc, part) in self.keys.iter_mut().zip(keys).chain(self.ids.iter_mut().zip(ids)) {
-            acc.extend_from_slice(part);
-            self.buffered += part.len();
+    pub(crate) fn extend(&mut self, records: &Records) -> Result<()> {
+        for (bufs, parts) in self.bufs.iter_mut().zip(records) {
+            for (acc, part) in bufs.iter_mut().zip(parts) {
+                acc.extend_from_slice(part);
+                self.buffered += part.len();
+            }
         }
         if self.buffered > SPILL_BYTES {
             self.spill()?;
@@ -58,7 +64,7 @@ impl KeyBuffer {
             std::fs::create_dir_all(&self.spill_dir).map_err(Error::io("creating", &self.spill_dir))?;
             self.spilled = true;
         }
-        for (kind, bufs) in [("keys", &mut self.keys), ("ids", &mut self.ids)] {
+        for (kind, bufs) in KINDS.iter().zip(&mut self.bufs) {
             for (p, buf) in bufs.iter_mut().enumerate() {
                 let path = self.spill_dir.join(format!("{p:05}.{kind}"));
                 let mut file = OpenOptions::new()
@@ -74,12 +80,12 @@ impl KeyBuffer {
         Ok(())
     }
 
-    /// Writes the key file: per partition, `[u32 len][key records][u32 len][id records]`.
+    /// Writes the key file: per partition, `[u32 len][records]` for each of [`KINDS`].
     pub(crate) fn write(self, path: &Path) -> Result<()> {
         let mut out = SectionWriter::create(path)?;
-        for p in 0..self.keys.len() {
-            let parts = [("keys", &self.keys[p]), ("ids", &self.ids[p])];
-            let mut lens = [0u64; 2];
+        for p in 0..self.bufs[0].len() {
+            let parts: [(&str, &Vec<u8>); 3] = std::array::from_fn(|k| (KINDS[k], &self.bufs[k][p]));
+            let mut lens = [0u64; 3];
             for (len, (kind, buf)) in lens.iter_mut().zip(parts) {
                 let spilled = if self.spilled {
                     file_len(&self.spill_path(kind, p))?
@@ -88,7 +94,7 @@ impl KeyBuffer {
                 };
                 *len = spilled + buf.len() as u64;
             }
-            if lens == [0, 0] {
+            if lens == [0; 3] {
                 continue;
             }
             out.begin(p as u32);
@@ -130,21 +136,21 @@ mod tests {
     #[test]
     fn spilled_and_unspilled_buffers_write_the_same_file() {
         let dir = tempfile::tempdir().expect("tmp");
-        type Batch = (Vec<Vec<u8>>, Vec<Vec<u8>>);
         // Partition 1 has ids only; partition 2 stays empty.
-        let batches: Vec<Batch> = (0..50u8)
+        let batches: Vec<Records> = (0..50u8)
             .map(|i| {
-                (
+                [
                     vec![vec![i; 3], vec![], vec![]],
                     vec![vec![i + 100], vec![i; 2], vec![]],
-                )
+                    vec![vec![i; 4], vec![], vec![]],
+                ]
             })
             .collect();
         let mut plain = KeyBuffer::new(3, dir.path().join("a.spill"));
         let mut spilling = KeyBuffer::new(3, dir.path().join("b.spill"));
-        for (i, (k, ids)) in batches.iter().enumerate() {
-            plain.extend(k, ids).expect("extend");
-            spilling.extend(k, ids).expect("extend");
+        for (i, records) in batches.iter().enumerate() {
+            plain.extend(records).expect("extend");
+            spilling.extend(records).expect("extend");
             if i % 7 == 3 {
                 spilling.spill().expect("spill");
             }
@@ -158,6 +164,7 @@ mod tests {
         let mut cur = Cursor::new(&section);
         assert_eq!(cur.bytes().len(), 150);
         assert_eq!(cur.bytes().len(), 50);
+        assert_eq!(cur.bytes().len(), 200);
         assert!(read_section(&dir.path().join("a.bin"), 2).expect("section").is_empty());
     }
 }

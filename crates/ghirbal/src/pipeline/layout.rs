@@ -11,6 +11,9 @@ pub enum Phase {
     Scan,
     /// Global grouping.
     Cluster,
+    /// Near-dup candidates and verification, per partition (index = partition), then the clustering
+    /// (index = the number of partitions).
+    Near,
     /// Routing to kept/removed.
     Write,
 }
@@ -21,6 +24,7 @@ impl Phase {
         match self {
             Phase::Scan => "scan",
             Phase::Cluster => "cluster",
+            Phase::Near => "near",
             Phase::Write => "write",
         }
     }
@@ -75,6 +79,22 @@ impl Layout {
     pub fn dups(&self, partition: u32) -> PathBuf {
         self.work.join(format!("dups/{partition:05}.bin"))
     }
+    /// Near-dup sketches of a shard (with `.idx`).
+    pub fn sketch(&self, shard: u32) -> PathBuf {
+        self.work.join(format!("near/{shard:05}.sketch"))
+    }
+    /// Verified near-dup edges of a partition.
+    pub fn edges(&self, partition: u32) -> PathBuf {
+        self.work.join(format!("near/edges/{partition:05}.bin"))
+    }
+    /// Sorted runs of a partition's band records, when they exceed the memory budget.
+    pub fn sort_runs(&self, partition: u32) -> PathBuf {
+        self.work.join(format!("near/sort/{partition:05}"))
+    }
+    /// Near-dup decisions, by shard.
+    pub fn clusters(&self) -> PathBuf {
+        self.work.join("near/clusters.bin")
+    }
     /// Per-task statistics.
     pub fn task_stats(&self, phase: Phase, index: u32) -> PathBuf {
         self.work.join(format!("stats/{}/{index:05}.json", phase.name()))
@@ -99,8 +119,9 @@ impl Layout {
             self.work.join("scan"),
             self.work.join("keys"),
             self.work.join("dups"),
+            self.work.join("near/edges"),
         ];
-        for phase in [Phase::Scan, Phase::Cluster, Phase::Write] {
+        for phase in [Phase::Scan, Phase::Cluster, Phase::Near, Phase::Write] {
             dirs.push(self.work.join("markers").join(phase.name()));
             dirs.push(self.work.join("stats").join(phase.name()));
         }

@@ -11,7 +11,7 @@ use crate::read::ShardSpec;
 use crate::{Config, Error, Result};
 
 /// Bumped when the work-file formats change.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What a run was started with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,7 +66,11 @@ impl Manifest {
                 env!("CARGO_PKG_VERSION")
             )));
         }
-        if self.config != *config {
+        // The memory budget changes where the cluster phase sorts, never what it decides: a resumed run may
+        // use another one.
+        let mut started = self.config.clone();
+        started.run.memory_budget.clone_from(&config.run.memory_budget);
+        if started != *config {
             let diff = first_difference(&to_value(&self.config), &to_value(config), String::new());
             return Err(Error::OutputMismatch(format!(
                 "{out} was started with a different configuration ({diff}): {advice}"

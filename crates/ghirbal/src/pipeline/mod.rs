@@ -14,8 +14,11 @@ mod flow;
 mod keybuf;
 pub mod layout;
 pub mod manifest;
+mod near;
 mod route;
 mod scan;
+mod sketch;
+mod sort;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -142,6 +145,9 @@ fn run_phases(opts: &RunOptions, config: &Config, layout: &Layout, manifest: &Ma
         stages: &stages,
         threads,
         progress,
+        near: config
+            .has_stage("dedup.near")
+            .then(|| crate::dedup::minhash::MinHasher::new(&config.dedup.near.minhash())),
     }
     .run(&manifest.shards)?;
     times.scan = t.elapsed().as_secs_f64();
@@ -157,6 +163,15 @@ fn run_phases(opts: &RunOptions, config: &Config, layout: &Layout, manifest: &Ma
         pool: &pool,
     }
     .run()?;
+    if config.has_stage("dedup.near") {
+        near::Near {
+            layout,
+            config,
+            shards: &manifest.shards,
+            pool: &pool,
+        }
+        .run()?;
+    }
     times.cluster = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let scanned = finish::scanned_docs(layout, &manifest.shards)?;

@@ -12,13 +12,15 @@ use serde::{Deserialize, Serialize};
 use super::cluster::decisions_for;
 use super::flow::run_ordered;
 use super::layout::{write_json, Layout, Phase};
+use super::near::{outcomes_for, NearOutcome};
 use super::Progress;
 use crate::dedup::exact::Decision;
-use crate::dedup::EXACT;
+use crate::dedup::near::Similarity;
+use crate::dedup::{EXACT, NEAR};
 use crate::doc::parse_record;
 use crate::read::ShardSpec;
 use crate::write::{encode_output, removed_line, Channel, Encoded, PartWriter, RemovedFields};
-use crate::{Config, Document, Error, Ordinal, Removal, Result};
+use crate::{Config, DedupMode, Document, Error, Ordinal, Removal, Result};
 
 /// What the write task of one shard counted, saved as `work/stats/write/S.json`.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -33,6 +35,101 @@ pub(crate) struct WriteShardStats {
     pub dedup_removed: std::collections::BTreeMap<String, (u64, u64)>,
     /// Keepers annotated with a cluster size.
     pub keepers: u64,
+    /// Duplicates kept with their cluster (`dedup.mode = "annotate"`), by reason code.
+    #[serde(default)]
+    pub annotated: std::collections::BTreeMap<String, u64>,
+}
+
+/// What dedup decided about one document that is in a cluster.
+#[derive(Clone, Debug, PartialEq)]
+enum Decided {
+    /// Kept as a keeper of cluster `cluster_id` (None: its own).
+    Keeper {
+        cluster_id: Option<String>,
+        cluster_size: u32,
+    },
+    /// An exact copy of `keeper_id`; `cluster` when that keeper is in a near-dup cluster.
+    Exact {
+        keeper_id: String,
+        group_size: u32,
+        cluster: Option<(String, u32)>,
+    },
+    /// A verified near duplicate of `keeper_id`.
+    Near {
+        keeper_id: String,
+        similarity: Similarity,
+        cluster_id: String,
+        cluster_size: u32,
+    },
+}
+
+/// Merges a shard's exact decisions and near outcomes (both sorted by sequence number); a near outcome
+/// replaces the exact keeper decision of the same document (its cluster counts the exact copies).
+fn merge_decisions(exact: Vec<(u32, Decision)>, near: Vec<(u32, NearOutcome)>) -> Vec<(u32, Decided)> {
+    let mut out: Vec<(u32, Decided)> = exact
+        .into_iter()
+        .map(|(seq, d)| {
+            let decided = match d {
+                Decision::Keeper { cluster_size } => Decided::Keeper {
+                    cluster_id: None,
+                    cluster_size,
+                },
+                Decision::Duplicate { keeper_id, group_size } => Decided::Exact {
+                    keeper_id,
+                    group_size,
+                    cluster: None,
+                },
+            };
+            (seq, decided)
+        })
+        .collect();
+    let near = near.into_iter().map(|(seq, n)| {
+        let decided = match n {
+            NearOutcome::Keeper {
+                cluster_id,
+                cluster_size,
+            } => Decided::Keeper {
+                cluster_id: Some(cluster_id),
+                cluster_size,
+            },
+            NearOutcome::Duplicate {
+                keeper_id,
+                similarity,
+                cluster_id,
+                cluster_size,
+            } => Decided::Near {
+                keeper_id,
+                similarity,
+                cluster_id,
+                cluster_size,
+            },
+        };
+        (seq, decided)
+    });
+    out.extend(near);
+    // Stable: for one sequence number the near outcome (pushed last) comes last and wins, except that an exact
+    // copy keeps its exact decision and only learns its cluster.
+    out.sort_by_key(|(seq, _)| *seq);
+    let mut merged: Vec<(u32, Decided)> = Vec::with_capacity(out.len());
+    for item in out {
+        match (merged.last_mut(), item) {
+            (
+                Some((seq, Decided::Exact { cluster, .. })),
+                (
+                    s,
+                    Decided::Keeper {
+                        cluster_id,
+                        cluster_size,
+                    },
+                ),
+            ) if *seq == s => {
+                *cluster = cluster_id.map(|id| (id, cluster_size));
+            }
+            (Some(last), item) if last.0 == item.0 => *last = item,
+            (_, item) => merged.push(item),
+        }
+    }
+    merged
 }
 
 /// Scan lines (`SEQ\tTEXT_BYTES\tJSON`) held in one buffer.
@@ -46,7 +143,7 @@ struct Batch {
     shard: u32,
     docs: Lines,
     removed: Lines,
-    decisions: Vec<(u32, Decision)>,
+    decisions: Vec<(u32, Decided)>,
 }
 
 struct BatchOut {
@@ -111,9 +208,9 @@ impl Route<'_> {
     }
 
     fn produce(&self, shard: u32, emit: &mut dyn FnMut(Item) -> bool) -> Result<bool> {
-        let mut decisions = decisions_for(self.layout, self.config.run.partitions, shard)?
-            .into_iter()
-            .peekable();
+        let exact = decisions_for(self.layout, self.config.run.partitions, shard)?;
+        let near = outcomes_for(self.layout, shard)?;
+        let mut decisions = merge_decisions(exact, near).into_iter().peekable();
         let mut docs = LineReader::open(&self.layout.scan_docs(shard))?;
         let mut removed = LineReader::open(&self.layout.scan_removed(shard))?;
         loop {
@@ -184,7 +281,7 @@ impl Route<'_> {
         json: &[u8],
         shard: u32,
         seq: u32,
-        decision: Decision,
+        decision: Decided,
         kept: &mut Vec<u8>,
         removed: &mut Vec<u8>,
         stats: &mut WriteShardStats,
@@ -208,17 +305,57 @@ impl Route<'_> {
             origin,
             analysis: Default::default(),
         };
-        match decision {
-            Decision::Keeper { cluster_size } => {
+        let removal = match decision {
+            Decided::Keeper {
+                cluster_id,
+                cluster_size,
+            } => {
+                let cluster_id = cluster_id.unwrap_or_else(|| doc.id.clone());
+                doc.annotations.insert("cluster_id".into(), cluster_id.into());
                 doc.annotations.insert("cluster_size".into(), cluster_size.into());
-                doc.write_json_line(kept);
-                stats.kept += 1;
                 stats.keepers += 1;
-                stats.kept_text_bytes += doc.text.len() as u64;
+                None
             }
-            Decision::Duplicate { keeper_id, group_size } => {
+            Decided::Exact {
+                keeper_id,
+                group_size,
+                cluster,
+            } => {
                 let mut removal = Removal::new(EXACT).with("group_size", group_size);
+                removal.duplicate_of = Some(keeper_id.clone());
+                let (cluster_id, size) = cluster.unwrap_or((keeper_id, group_size));
+                Some((removal, cluster_id, size))
+            }
+            Decided::Near {
+                keeper_id,
+                similarity,
+                cluster_id,
+                cluster_size,
+            } => {
+                let cfg = &self.config.dedup.near;
+                let mut removal = Removal::new(NEAR)
+                    .with("estimate", round4(similarity.estimate))
+                    .with("threshold", cfg.threshold)
+                    .with("cluster_id", cluster_id.clone())
+                    .with("cluster_size", cluster_size);
                 removal.duplicate_of = Some(keeper_id);
+                removal.similarity = Some(round4(similarity.value));
+                Some((removal, cluster_id, cluster_size))
+            }
+        };
+        match removal {
+            None => {}
+            Some((removal, cluster_id, size)) if self.config.dedup.mode == DedupMode::Annotate => {
+                let keeper = removal.duplicate_of.clone().unwrap_or_default();
+                doc.annotations.insert("cluster_id".into(), cluster_id.into());
+                doc.annotations.insert("cluster_size".into(), size.into());
+                doc.annotations.insert("duplicate_of".into(), keeper.into());
+                if let Some(sim) = removal.similarity {
+                    doc.annotations.insert("similarity".into(), sim.into());
+                }
+                *stats.annotated.entry(removal.reason.code.to_owned()).or_default() += 1;
+            }
+            Some((removal, _, _)) => {
                 removed_line(
                     removed,
                     &RemovedFields {
@@ -229,11 +366,15 @@ impl Route<'_> {
                     },
                 );
                 stats.removed += 1;
-                let entry = stats.dedup_removed.entry(EXACT.code.to_owned()).or_default();
+                let entry = stats.dedup_removed.entry(removal.reason.code.to_owned()).or_default();
                 entry.0 += 1;
                 entry.1 += doc.text.len() as u64;
+                return;
             }
         }
+        doc.write_json_line(kept);
+        stats.kept += 1;
+        stats.kept_text_bytes += doc.text.len() as u64;
     }
 
     fn consume(&self, out: Out, open: &mut Option<(u32, PartWriter, PartWriter, WriteShardStats)>) -> Result<()> {
@@ -272,7 +413,15 @@ impl Route<'_> {
     }
 }
 
+/// Similarities are written with four decimals: enough to compare with a threshold, and stable to read.
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
 fn merge(into: &mut WriteShardStats, b: WriteShardStats) {
+    for (k, n) in b.annotated {
+        *into.annotated.entry(k).or_default() += n;
+    }
     into.kept += b.kept;
     into.kept_text_bytes += b.kept_text_bytes;
     into.removed += b.removed;

@@ -13,9 +13,12 @@ use serde::{Deserialize, Serialize};
 
 use super::binfile::Put;
 use super::flow::run_ordered;
-use super::keybuf::KeyBuffer;
+use super::keybuf::{KeyBuffer, Records};
 use super::layout::{write_json, Layout, Phase};
+use super::sketch::{self, SketchWriter};
 use super::Progress;
+use crate::dedup::minhash::MinHasher;
+use crate::dedup::near::Verify;
 use crate::dedup::{exact, keep};
 use crate::read::{self, BadRecord, RawBatch, ReadItem, ShardEnd, ShardSpec};
 use crate::stats::{InputProblem, StageList};
@@ -49,6 +52,8 @@ pub(crate) struct Scan<'a> {
     pub stages: &'a [Box<dyn Stage>],
     pub threads: usize,
     pub progress: &'a dyn Progress,
+    /// The signature maker when `dedup.near` is on.
+    pub near: Option<MinHasher>,
 }
 
 /// One processed batch.
@@ -56,8 +61,9 @@ struct BatchOut {
     shard: u32,
     survivors: Vec<u8>,
     removed: Vec<u8>,
-    keys: Vec<Vec<u8>>,
-    ids: Vec<Vec<u8>>,
+    records: Records,
+    sketches: Vec<u8>,
+    sketch_lens: Vec<(u32, u32)>,
     stats: StageList,
     n_survivors: u64,
     n_removed: u64,
@@ -141,42 +147,48 @@ impl Scan<'_> {
         mut stats: StageList,
     ) -> BatchOut {
         let parts = self.config.run.partitions as usize;
-        let (mut keys, mut ids) = (vec![Vec::new(); parts], vec![Vec::new(); parts]);
+        let mut records: Records = std::array::from_fn(|_| vec![Vec::new(); parts]);
         let mut lines = Vec::new();
         let exact_on = self.config.has_stage("dedup.exact");
-        let spec = crate::normalize::KeySpec {
-            opts: self.config.key,
-            normalized: self.config.has_stage("normalize"),
-        };
-        let started = Instant::now();
+        let mut sketches = (Vec::new(), Vec::new());
+        let (mut exact_seconds, mut near_seconds) = (0.0, 0.0);
         for doc in &mut docs {
             lines.extend_from_slice(format!("{}\t{}\t", doc.ordinal.seq(), doc.text.len()).as_bytes());
             doc.write_json_line(&mut lines);
-            push_id(&mut ids, &doc.id, doc.ordinal, doc.origin.line);
+            push_id(&mut records[1], &doc.id, doc.ordinal, doc.origin.line);
+            let rank = keep::rank(&*doc, &self.config.dedup);
             if exact_on {
-                let hash = exact::hash_key(&doc.analysis.key_words(&doc.text, spec).key);
-                let buf = &mut keys[(hash as u64 % parts as u64) as usize];
-                buf.put_u128(hash);
-                buf.put_u64(doc.ordinal.0);
-                buf.put_bytes(&keep::rank(&*doc, &self.config.dedup));
-                buf.put_bytes(doc.id.as_bytes());
+                let started = Instant::now();
+                self.exact_key(doc, &rank, &mut records[0]);
+                exact_seconds += started.elapsed().as_secs_f64();
+            }
+            if let Some(hasher) = &self.near {
+                let started = Instant::now();
+                self.near_key(hasher, doc, &rank, &mut records[2], &mut sketches);
+                near_seconds += started.elapsed().as_secs_f64();
             }
         }
-        if exact_on {
-            let st = stats.entry("dedup.exact");
-            st.docs_in += docs.len() as u64;
-            st.docs_kept += docs.len() as u64;
-            let bytes: u64 = docs.iter().map(|d| d.text.len() as u64).sum();
-            st.bytes_in += bytes;
-            st.bytes_out += bytes;
-            st.cpu_seconds += started.elapsed().as_secs_f64();
+        let bytes: u64 = docs.iter().map(|d| d.text.len() as u64).sum();
+        for (on, name, seconds) in [
+            (exact_on, "dedup.exact", exact_seconds),
+            (self.near.is_some(), "dedup.near", near_seconds),
+        ] {
+            if on {
+                // The cluster phase decides; the write phase moves its removals out of `docs_kept`.
+                let st = stats.entry(name);
+                st.docs_in += docs.len() as u64;
+                st.docs_kept += docs.len() as u64;
+                st.bytes_in += bytes;
+                st.bytes_out += bytes;
+                st.cpu_seconds += seconds;
+            }
         }
         let mut removed_lines = Vec::new();
         for (item, ordinal) in &removed {
             removed_lines.extend_from_slice(format!("{}\t0\t", ordinal.seq()).as_bytes());
             match item {
                 Removed::Bad(bad) => {
-                    push_id(&mut ids, &bad.id, bad.ordinal, 0);
+                    push_id(&mut records[1], &bad.id, bad.ordinal, 0);
                     let fields = RemovedFields {
                         id: &bad.id,
                         text: &bad.text,
@@ -187,7 +199,7 @@ impl Scan<'_> {
                 }
                 Removed::Doc(boxed) => {
                     let (doc, removal) = boxed.as_ref();
-                    push_id(&mut ids, &doc.id, doc.ordinal, doc.origin.line);
+                    push_id(&mut records[1], &doc.id, doc.ordinal, doc.origin.line);
                     let fields = RemovedFields {
                         id: &doc.id,
                         text: &doc.text,
@@ -202,13 +214,63 @@ impl Scan<'_> {
             shard,
             survivors: WORK_ENCODER.encode(&lines),
             removed: WORK_ENCODER.encode(&removed_lines),
-            keys,
-            ids,
+            records,
+            sketches: sketches.0,
+            sketch_lens: sketches.1,
             stats,
             n_survivors: docs.len() as u64,
             n_removed: removed.len() as u64,
             consumed,
         }
+    }
+}
+
+impl Scan<'_> {
+    fn key_spec(&self) -> crate::normalize::KeySpec {
+        crate::normalize::KeySpec {
+            opts: self.config.key,
+            normalized: self.config.has_stage("normalize"),
+        }
+    }
+
+    /// The exact-dedup record: key hash, ordinal, rank, id — in the partition of the hash.
+    fn exact_key(&self, doc: &mut Document, rank: &[u8], parts: &mut [Vec<u8>]) {
+        let hash = exact::hash_key(&doc.analysis.key_words(&doc.text, self.key_spec()).key);
+        let buf = &mut parts[(hash as u64 % parts.len() as u64) as usize];
+        buf.put_u128(hash);
+        buf.put_u64(doc.ordinal.0);
+        buf.put_bytes(rank);
+        buf.put_bytes(doc.id.as_bytes());
+    }
+
+    /// The near-dup records: one (band hash, ordinal) per band in the partition of the hash, and the sketch.
+    /// A document without words has no shingles and takes no part.
+    fn near_key(
+        &self,
+        hasher: &MinHasher,
+        doc: &mut Document,
+        rank: &[u8],
+        parts: &mut [Vec<u8>],
+        sketches: &mut (Vec<u8>, Vec<(u32, u32)>),
+    ) {
+        let kw = doc.analysis.key_words(&doc.text, self.key_spec());
+        let shingles = hasher.shingles(&kw.key, &kw.words);
+        let Some(signature) = hasher.signature(&shingles) else {
+            return;
+        };
+        let bands = hasher.bands(&signature);
+        for band in &bands {
+            let buf = &mut parts[(band % parts.len() as u64) as usize];
+            buf.put_u64(*band);
+            buf.put_u64(doc.ordinal.0);
+        }
+        let payload = match self.config.dedup.near.verify {
+            Verify::Exact => &shingles,
+            Verify::Estimate => &signature,
+        };
+        let before = sketches.0.len();
+        sketch::encode(&mut sketches.0, doc.ordinal.seq(), &doc.id, rank, &bands, payload);
+        sketches.1.push((doc.ordinal.seq(), (sketches.0.len() - before) as u32));
     }
 }
 
@@ -287,6 +349,7 @@ struct OpenShard {
     docs: (BufWriter<File>, PathBuf),
     removed: (BufWriter<File>, PathBuf),
     keys: KeyBuffer,
+    sketches: Option<SketchWriter>,
     stats: ScanShardStats,
 }
 
@@ -324,6 +387,10 @@ impl Sink<'_, '_> {
                 docs: create(layout.scan_docs(shard))?,
                 removed: create(layout.scan_removed(shard))?,
                 keys: KeyBuffer::new(parts, layout.work.join(format!("keys/{shard:05}.spill"))),
+                sketches: match self.scan.near {
+                    Some(_) => Some(SketchWriter::create(&layout.sketch(shard))?),
+                    None => None,
+                },
                 stats: ScanShardStats::default(),
             });
         }
@@ -339,7 +406,10 @@ impl Sink<'_, '_> {
                 let open = self.shard(b.shard)?;
                 append(&mut open.docs, &b.survivors)?;
                 append(&mut open.removed, &b.removed)?;
-                open.keys.extend(&b.keys, &b.ids)?;
+                open.keys.extend(&b.records)?;
+                if let Some(w) = open.sketches.as_mut() {
+                    w.append(&b.sketches, &b.sketch_lens)?;
+                }
                 open.stats.stages += &b.stats;
                 open.stats.survivors += b.n_survivors;
                 open.stats.removed += b.n_removed;
@@ -361,6 +431,9 @@ impl Sink<'_, '_> {
         close(open.docs)?;
         close(open.removed)?;
         open.keys.write(&layout.keys(open.shard))?;
+        if let Some(w) = open.sketches {
+            w.finish()?;
+        }
         open.stats.records = end.records;
         open.stats.raw_bytes = end.raw_bytes;
         open.stats.problem = end.problem;

@@ -5,7 +5,7 @@
 //! 20 GB file is not one task), or a group of `.txt` files from one folder. Readers never alter text; a record
 //! that cannot become a document is not dropped but removed with a `read.*` reason that names its file and line.
 
-mod compress;
+pub(crate) mod compress;
 mod jsonl;
 #[cfg(feature = "parquet")]
 mod parquet;

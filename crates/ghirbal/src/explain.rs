@@ -1,0 +1,376 @@
+//! `ghirbal explain OUT ID`: why a document was kept or removed, with the evidence, read back from a finished
+//! output directory (`kept/`, `removed/` and the run's config in `work/manifest.json`).
+//!
+//! - a near duplicate: its keeper, the LSH bands the two share, the estimated and exact similarity
+//!   (recomputed from the two stored texts, so `work/` may be deleted), and a short line diff;
+//! - an exact copy: the document it copies;
+//! - any other removal: the rule, what it measured and the threshold;
+//! - a kept document: its cluster — the other keepers and the duplicates of each, with their similarity.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::dedup::minhash::{estimated_jaccard, exact_jaccard, MinHasher};
+use crate::pipeline::layout::Layout;
+use crate::pipeline::manifest::Manifest;
+use crate::{Config, Error, Result};
+
+/// Lines of diff shown on each side at most.
+const DIFF_LINES: usize = 12;
+/// Characters of a line shown at most.
+const LINE_CHARS: usize = 90;
+
+/// Explains document `id` of the run in `out`, as text for a terminal.
+pub fn explain(out: &Path, id: &str) -> Result<String> {
+    let layout = Layout::new(out);
+    let manifest = Manifest::load(&layout)?.ok_or_else(|| {
+        Error::OutputMismatch(format!(
+            "{} is not a ghirbal output (no work/manifest.json)",
+            out.display()
+        ))
+    })?;
+    let config = &manifest.config;
+    let kept = find(&layout.kept(), |r| r["id"] == id)?;
+    let mut text = String::new();
+    if let Some(doc) = kept {
+        explain_kept(&layout, &doc, &mut text)?;
+        return Ok(text);
+    }
+    let Some(doc) = find(&layout.removed(), |r| r["id"] == id)? else {
+        return Err(Error::OutputMismatch(format!(
+            "no document with id {id:?} in {}/kept or {}/removed",
+            out.display(),
+            out.display()
+        )));
+    };
+    let reason = doc["reason"].as_str().unwrap_or_default();
+    let _ = writeln!(text, "{id}: removed by {reason}");
+    match reason {
+        "dedup.near" => explain_near(&layout, config, &doc, &mut text)?,
+        "dedup.exact" => {
+            let keeper = doc["duplicate_of"].as_str().unwrap_or_default();
+            let _ = writeln!(
+                text,
+                "  an exact copy of {keeper} (equal once harakat, hamza forms, digits, punctuation and spacing \
+                 are folded); {} documents in the group",
+                doc["detail"]["group_size"]
+            );
+        }
+        _ => {
+            let _ = writeln!(text, "  stage {}", doc["stage"].as_str().unwrap_or_default());
+            if let Some(detail) = doc["detail"].as_object() {
+                for (k, v) in detail {
+                    let _ = writeln!(text, "  {k}: {v}");
+                }
+            }
+        }
+    }
+    Ok(text)
+}
+
+fn explain_near(layout: &Layout, config: &Config, doc: &Value, text: &mut String) -> Result<()> {
+    let keeper_id = doc["duplicate_of"].as_str().unwrap_or_default();
+    let detail = &doc["detail"];
+    let _ = writeln!(
+        text,
+        "  a near duplicate of {keeper_id}: similarity {} (threshold {}), estimate {}",
+        doc["similarity"], detail["threshold"], detail["estimate"]
+    );
+    let _ = writeln!(
+        text,
+        "  cluster {} of {} documents",
+        detail["cluster_id"].as_str().unwrap_or_default(),
+        detail["cluster_size"]
+    );
+    let Some(keeper) = find(&layout.kept(), |r| r["id"] == keeper_id)? else {
+        let _ = writeln!(text, "  (the keeper is not in kept/: was the output edited?)");
+        return Ok(());
+    };
+    let (a, b) = (
+        doc["text"].as_str().unwrap_or_default(),
+        keeper["text"].as_str().unwrap_or_default(),
+    );
+    let evidence = Evidence::of(config, a, b);
+    let _ = writeln!(
+        text,
+        "  recomputed from the stored texts: {} and {} shingles, exact Jaccard {:.4}, estimate {:.4}",
+        evidence.shingles.0, evidence.shingles.1, evidence.exact, evidence.estimate
+    );
+    let _ = writeln!(
+        text,
+        "  LSH bands shared: {} of {} ({:?})",
+        evidence.shared_bands.len(),
+        config.dedup.near.bands,
+        evidence.shared_bands
+    );
+    let _ = writeln!(
+        text,
+        "  line diff (- only in {}, + only in {keeper_id}):",
+        doc["id"].as_str().unwrap_or_default()
+    );
+    text.push_str(&line_diff(config, a, b));
+    Ok(())
+}
+
+fn explain_kept(layout: &Layout, doc: &Value, text: &mut String) -> Result<()> {
+    let id = doc["id"].as_str().unwrap_or_default();
+    let ghirbal = &doc["meta"]["ghirbal"];
+    let Some(cluster) = ghirbal["cluster_id"].as_str() else {
+        let _ = writeln!(text, "{id}: kept; it has no exact or near duplicate");
+        return Ok(());
+    };
+    let _ = writeln!(
+        text,
+        "{id}: kept, a keeper of cluster {cluster} ({} documents)",
+        ghirbal["cluster_size"]
+    );
+    let mut keepers = Vec::new();
+    for_each(&layout.kept(), |r| {
+        if r["meta"]["ghirbal"]["cluster_id"] == cluster && r["id"] != id {
+            keepers.push(r["id"].as_str().unwrap_or_default().to_owned());
+        }
+    })?;
+    if !keepers.is_empty() {
+        let _ = writeln!(
+            text,
+            "  other keepers in the cluster (below the threshold against each other, so both stay): {}",
+            keepers.join(", ")
+        );
+    }
+    let mut members = Vec::new();
+    for_each(&layout.removed(), |r| {
+        let in_cluster = r["detail"]["cluster_id"] == cluster || r["duplicate_of"] == id;
+        if in_cluster && r["reason"].as_str().is_some_and(|s| s.starts_with("dedup.")) {
+            members.push(r);
+        }
+    })?;
+    for m in &members {
+        let similarity = m["similarity"]
+            .as_f64()
+            .map_or_else(|| "identical key form".to_owned(), |s| format!("similarity {s}"));
+        let _ = writeln!(
+            text,
+            "  {} {}: duplicate of {}, {similarity}",
+            m["reason"].as_str().unwrap_or_default(),
+            m["id"].as_str().unwrap_or_default(),
+            m["duplicate_of"].as_str().unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// Similarity evidence recomputed from two stored texts.
+struct Evidence {
+    shingles: (usize, usize),
+    exact: f64,
+    estimate: f64,
+    shared_bands: Vec<usize>,
+}
+
+impl Evidence {
+    fn of(config: &Config, a: &str, b: &str) -> Evidence {
+        let hasher = MinHasher::new(&config.dedup.near.minhash());
+        let spec = key_spec(config);
+        let shingles = |t: &str| {
+            let mut analysis = crate::text::Analysis::default();
+            let kw = analysis.key_words(t, spec);
+            hasher.shingles(&kw.key, &kw.words)
+        };
+        let (sa, sb) = (shingles(a), shingles(b));
+        let (ga, gb) = (
+            hasher.signature(&sa).unwrap_or_default(),
+            hasher.signature(&sb).unwrap_or_default(),
+        );
+        let (ba, bb) = (hasher.bands(&ga), hasher.bands(&gb));
+        Evidence {
+            shingles: (sa.len(), sb.len()),
+            exact: exact_jaccard(&sa, &sb),
+            estimate: estimated_jaccard(&ga, &gb),
+            shared_bands: (0..ba.len().min(bb.len())).filter(|i| ba[*i] == bb[*i]).collect(),
+        }
+    }
+}
+
+fn key_spec(config: &Config) -> crate::normalize::KeySpec {
+    crate::normalize::KeySpec {
+        opts: config.key,
+        normalized: config.has_stage("normalize"),
+    }
+}
+
+/// A line diff of two texts, lines compared in the key form; runs of common lines are collapsed.
+fn line_diff(config: &Config, a: &str, b: &str) -> String {
+    let lines = |t: &str| -> Vec<(String, String)> {
+        t.lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(2000)
+            .map(|l| (crate::normalize::key_with(l, &config.key), l.to_owned()))
+            .collect()
+    };
+    let (la, lb) = (lines(a), lines(b));
+    // Longest common subsequence of the key lines.
+    let (n, m) = (la.len(), lb.len());
+    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if la[i].0 == lb[j].0 {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut common, mut shown) = (0, 0, 0usize, [0usize; 2]);
+    let mut out = String::new();
+    while i < n || j < m {
+        if i < n && j < m && la[i].0 == lb[j].0 {
+            common += 1;
+            i += 1;
+            j += 1;
+        } else if j == m || (i < n && lcs[i + 1][j] >= lcs[i][j + 1]) {
+            flush(&mut common, &mut out);
+            if shown[0] < DIFF_LINES {
+                let _ = writeln!(out, "    - {}", clip(&la[i].1));
+            }
+            shown[0] += 1;
+            i += 1;
+        } else {
+            flush(&mut common, &mut out);
+            if shown[1] < DIFF_LINES {
+                let _ = writeln!(out, "    + {}", clip(&lb[j].1));
+            }
+            shown[1] += 1;
+            j += 1;
+        }
+    }
+    flush(&mut common, &mut out);
+    for (sign, n) in ["-", "+"].iter().zip(shown) {
+        if n > DIFF_LINES {
+            let _ = writeln!(out, "    ({} more {sign} line(s) not shown)", n - DIFF_LINES);
+        }
+    }
+    out
+}
+
+/// Writes a pending run of common lines as one line.
+fn flush(common: &mut usize, out: &mut String) {
+    if *common > 0 {
+        let _ = writeln!(out, "    = {common} common line(s)");
+        *common = 0;
+    }
+}
+
+fn clip(line: &str) -> String {
+    let mut chars = line.chars();
+    let head: String = chars.by_ref().take(LINE_CHARS).collect();
+    if chars.next().is_some() {
+        head + "…"
+    } else {
+        head
+    }
+}
+
+/// The first record of an output folder matching `pred`.
+fn find(dir: &Path, pred: impl Fn(&Value) -> bool) -> Result<Option<Value>> {
+    let mut found = None;
+    for_each_until(dir, |r| {
+        if pred(&r) {
+            found = Some(r);
+            return false;
+        }
+        true
+    })?;
+    Ok(found)
+}
+
+fn for_each(dir: &Path, mut f: impl FnMut(Value)) -> Result<()> {
+    for_each_until(dir, |r| {
+        f(r);
+        true
+    })
+}
+
+/// Calls `f` on every record of the part files in `dir` (JSONL of any compression, or Parquet) until it
+/// returns false.
+fn for_each_until(dir: &Path, mut f: impl FnMut(Value) -> bool) -> Result<()> {
+    let mut parts: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("part-")))
+            .collect(),
+        Err(e) => return Err(Error::io("listing", dir)(e)),
+    };
+    parts.sort();
+    for path in parts {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.ends_with(".parquet") {
+            if !parquet_records(&path, &mut f)? {
+                return Ok(());
+            }
+            continue;
+        }
+        let (codec, _) = crate::read::compress::Codec::from_name(&name);
+        let opened = crate::read::compress::open(&path, codec, 0, None)?;
+        for line in std::io::BufRead::lines(opened.reader) {
+            let line = line.map_err(Error::io("reading", &path))?;
+            let record: Value = serde_json::from_str(&line).map_err(|e| Error::Corrupt {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            if !f(record) {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(feature = "parquet")]
+fn parquet_records(path: &Path, f: &mut impl FnMut(Value) -> bool) -> Result<bool> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let err = |e: &dyn std::fmt::Display| Error::Parquet {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    let file = std::fs::File::open(path).map_err(Error::io("opening", path))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .map_err(|e| err(&e))?;
+    for batch in reader {
+        let batch = batch.map_err(|e| err(&e))?;
+        let mut writer = arrow_json::LineDelimitedWriter::new(Vec::new());
+        writer
+            .write(&batch)
+            .and_then(|()| writer.finish())
+            .map_err(|e| err(&e))?;
+        for line in writer.into_inner().split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let mut record: Value = serde_json::from_slice(line).map_err(|e| err(&e))?;
+            // `meta` and `detail` are stored as JSON text.
+            for key in ["meta", "detail"] {
+                if let Some(Value::String(s)) = record.get(key) {
+                    if let Ok(v) = serde_json::from_str::<Value>(s) {
+                        record[key] = v;
+                    }
+                }
+            }
+            if !f(record) {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet_records(path: &Path, _f: &mut impl FnMut(Value) -> bool) -> Result<bool> {
+    Err(Error::Parquet {
+        path: path.to_owned(),
+        message: "this build has no Parquet support".into(),
+    })
+}
