@@ -183,6 +183,9 @@ pub struct Totals {
 /// Wall-clock seconds of each phase in the run that finished it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PhaseTimes {
+    /// Site-lines phase (0 when off).
+    #[serde(default)]
+    pub lines: f64,
     /// Scan phase.
     pub scan: f64,
     /// Cluster phase.

@@ -147,3 +147,65 @@ ghtest!(annotate_mode_keeps_every_duplicate_with_its_cluster, |dir| {
     assert_eq!(near["docs_removed"], 0, "{near}");
     assert_eq!(near["metrics"]["annotated"]["sum"], 1.0, "{near}");
 });
+
+ghtest!(lines_a_site_repeats_are_removed_from_all_its_documents, |dir| {
+    // Site s1 ends 12 articles with the same contact footer; site s2 has it on 3 (below the default 10).
+    let footer = "للتواصل مع الكاتب ارسل رسالة SMS";
+    let mut body = String::new();
+    for i in 0..12 {
+        let text = format!("{}\n{footer}", window(300 * i));
+        body += &line(&format!("s1-{i}"), &text, &[("source", json!("s1"))]);
+    }
+    for i in 0..3 {
+        let text = format!("{}\n{footer}", window(5000 + 300 * i));
+        body += &line(&format!("s2-{i}"), &text, &[("source", json!("s2"))]);
+    }
+    // A page of s1 with nothing but the footer (in another spelling) becomes empty.
+    body += &line(
+        "s1-only",
+        "للتواصل مع الكاتب أرسل رسالة sms",
+        &[("source", json!("s1"))],
+    );
+    let input = dir.write("site.jsonl", body);
+    let out = dir.out();
+    run_ok(argv![
+        "run",
+        input,
+        "-o",
+        out,
+        "--stages",
+        "normalize,clean,dedup.exact"
+    ]);
+    let o = outcome(&out);
+    assert_eq!(o.kept.len(), 15);
+    for i in 0..12 {
+        let k = o.kept(&format!("s1-{i}"));
+        assert!(!k["text"].as_str().expect("text").contains("للتواصل"), "{k}");
+        assert_eq!(k["meta"]["ghirbal"]["clean"]["site_lines"], 1, "{k}");
+    }
+    for i in 0..3 {
+        let k = o.kept(&format!("s2-{i}"));
+        assert!(k["text"].as_str().expect("text").ends_with(footer), "{k}");
+    }
+    let r = o.removed("s1-only");
+    assert_eq!(r["reason"], "clean.empty", "{r}");
+    assert_eq!(r["detail"]["site_lines"], 1, "{r}");
+    // The metric counts lines removed from documents that stay (the emptied page's are in its detail).
+    assert_eq!(o.stats["stages"]["clean"]["metrics"]["site_lines_removed"]["sum"], 12.0);
+    // Off: nothing is removed, and no lines phase runs.
+    let config = dir.write("off.toml", "[clean]\nsite_lines_min_docs = 0\n");
+    let out = dir.join("out-off");
+    run_ok(argv![
+        "run",
+        input,
+        "-c",
+        config,
+        "-o",
+        out,
+        "--stages",
+        "normalize,clean,dedup.exact"
+    ]);
+    let o = outcome(&out);
+    assert_eq!(o.kept.len(), 16);
+    assert_eq!(o.stats["phase_seconds"]["lines"], 0.0);
+});

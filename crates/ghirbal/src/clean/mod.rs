@@ -1,6 +1,7 @@
 //! `clean`: repairs that edit a document instead of dropping it, each counted.
 //!
-//! In order: lines of symbols only (`>`, `*`, `.`, `|` — no letter or digit) dropped; repeated
+//! In order: lines of symbols only (`>`, `*`, `.`, `|` — no letter or digit) dropped; lines the document's
+//! site repeats on many of its pages (found across the corpus by the `lines` phase) dropped; repeated
 //! lines/paragraphs dropped after their first copy ([`repetition`]); boilerplate lines dropped
 //! ([`boilerplate`]); a trailing block of related headlines dropped ([`trailing`]). Lines are compared
 //! on their key form. Blank lines that end up next to each other are merged. A document with no text left is
@@ -10,9 +11,12 @@ pub mod boilerplate;
 mod repetition;
 mod trailing;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::normalize::{key_with, KeySpec};
+use crate::pipeline::lines::SiteLines;
 use crate::{Document, Outcome, Reason, Removal, Stage, StageCx};
 
 /// Nothing left after cleaning (or nothing there to begin with).
@@ -32,6 +36,10 @@ pub struct CleanConfig {
     pub extra_boilerplate: Vec<String>,
     /// Drop a trailing block of related headlines.
     pub trailing_headlines: bool,
+    /// Drop lines that recur in at least this many documents of one site, across the corpus (0: off).
+    pub site_lines_min_docs: u32,
+    /// The meta field naming a document's site (absent: the host of `url`).
+    pub site_field: String,
 }
 
 impl Default for CleanConfig {
@@ -42,6 +50,8 @@ impl Default for CleanConfig {
             boilerplate: true,
             extra_boilerplate: Vec::new(),
             trailing_headlines: true,
+            site_lines_min_docs: 10,
+            site_field: "source".into(),
         }
     }
 }
@@ -52,26 +62,38 @@ pub struct Clean {
     cfg: CleanConfig,
     boilerplate: boilerplate::Boilerplate,
     key: KeySpec,
+    site_lines: Option<Arc<SiteLines>>,
 }
 
 impl Clean {
-    /// Builds the stage; fails on a malformed extra boilerplate rule.
-    pub fn from_config(cfg: &CleanConfig, key: KeySpec) -> Result<Clean, String> {
+    /// Builds the stage; fails on a malformed extra boilerplate rule. `site_lines` is the corpus-wide table
+    /// of lines sites repeat (the `lines` phase computes it), if any.
+    pub fn from_config(cfg: &CleanConfig, key: KeySpec, site_lines: Option<Arc<SiteLines>>) -> Result<Clean, String> {
         Ok(Clean {
             cfg: cfg.clone(),
             boilerplate: boilerplate::Boilerplate::new(&cfg.extra_boilerplate)?,
             key,
+            site_lines,
         })
     }
 
-    /// Marks what to drop; returns (symbol-only, repeated, boilerplate, trailing) line counts.
-    fn mark(&self, lines: &mut [&str], keys: &[&str], keep: &mut [bool]) -> [usize; 4] {
+    /// Marks what to drop; returns (symbol-only, site, repeated, boilerplate, trailing) line counts.
+    fn mark(&self, lines: &mut [&str], keys: &[&str], keep: &mut [bool], site: u64) -> [usize; 5] {
         let mut symbols = 0;
         if self.cfg.symbol_lines {
             for ((line, key), keep) in lines.iter().zip(keys).zip(keep.iter_mut()) {
                 if key.is_empty() && !line.trim().is_empty() {
                     *keep = false;
                     symbols += 1;
+                }
+            }
+        }
+        let mut site_lines = 0;
+        if let Some(table) = &self.site_lines {
+            for (key, keep) in keys.iter().zip(keep.iter_mut()) {
+                if *keep && table.contains(site, key) {
+                    *keep = false;
+                    site_lines += 1;
                 }
             }
         }
@@ -107,7 +129,7 @@ impl Clean {
         } else {
             0
         };
-        [symbols, repeated, boiler, trailing]
+        [symbols, site_lines, repeated, boiler, trailing]
     }
 }
 
@@ -144,18 +166,22 @@ impl Stage for Clean {
         }
         let mut lines: Vec<&str> = doc.text.split('\n').collect();
         let mut keep = vec![true; lines.len()];
-        let [symbols, repeated, boiler, trailing] = if self.key.normalized {
+        let site = match &self.site_lines {
+            Some(_) => crate::pipeline::lines::site_of(doc, &self.cfg.site_field),
+            None => 0,
+        };
+        let [symbols, site_lines, repeated, boiler, trailing] = if self.key.normalized {
             // The document's key keeps its lines, so line keys are slices of it, and the filters after
             // `clean` reuse it when nothing is dropped.
             let key = &doc.analysis.key_words(&doc.text, self.key).key;
             let keys: Vec<&str> = key.split('\n').collect();
-            self.mark(&mut lines, &keys, &mut keep)
+            self.mark(&mut lines, &keys, &mut keep, site)
         } else {
             let owned: Vec<String> = lines.iter().map(|l| key_with(l, &self.key.opts)).collect();
             let keys: Vec<&str> = owned.iter().map(String::as_str).collect();
-            self.mark(&mut lines, &keys, &mut keep)
+            self.mark(&mut lines, &keys, &mut keep, site)
         };
-        if symbols + repeated + boiler + trailing == 0 {
+        if symbols + site_lines + repeated + boiler + trailing == 0 {
             return Outcome::Keep;
         }
         let text = rebuild(&lines, &keep);
@@ -164,6 +190,7 @@ impl Stage for Clean {
             return Outcome::Remove(
                 Removal::new(EMPTY)
                     .with("symbol_lines", symbols)
+                    .with("site_lines", site_lines)
                     .with("repeated_lines", repeated)
                     .with("boilerplate_lines", boiler)
                     .with("trailing_lines", trailing),
@@ -171,6 +198,7 @@ impl Stage for Clean {
         }
         for (name, n) in [
             ("symbol_lines_removed", symbols),
+            ("site_lines_removed", site_lines),
             ("repeated_lines_removed", repeated),
             ("boilerplate_lines_removed", boiler),
             ("trailing_lines_removed", trailing),
@@ -183,6 +211,7 @@ impl Stage for Clean {
         let mut counts = serde_json::Map::new();
         for (name, n) in [
             ("symbol_lines", symbols),
+            ("site_lines", site_lines),
             ("repeated_lines", repeated),
             ("boilerplate_lines", boiler),
             ("trailing_lines", trailing),
@@ -205,7 +234,7 @@ mod tests {
     use crate::Ordinal;
 
     fn clean(text: &str) -> (Outcome, String) {
-        let stage = Clean::from_config(&CleanConfig::default(), KeySpec::default()).expect("stage");
+        let stage = Clean::from_config(&CleanConfig::default(), KeySpec::default(), None).expect("stage");
         let mut doc = Document::new("d", text, Ordinal(0), memory_origin(1));
         let outcome = stage.process(&mut doc, &mut StageCx::default());
         (outcome, doc.text)

@@ -25,7 +25,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::minhash::{estimated_jaccard, exact_jaccard, MinHashConfig, Scheme};
+use super::minhash::{estimated_jaccard, exact_jaccard, MinHashConfig, MinHasher, Scheme};
 use crate::Ordinal;
 
 /// How candidates are verified.
@@ -142,14 +142,25 @@ pub struct Similarity {
     pub estimate: f64,
 }
 
-/// Compares two documents; `None` when they fall below the threshold.
-pub fn verify(a: &Sketch, b: &Sketch, cfg: &NearConfig) -> Option<Similarity> {
-    let estimate = estimated_jaccard(&a.signature, &b.signature);
+/// Compares two documents; `None` when they fall below the threshold. Signatures missing from a sketch are
+/// computed from its shingles (the cluster phase keeps only shingles in memory).
+pub fn verify(a: &Sketch, b: &Sketch, cfg: &NearConfig, hasher: &MinHasher) -> Option<Similarity> {
+    fn signature<'a>(s: &'a Sketch, hasher: &MinHasher) -> std::borrow::Cow<'a, [u64]> {
+        if s.signature.is_empty() {
+            std::borrow::Cow::Owned(hasher.signature(&s.shingles).unwrap_or_default())
+        } else {
+            std::borrow::Cow::Borrowed(&s.signature)
+        }
+    }
     let value = match cfg.verify {
         Verify::Exact => exact_jaccard(&a.shingles, &b.shingles),
-        Verify::Estimate => estimate,
+        Verify::Estimate => estimated_jaccard(&a.signature, &b.signature),
     };
-    (value >= cfg.threshold).then_some(Similarity { value, estimate })
+    if value < cfg.threshold {
+        return None;
+    }
+    let estimate = estimated_jaccard(&signature(a, hasher), &signature(b, hasher));
+    Some(Similarity { value, estimate })
 }
 
 /// The candidate pairs of one bucket whose members are given in keep-rule order: every pair with one of the
@@ -302,6 +313,7 @@ pub fn cluster(docs: &[NearDoc], cfg: &NearConfig) -> (Vec<(Ordinal, NearDecisio
     records.sort_unstable();
     let mut stats = NearStats::default();
     let mut edges = Vec::new();
+    let hasher = MinHasher::new(&cfg.minhash());
     for bucket in records.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)) {
         for (i, j) in bucket_pairs(bucket.len(), cfg.bucket_head) {
             let (a, b) = (&docs[order[bucket[i].2]], &docs[order[bucket[j].2]]);
@@ -309,7 +321,7 @@ pub fn cluster(docs: &[NearDoc], cfg: &NearConfig) -> (Vec<(Ordinal, NearDecisio
                 continue;
             }
             stats.verified += 1;
-            match verify(&a.sketch, &b.sketch, cfg) {
+            match verify(&a.sketch, &b.sketch, cfg, &hasher) {
                 Some(similarity) => edges.push(Edge {
                     a: a.ordinal,
                     b: b.ordinal,

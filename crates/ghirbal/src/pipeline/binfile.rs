@@ -98,11 +98,29 @@ impl SectionWriter {
 /// Reads section `id` of a sectioned file (empty when the file has no such section).
 pub(crate) fn read_section(path: &Path, id: u32) -> Result<Vec<u8>> {
     use std::io::{Read, Seek, SeekFrom};
+    let (mut file, place) = locate(path, id)?;
+    let Some((off, len)) = place else {
+        return Ok(Vec::new());
+    };
+    let mut data = vec![0u8; len as usize];
+    file.seek(SeekFrom::Start(off)).map_err(Error::io("seeking in", path))?;
+    file.read_exact(&mut data).map_err(Error::io("reading", path))?;
+    Ok(data)
+}
+
+/// The byte length of section `id` (0 when absent), read from the index alone.
+pub(crate) fn section_len(path: &Path, id: u32) -> Result<u64> {
+    Ok(locate(path, id)?.1.map_or(0, |(_, len)| len))
+}
+
+/// Opens a sectioned file and finds section `id` in its index: (offset, length).
+fn locate(path: &Path, id: u32) -> Result<(File, Option<(u64, u64)>)> {
+    use std::io::{Read, Seek, SeekFrom};
     let corrupt = |message: &str| Error::Corrupt {
         path: path.to_owned(),
         message: message.to_owned(),
     };
-    let mut file = std::fs::File::open(path).map_err(Error::io("opening", path))?;
+    let mut file = File::open(path).map_err(Error::io("opening", path))?;
     let len = file.metadata().map_err(Error::io("reading metadata of", path))?.len();
     if len < 12 {
         return Err(corrupt("too short"));
@@ -130,13 +148,10 @@ pub(crate) fn read_section(path: &Path, id: u32) -> Result<Vec<u8>> {
             if off + slen > len - 12 - index_len {
                 return Err(corrupt("section runs past the index"));
             }
-            let mut data = vec![0u8; slen as usize];
-            file.seek(SeekFrom::Start(off)).map_err(Error::io("seeking in", path))?;
-            file.read_exact(&mut data).map_err(Error::io("reading", path))?;
-            return Ok(data);
+            return Ok((file, Some((off, slen))));
         }
     }
-    Ok(Vec::new())
+    Ok((file, None))
 }
 
 /// Appends little-endian values.
@@ -244,6 +259,8 @@ mod tests {
         assert_eq!(cur.bytes(), "هاش".as_bytes());
         assert!(cur.at_end() && !cur.overrun);
         assert_eq!(read_section(&path, 9).expect("read"), b"xyz");
+        assert_eq!(section_len(&path, 9).expect("len"), 3);
+        assert_eq!(section_len(&path, 4).expect("len"), 0);
         assert!(read_section(&path, 4).expect("read").is_empty());
         std::fs::write(&path, b"garbage that is long enough").expect("write");
         assert!(matches!(read_section(&path, 3), Err(Error::Corrupt { .. })));

@@ -102,10 +102,12 @@ fn near_stats(layout: &Layout, config: &Config, stages: &mut StageList, exact_re
     st.bytes_out -= exact_removed.1;
     if let Some((clusters, parts)) = super::near::cluster_stats(layout, config.run.partitions)? {
         let counts = [
+            ("band_records", parts.band_records),
             ("candidates_verified", parts.verified),
             ("candidates_rejected", parts.rejected),
             ("buckets", parts.buckets),
             ("sort_runs", parts.sort_runs),
+            ("sketch_chunks", parts.sketch_chunks),
             ("verified_pairs", clusters.edges),
             ("clusters", clusters.clusters),
             ("largest_cluster", clusters.largest_cluster),

@@ -7,6 +7,8 @@ use crate::{Error, Result};
 /// The three phases, as named in marker and stats folders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
+    /// Site lines: hashing per shard (index = shard), counting per partition (index = 2^30 + partition).
+    Lines,
     /// Read, stages, keys.
     Scan,
     /// Global grouping.
@@ -22,6 +24,7 @@ impl Phase {
     /// The folder name.
     pub fn name(self) -> &'static str {
         match self {
+            Phase::Lines => "lines",
             Phase::Scan => "scan",
             Phase::Cluster => "cluster",
             Phase::Near => "near",
@@ -121,7 +124,7 @@ impl Layout {
             self.work.join("dups"),
             self.work.join("near/edges"),
         ];
-        for phase in [Phase::Scan, Phase::Cluster, Phase::Near, Phase::Write] {
+        for phase in [Phase::Lines, Phase::Scan, Phase::Cluster, Phase::Near, Phase::Write] {
             dirs.push(self.work.join("markers").join(phase.name()));
             dirs.push(self.work.join("stats").join(phase.name()));
         }

@@ -13,6 +13,7 @@ mod finish;
 mod flow;
 mod keybuf;
 pub mod layout;
+pub mod lines;
 pub mod manifest;
 mod near;
 mod route;
@@ -135,9 +136,28 @@ fn run_phases(opts: &RunOptions, config: &Config, layout: &Layout, manifest: &Ma
     } else {
         opts.threads
     };
-    let stages = build_stages(config)?;
     let progress = opts.progress.as_ref();
     let mut times = crate::stats::PhaseTimes::default();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?;
+    let t = Instant::now();
+    let site_lines = if config.has_stage("clean") && config.clean.site_lines_min_docs > 0 {
+        let lines = lines::Lines {
+            layout,
+            config,
+            shards: &manifest.shards,
+            threads,
+            pool: &pool,
+        };
+        let table = lines.run()?;
+        times.lines = t.elapsed().as_secs_f64();
+        Some(table)
+    } else {
+        None
+    };
+    let stages = build_stages(config, site_lines)?;
     let t = Instant::now();
     scan::Scan {
         layout,
@@ -152,10 +172,6 @@ fn run_phases(opts: &RunOptions, config: &Config, layout: &Layout, manifest: &Ma
     .run(&manifest.shards)?;
     times.scan = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?;
     cluster::Cluster {
         layout,
         config,
@@ -187,7 +203,7 @@ fn run_phases(opts: &RunOptions, config: &Config, layout: &Layout, manifest: &Ma
 }
 
 /// The per-document stages named in the config, in order (dedup stages are phases, not stages).
-fn build_stages(config: &Config) -> Result<Vec<Box<dyn Stage>>> {
+fn build_stages(config: &Config, site_lines: Option<std::sync::Arc<lines::SiteLines>>) -> Result<Vec<Box<dyn Stage>>> {
     let key = |name: &str| {
         let at = |s: &str| config.stages.iter().position(|x| x == s);
         crate::normalize::KeySpec {
@@ -200,7 +216,7 @@ fn build_stages(config: &Config) -> Result<Vec<Box<dyn Stage>>> {
         .iter()
         .filter_map(|name| -> Option<Result<Box<dyn Stage>>> {
             Some(Ok(match name.as_str() {
-                "clean" => match crate::clean::Clean::from_config(&config.clean, key("clean")) {
+                "clean" => match crate::clean::Clean::from_config(&config.clean, key("clean"), site_lines.clone()) {
                     Ok(stage) => Box::new(stage),
                     Err(e) => return Some(Err(Error::Config(e))),
                 },
@@ -354,7 +370,7 @@ mod tests {
         };
         for preset in [crate::Preset::Ghirbal, crate::Preset::Fineweb2] {
             let config = Config::preset(preset);
-            let stages = build_stages(&config).expect("stages");
+            let stages = build_stages(&config, None).expect("stages");
             for i in 0..1500 {
                 let len = next(120);
                 let text: String = (0..len).map(|_| POOL[next(POOL.len())]).collect();

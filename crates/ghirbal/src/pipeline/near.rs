@@ -16,10 +16,10 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::binfile::{read_section, Cursor, Put, SectionWriter};
+use super::binfile::{read_section, section_len, Cursor, Put, SectionWriter};
 use super::cluster::decisions_for;
 use super::layout::{read_json, write_json, Layout, Phase};
-use super::sketch::{SketchReader, SketchRecord};
+use super::sketch::{self, SketchReader, SketchRecord};
 use super::sort::PairSorter;
 use crate::dedup::exact::Decision;
 use crate::dedup::minhash::MinHasher;
@@ -47,6 +47,9 @@ pub(crate) struct NearPartitionStats {
     pub rejected: u64,
     /// Sorted runs written because the records exceeded the memory budget.
     pub sort_runs: u64,
+    /// Chunks of buckets whose sketches were loaded together (more than one when they exceed the budget).
+    #[serde(default)]
+    pub sketch_chunks: u64,
 }
 
 /// What the clustering task found, saved as `work/stats/near/P.json` (P = the number of partitions).
@@ -123,11 +126,49 @@ impl Near<'_> {
     fn partition(&self, p: u32, exact: &ExactInfo, budget: u64) -> Result<()> {
         let mut stats = NearPartitionStats::default();
         let buckets = self.buckets(p, exact, budget, &mut stats)?;
-        let sketches = self.load_sketches(&buckets)?;
+        // Sketches are read chunk by chunk of buckets, so that those in memory stay within the budget.
+        let per_doc = self.sketch_bytes_per_doc()?;
+        let max_docs = (budget / per_doc.max(1)).max(64) as usize;
+        let mut readers = Readers::default();
+        let (mut edges, mut edge_docs) = (Vec::new(), HashMap64::default());
+        let mut from = 0;
+        while from < buckets.len() {
+            let mut to = from;
+            let mut refs = 0;
+            while to < buckets.len() && (to == from || refs + buckets[to].1.len() <= max_docs) {
+                refs += buckets[to].1.len();
+                to += 1;
+            }
+            let sketches = self.load_sketches(&buckets[from..to], &mut readers)?;
+            stats.sketch_chunks += 1;
+            let before = edges.len();
+            self.verify_chunk(&buckets[from..to], &sketches, &mut edges, &mut stats);
+            for e in &edges[before..] {
+                for o in [e.a, e.b] {
+                    if let (None, Some(s)) = (edge_docs.get(&o.0), sketches.get(&o.0)) {
+                        edge_docs.insert(o.0, (s.rank.clone(), s.id.clone()));
+                    }
+                }
+            }
+            from = to;
+        }
+        self.write_edges(p, &edges, &edge_docs)?;
+        write_json(&self.layout.task_stats(Phase::Near, p), &stats)?;
+        self.layout.mark_done(Phase::Near, p)
+    }
+
+    /// Verifies the candidate pairs of `buckets` whose sketches are loaded.
+    fn verify_chunk(
+        &self,
+        buckets: &[(u64, Vec<Ordinal>)],
+        sketches: &HashMap64<SketchRecord>,
+        edges: &mut Vec<Edge>,
+        stats: &mut NearPartitionStats,
+    ) {
         let cfg = &self.config.dedup.near;
-        let mut edges = Vec::new();
+        let hasher = MinHasher::new(&cfg.minhash());
         let mut members = Vec::new();
-        for (band, bucket) in &buckets {
+        for (band, bucket) in buckets {
             members.clear();
             members.extend(bucket.iter().filter_map(|o| sketches.get(&o.0).map(|s| (o, s))));
             members.sort_by(|a, b| (&a.1.rank, a.0).cmp(&(&b.1.rank, b.0)));
@@ -139,7 +180,7 @@ impl Near<'_> {
                     continue;
                 }
                 stats.verified += 1;
-                match crate::dedup::near::verify(&a.sketch, &b.sketch, cfg) {
+                match crate::dedup::near::verify(&a.sketch, &b.sketch, cfg, &hasher) {
                     Some(similarity) => edges.push(Edge {
                         a: *oa,
                         b: *ob,
@@ -149,9 +190,21 @@ impl Near<'_> {
                 }
             }
         }
-        self.write_edges(p, &edges, &sketches)?;
-        write_json(&self.layout.task_stats(Phase::Near, p), &stats)?;
-        self.layout.mark_done(Phase::Near, p)
+    }
+
+    /// Average bytes of a sketch record, from the sketch files' sizes.
+    fn sketch_bytes_per_doc(&self) -> Result<u64> {
+        let (mut bytes, mut docs) = (0u64, 0u64);
+        for shard in self.shards {
+            let path = self.layout.sketch(shard.index);
+            if let Ok(m) = std::fs::metadata(&path) {
+                bytes += m.len();
+                let idx = std::fs::metadata(sketch::index_path(&path)).map_or(12, |m| m.len());
+                docs += idx / 12;
+            }
+        }
+        // In memory a record takes about twice its file size (vectors, the map).
+        Ok(2 * bytes / docs.max(1) + 64)
     }
 
     /// The buckets of two or more members of partition `p`: (band hash, member ordinals).
@@ -162,7 +215,12 @@ impl Near<'_> {
         budget: u64,
         stats: &mut NearPartitionStats,
     ) -> Result<Vec<(u64, Vec<Ordinal>)>> {
-        let mut sections = Vec::with_capacity(self.shards.len());
+        // One shard's section at a time: the records live only in the sorter, which the budget bounds.
+        let mut expected = 0;
+        for shard in self.shards {
+            expected += section_len(&self.layout.keys(shard.index), p)? as usize / 16;
+        }
+        let mut sorter = PairSorter::new(budget, expected, &self.layout.sort_runs(p));
         for shard in self.shards {
             let path = self.layout.keys(shard.index);
             let data = read_section(&path, p)?;
@@ -170,12 +228,7 @@ impl Near<'_> {
                 path,
                 message: format!("partition {p} is truncated"),
             })?;
-            sections.push(bands.to_vec());
-        }
-        let expected = sections.iter().map(|s| s.len() / 16).sum();
-        let mut sorter = PairSorter::new(budget, expected, &self.layout.sort_runs(p));
-        for data in sections {
-            for rec in data.chunks_exact(16) {
+            for rec in bands.chunks_exact(16) {
                 let mut cur = Cursor::new(rec);
                 let (band, ordinal) = (cur.u64(), cur.u64());
                 if !exact.duplicates.contains_key(&ordinal) {
@@ -204,26 +257,21 @@ impl Near<'_> {
         Ok(buckets)
     }
 
-    /// The sketches (signature included) of every document in `buckets`.
-    fn load_sketches(&self, buckets: &[(u64, Vec<Ordinal>)]) -> Result<HashMap64<SketchRecord>> {
+    /// The sketches of every document in `buckets`.
+    fn load_sketches(&self, buckets: &[(u64, Vec<Ordinal>)], readers: &mut Readers) -> Result<HashMap64<SketchRecord>> {
         let mut wanted: Vec<Ordinal> = buckets.iter().flat_map(|(_, m)| m.iter().copied()).collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let hasher = MinHasher::new(&self.config.dedup.near.minhash());
         let mut out = HashMap64::default();
         for group in wanted.chunk_by(|a, b| a.shard() == b.shard()) {
             let shard = group[0].shard();
-            let path = self.layout.sketch(shard);
-            let Some(mut reader) = SketchReader::open(&path)? else {
+            let Some(reader) = readers.get(&self.layout.sketch(shard), shard)? else {
                 continue;
             };
             let seqs: Vec<u32> = group.iter().map(|o| o.seq()).collect();
             for (mut record, payload) in reader.read(&seqs)? {
                 match self.config.dedup.near.verify {
-                    Verify::Exact => {
-                        record.sketch.signature = hasher.signature(&payload).unwrap_or_default();
-                        record.sketch.shingles = payload;
-                    }
+                    Verify::Exact => record.sketch.shingles = payload,
                     Verify::Estimate => record.sketch.signature = payload,
                 }
                 out.insert(Ordinal::new(shard, record.seq).0, record);
@@ -232,16 +280,15 @@ impl Near<'_> {
         Ok(out)
     }
 
-    fn write_edges(&self, p: u32, edges: &[Edge], sketches: &HashMap64<SketchRecord>) -> Result<()> {
-        let mut docs: Vec<Ordinal> = edges.iter().flat_map(|e| [e.a, e.b]).collect();
-        docs.sort_unstable();
-        docs.dedup();
+    fn write_edges(&self, p: u32, edges: &[Edge], docs: &HashMap64<(Vec<u8>, String)>) -> Result<()> {
+        let mut ordinals: Vec<u64> = docs.keys().copied().collect();
+        ordinals.sort_unstable();
         let mut buf = Vec::new();
-        for o in &docs {
-            if let Some(s) = sketches.get(&o.0) {
-                buf.put_u64(o.0);
-                buf.put_bytes(&s.rank);
-                buf.put_bytes(s.id.as_bytes());
+        for o in &ordinals {
+            if let Some((rank, id)) = docs.get(o) {
+                buf.put_u64(*o);
+                buf.put_bytes(rank);
+                buf.put_bytes(id.as_bytes());
             }
         }
         let mut out = SectionWriter::create(&self.layout.edges(p))?;
@@ -337,6 +384,23 @@ impl Near<'_> {
         out.finish()?;
         write_json(&self.layout.task_stats(Phase::Near, parts), &stats)?;
         self.layout.mark_done(Phase::Near, parts)
+    }
+}
+
+/// The open sketch files of one task, reused across chunks.
+#[derive(Default)]
+struct Readers(Vec<(u32, Option<SketchReader>)>);
+
+impl Readers {
+    fn get(&mut self, path: &std::path::Path, shard: u32) -> Result<Option<&mut SketchReader>> {
+        let at = match self.0.iter().position(|(s, _)| *s == shard) {
+            Some(at) => at,
+            None => {
+                self.0.push((shard, SketchReader::open(path)?));
+                self.0.len() - 1
+            }
+        };
+        Ok(self.0[at].1.as_mut())
     }
 }
 
@@ -469,6 +533,7 @@ pub(crate) fn cluster_stats(
         sum.verified += s.verified;
         sum.rejected += s.rejected;
         sum.sort_runs += s.sort_runs;
+        sum.sketch_chunks += s.sketch_chunks;
     }
     Ok(Some((read_json(&path)?, sum)))
 }

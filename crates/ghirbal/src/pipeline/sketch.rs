@@ -113,39 +113,27 @@ impl SketchWriter {
     }
 }
 
-fn index_path(path: &Path) -> PathBuf {
+/// The index file of a sketch file.
+pub(crate) fn index_path(path: &Path) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
     p.push(".idx");
     PathBuf::from(p)
 }
 
-/// Reads records of one shard by sequence number.
+/// Reads records of one shard by sequence number. The index is streamed, not held: a read of n sorted
+/// sequence numbers walks the index file once, so memory does not grow with the shard.
 pub(crate) struct SketchReader {
     file: File,
     path: PathBuf,
-    /// (seq, offset), sorted by seq, then the end sentinel.
-    index: Vec<(u32, u64)>,
+    index: PathBuf,
 }
 
 impl SketchReader {
     /// Opens a shard's sketch file; `None` when the shard wrote none (no survivor had words).
     pub(crate) fn open(path: &Path) -> Result<Option<SketchReader>> {
-        let idx = index_path(path);
-        let raw = match std::fs::read(&idx) {
-            Ok(raw) => raw,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io("reading", &idx)(e)),
-        };
-        let mut cur = Cursor::new(&raw);
-        let mut index = Vec::with_capacity(raw.len() / 12);
-        while !cur.at_end() && !cur.overrun {
-            index.push((cur.u32(), cur.u64()));
-        }
-        if cur.overrun || index.last().map(|e| e.0) != Some(u32::MAX) {
-            return Err(Error::Corrupt {
-                path: idx,
-                message: "truncated index".into(),
-            });
+        let index = index_path(path);
+        if !index.exists() {
+            return Ok(None);
         }
         let file = File::open(path).map_err(Error::io("opening", path))?;
         Ok(Some(SketchReader {
@@ -158,14 +146,33 @@ impl SketchReader {
     /// Reads the records of `seqs` (sorted, distinct); a seq without a record is skipped. Returns each record
     /// with its payload (shingles or signature).
     pub(crate) fn read(&mut self, seqs: &[u32]) -> Result<Vec<(SketchRecord, Vec<u64>)>> {
+        let idx = File::open(&self.index).map_err(Error::io("opening", &self.index))?;
+        let mut idx = std::io::BufReader::with_capacity(1 << 16, idx);
+        let mut entry = [0u8; 12];
+        let mut next_entry = |idx: &mut std::io::BufReader<File>| -> Result<(u32, u64)> {
+            idx.read_exact(&mut entry).map_err(|e| match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => Error::Corrupt {
+                    path: self.index.clone(),
+                    message: "truncated index".into(),
+                },
+                _ => Error::io("reading", &self.index)(e),
+            })?;
+            let mut cur = Cursor::new(&entry);
+            Ok((cur.u32(), cur.u64()))
+        };
         let mut out = Vec::with_capacity(seqs.len());
-        let entries = &self.index[..self.index.len() - 1];
         let mut buf = Vec::new();
-        for seq in seqs {
-            let Ok(i) = entries.binary_search_by_key(seq, |e| e.0) else {
+        let mut current = next_entry(&mut idx)?;
+        for &seq in seqs {
+            while current.0 < seq {
+                current = next_entry(&mut idx)?;
+            }
+            if current.0 != seq || seq == u32::MAX {
                 continue;
-            };
-            let (start, end) = (self.index[i].1, self.index[i + 1].1);
+            }
+            let following = next_entry(&mut idx)?;
+            let (start, end) = (current.1, following.1);
+            current = following;
             buf.resize((end - start) as usize, 0);
             self.file
                 .seek(SeekFrom::Start(start))
