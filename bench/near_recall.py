@@ -44,18 +44,20 @@ def main():
         else:
             filtered[r["id"]] = r["reason"]
 
-    def cluster(doc):
+    def original(doc):
+        """The document an exact copy copies (following copies of copies)."""
         seen = set()
         while doc in exact and doc not in seen:
             seen.add(doc)
             doc = parent[doc]
+        return doc
+
+    def cluster(doc):
+        doc = original(doc)
         return parent.get(doc, doc)
 
     def star(doc):
-        seen = set()
-        while doc in exact and doc not in seen:
-            seen.add(doc)
-            doc = parent[doc]
+        doc = original(doc)
         return keeper.get(doc, doc)
 
     counts = collections.Counter()

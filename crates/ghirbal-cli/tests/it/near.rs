@@ -167,16 +167,13 @@ ghtest!(lines_a_site_repeats_are_removed_from_all_its_documents, |dir| {
         &[("source", json!("s1"))],
     );
     let input = dir.write("site.jsonl", body);
-    let out = dir.out();
-    run_ok(argv![
-        "run",
-        input,
-        "-o",
-        out,
-        "--stages",
-        "normalize,clean,dedup.exact"
-    ]);
-    let o = outcome(&out);
+    let run_with = |config: &str, out: &std::path::Path| {
+        let config = dir.write("site.toml", config);
+        let stages = "normalize,clean,dedup.exact";
+        run_ok(argv!["run", input, "-c", config, "-o", out, "--stages", stages]);
+        outcome(out)
+    };
+    let o = run_with("", &dir.out());
     assert_eq!(o.kept.len(), 15);
     for i in 0..12 {
         let k = o.kept(&format!("s1-{i}"));
@@ -193,19 +190,7 @@ ghtest!(lines_a_site_repeats_are_removed_from_all_its_documents, |dir| {
     // The metric counts lines removed from documents that stay (the emptied page's are in its detail).
     assert_eq!(o.stats["stages"]["clean"]["metrics"]["site_lines_removed"]["sum"], 12.0);
     // Off: nothing is removed, and no lines phase runs.
-    let config = dir.write("off.toml", "[clean]\nsite_lines_min_docs = 0\n");
-    let out = dir.join("out-off");
-    run_ok(argv![
-        "run",
-        input,
-        "-c",
-        config,
-        "-o",
-        out,
-        "--stages",
-        "normalize,clean,dedup.exact"
-    ]);
-    let o = outcome(&out);
+    let o = run_with("[clean]\nsite_lines_min_docs = 0\n", &dir.join("out-off"));
     assert_eq!(o.kept.len(), 16);
     assert_eq!(o.stats["phase_seconds"]["lines"], 0.0);
 });

@@ -79,8 +79,8 @@ where
     )
 }
 
-/// Runs `ghirbal ARGS...` and fails the test unless it exits 0; returns stderr.
-pub fn run_ok<I, S>(argv: I) -> String
+/// Runs `ghirbal ARGS...` and fails the test unless it exits 0; returns (stdout, stderr).
+fn run_success<I, S>(argv: I) -> (String, String)
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
@@ -91,7 +91,16 @@ where
         code, 0,
         "ghirbal {argv:?} failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
     );
-    stderr
+    (stdout, stderr)
+}
+
+/// Runs `ghirbal ARGS...` and fails the test unless it exits 0; returns stderr.
+pub fn run_ok<I, S>(argv: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    run_success(argv).1
 }
 
 /// Runs `ghirbal ARGS...` and fails the test unless it exits 0; returns stdout.
@@ -100,10 +109,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let argv = args(argv);
-    let (code, stdout, stderr) = run(&argv);
-    assert_eq!(code, 0, "ghirbal {argv:?} failed\n--- stderr\n{stderr}");
-    stdout
+    run_success(argv).0
 }
 
 /// Starts `ghirbal ARGS...` in the background, output discarded.

@@ -172,21 +172,15 @@ fn run_phases(opts: &RunOptions, config: &Config, layout: &Layout, manifest: &Ma
     .run(&manifest.shards)?;
     times.scan = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    cluster::Cluster {
+    let cluster = cluster::Cluster {
         layout,
         config,
         shards: &manifest.shards,
         pool: &pool,
-    }
-    .run()?;
+    };
+    cluster.run()?;
     if config.has_stage("dedup.near") {
-        near::Near {
-            layout,
-            config,
-            shards: &manifest.shards,
-            pool: &pool,
-        }
-        .run()?;
+        near::Near(&cluster).run()?;
     }
     times.cluster = t.elapsed().as_secs_f64();
     let t = Instant::now();

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::binfile::{read_section, section_len, Cursor, Put, SectionWriter};
-use super::cluster::decisions_for;
+use super::cluster::{decisions_for, Cluster};
 use super::layout::{read_json, write_json, Layout, Phase};
 use super::sketch::{self, SketchReader, SketchRecord};
 use super::sort::PairSorter;
@@ -28,7 +28,7 @@ use crate::dedup::near::{
 };
 use crate::read::ShardSpec;
 use crate::text::HashMap64;
-use crate::{Config, Error, Ordinal, Result};
+use crate::{Error, Ordinal, Result};
 
 /// Sections of an edges file.
 const DOCS: u32 = 0;
@@ -95,15 +95,17 @@ struct EdgeDoc {
     id: String,
 }
 
-/// Everything the near-dup tasks need.
-pub(crate) struct Near<'a> {
-    pub layout: &'a Layout,
-    pub config: &'a Config,
-    pub shards: &'a [ShardSpec],
-    pub pool: &'a rayon::ThreadPool,
+/// The near-dup tasks, run with the cluster phase's context (layout, config, shards, pool).
+pub(crate) struct Near<'c, 'a>(pub &'c Cluster<'a>);
+
+impl<'a> std::ops::Deref for Near<'_, 'a> {
+    type Target = Cluster<'a>;
+    fn deref(&self) -> &Cluster<'a> {
+        self.0
+    }
 }
 
-impl Near<'_> {
+impl Near<'_, '_> {
     /// Runs every partition task without a marker, then the clustering task.
     pub(crate) fn run(&self) -> Result<()> {
         let parts = self.config.run.partitions;
