@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# Creates (once) the Python virtualenv the side-by-side benchmarks run the peers in.
-# Everything is pinned so that figures in BENCHMARKS.md can be reproduced.
-# Usage: bench/venv.sh   → prints the venv's python path on stdout.
+# Creates (once) the Python virtualenvs the side-by-side benchmarks run the peers in, and prints the python
+# of the one asked for. Everything is pinned so that figures in BENCHMARKS.md can be reproduced.
+#   bench/venv.sh            → bench/.venv: datatrove[processing] 0.10.1, spaCy, orjson
+#   bench/venv.sh peers      → bench/.venv-peers: datasketch 2.0.0, rensa 0.5.0, dolma 1.2.1 (boto3 pinned,
+#                              or pip backtracks for minutes)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-venv="$here/.venv"
+case "${1:-datatrove}" in
+    datatrove)
+        venv="$here/.venv"
+        packages=("datatrove[processing]==0.10.1" "spacy>=3.7,<4" "orjson>=3.9")
+        ;;
+    peers)
+        venv="$here/.venv-peers"
+        packages=("datasketch==2.0.0" "rensa==0.5.0" "dolma==1.2.1" "boto3==1.28.17")
+        ;;
+    *) echo "usage: bench/venv.sh [datatrove|peers]" >&2; exit 2 ;;
+esac
 stamp="$venv/.ghirbal-ready-1"
 if [[ ! -f "$stamp" ]]; then
     python3 -m venv "$venv" >&2
     "$venv/bin/pip" install --quiet --upgrade pip >&2
-    "$venv/bin/pip" install --quiet "datatrove[processing]==0.10.1" "spacy>=3.7,<4" "orjson>=3.9" >&2
+    "$venv/bin/pip" install --quiet "${packages[@]}" >&2
     touch "$stamp"
 fi
 echo "$venv/bin/python"
