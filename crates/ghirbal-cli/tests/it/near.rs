@@ -194,3 +194,23 @@ ghtest!(lines_a_site_repeats_are_removed_from_all_its_documents, |dir| {
     assert_eq!(o.kept.len(), 16);
     assert_eq!(o.stats["phase_seconds"]["lines"], 0.0);
 });
+
+ghtest!(explain_reads_parquet_outputs, |dir| {
+    let input = chain(&dir);
+    let out = dir.out();
+    run_ok(argv![
+        "run",
+        input,
+        "-o",
+        out,
+        "--stages",
+        NEAR_STAGES,
+        "--format",
+        "parquet"
+    ]);
+    let text = run_stdout(argv!["explain", out, "B"]);
+    assert!(text.contains("a near duplicate of A: similarity"), "{text}");
+    assert!(text.contains("LSH bands shared:"), "{text}");
+    let text = run_stdout(argv!["explain", out, "A"]);
+    assert!(text.contains("dedup.near B: duplicate of A"), "{text}");
+});

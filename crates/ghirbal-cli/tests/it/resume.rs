@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use crate::util::{dir_bytes, line, outcome, read_stats, run, spawn, words, zstd, Dir, Rng};
 
-/// About 40 MB of plain JSONL (split into 1 MiB shards) and a zstd file; 10% exact duplicates, a few
-/// unreadable lines.
+/// About 40 MB of plain JSONL (split into 1 MiB shards) and a zstd file; 10% exact duplicates, 10% near
+/// copies (one word changed), a few unreadable lines.
 fn corpus(dir: &Dir) -> Vec<std::path::PathBuf> {
     let mut rng = Rng::new(9);
     let mut plain = String::with_capacity(41 << 20);
@@ -17,6 +17,8 @@ fn corpus(dir: &Dir) -> Vec<std::path::PathBuf> {
     while plain.len() < 40_000_000 {
         let text = if i % 10 == 9 {
             previous.clone()
+        } else if i % 10 == 4 && !previous.is_empty() {
+            previous.replacen(' ', " و", 1)
         } else {
             let n = 20 + rng.below(280);
             words(&mut rng, n)
@@ -95,6 +97,8 @@ ghtest!(killed_runs_resume_to_identical_output, |dir| {
         let mut argv = argv!["run"];
         argv.extend(inputs.iter().map(|p| p.as_os_str().to_owned()));
         argv.extend(argv!["-c", config, "-o", out, "--threads", "2"]);
+        // Every phase: site lines before the scan, exact and near dedup in the cluster phase.
+        argv.extend(argv!["--stages", "normalize,clean,dedup.exact,dedup.near"]);
         argv
     };
     let reference = dir.join("reference");
@@ -105,6 +109,10 @@ ghtest!(killed_runs_resume_to_identical_output, |dir| {
         .as_u64()
         .expect("exact duplicates");
     assert!(dups > 1000, "{dups} duplicates");
+    let near = o.stats["totals"]["removed_by_reason"]["dedup.near"]
+        .as_u64()
+        .expect("near duplicates");
+    assert!(near > 1000, "{near} near duplicates");
     let shards = std::fs::read_to_string(reference.join("work/manifest.json"))
         .map(|m| serde_json::from_str::<serde_json::Value>(&m).expect("manifest"))
         .expect("manifest")["shards"]
@@ -115,7 +123,14 @@ ghtest!(killed_runs_resume_to_identical_output, |dir| {
     drop(o);
 
     // One kill per fresh output, at several points.
-    for (phase, at) in [("scan", 1), ("scan", shards / 2), ("write", 1), ("write", shards / 2)] {
+    for (phase, at) in [
+        ("lines", 1),
+        ("scan", 1),
+        ("scan", shards / 2),
+        ("near", 1),
+        ("write", 1),
+        ("write", shards / 2),
+    ] {
         let out = dir.join(&format!("out-{phase}-{at}"));
         let argv = argv_for(&out);
         let what = format!("killed after {at} {phase} task(s)");
@@ -129,8 +144,10 @@ ghtest!(killed_runs_resume_to_identical_output, |dir| {
     let out = dir.join("out-chain");
     let argv = argv_for(&out);
     for (phase, at) in [
+        ("lines", shards / 2),
         ("scan", 2),
         ("scan", shards * 3 / 4),
+        ("near", 3),
         ("write", 2),
         ("write", shards - 3),
     ] {
