@@ -173,7 +173,7 @@ impl Stage for Clean {
         let [symbols, site_lines, repeated, boiler, trailing] = if self.key.normalized {
             // The document's key keeps its lines, so line keys are slices of it, and the filters after
             // `clean` reuse it when nothing is dropped.
-            let key = &doc.analysis.key_words(&doc.text, self.key).key;
+            let key = doc.analysis.key(&doc.text, self.key);
             let keys: Vec<&str> = key.split('\n').collect();
             self.mark(&mut lines, &keys, &mut keep, site)
         } else {

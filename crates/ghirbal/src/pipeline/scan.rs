@@ -235,7 +235,7 @@ impl Scan<'_> {
 
     /// The exact-dedup record: key hash, ordinal, rank, id — in the partition of the hash.
     fn exact_key(&self, doc: &mut Document, rank: &[u8], parts: &mut [Vec<u8>]) {
-        let hash = exact::hash_key(&doc.analysis.key_words(&doc.text, self.key_spec()).key);
+        let hash = exact::hash_key(doc.analysis.key(&doc.text, self.key_spec()));
         let buf = &mut parts[(hash as u64 % parts.len() as u64) as usize];
         buf.put_u128(hash);
         buf.put_u64(doc.ordinal.0);

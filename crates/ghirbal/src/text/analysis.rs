@@ -89,7 +89,9 @@ pub struct KeyWords {
 pub struct Analysis {
     /// (length, xxh3-64) of the text the views below describe.
     of: Option<(usize, u64)>,
-    key: Option<(KeySpec, KeyWords)>,
+    /// The key form under a spec, and whether its words have been found yet (exact dedup and `clean` need
+    /// only the form; the filters and near dedup need the words).
+    key: Option<(KeySpec, KeyWords, bool)>,
     tokens: Option<Words>,
 }
 
@@ -105,23 +107,42 @@ impl Analysis {
         }
     }
 
+    /// The key form of `text` (its words are not looked for).
+    pub fn key(&mut self, text: &str, spec: KeySpec) -> &str {
+        &self.key_form(text, spec).1.key
+    }
+
     /// The key form of `text` and its words.
     pub fn key_words(&mut self, text: &str, spec: KeySpec) -> &KeyWords {
+        let (_, kw, has_words) = self.key_form(text, spec);
+        if !*has_words {
+            kw.words = Words::build(&kw.key, |k, f| for_each_word(k, f));
+            *has_words = true;
+        }
+        kw
+    }
+
+    fn key_form(&mut self, text: &str, spec: KeySpec) -> &mut (KeySpec, KeyWords, bool) {
         self.refresh(text);
-        if self.key.as_ref().is_some_and(|(s, _)| *s != spec) {
+        if self.key.as_ref().is_some_and(|(s, _, _)| *s != spec) {
             self.key = None;
         }
-        let (_, kw) = self.key.get_or_insert_with(|| {
+        self.key.get_or_insert_with(|| {
             let mut key = String::new();
             if spec.normalized {
                 fold_lines_into(text, &spec.opts, &mut key);
             } else {
                 fold_lines_into(&output(text), &spec.opts, &mut key);
             }
-            let words = Words::build(&key, |k, f| for_each_word(k, f));
-            (spec, KeyWords { key, words })
-        });
-        kw
+            (
+                spec,
+                KeyWords {
+                    key,
+                    words: Words::default(),
+                },
+                false,
+            )
+        })
     }
 
     /// datatrove's tokens of `text` itself (see [`crate::text::datatrove_tokens`]).
@@ -157,5 +178,8 @@ mod tests {
             ..opts
         };
         assert_eq!(a.key_words("سطر\n\nآخر", normalized).key, "سطر\n\nاخر", "lines kept");
+        // The form alone first, the words when asked.
+        assert_eq!(a.key("قال الرئيس", opts), "قال الرييس");
+        assert_eq!(a.key_words("قال الرئيس", opts).words.len(), 2);
     }
 }
