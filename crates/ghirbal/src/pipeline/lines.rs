@@ -34,19 +34,10 @@ impl SiteLines {
         !line_key.is_empty() && self.0.contains(&pair_key(site, line_hash(line_key)))
     }
 
-    /// A table of the given (site, line key) pairs, for tests.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (u64, &'a str)>) -> SiteLines {
+    /// A table of the given (site, line key) pairs.
+    #[cfg(test)]
+    fn from_pairs<'a>(pairs: impl IntoIterator<Item = (u64, &'a str)>) -> SiteLines {
         SiteLines(pairs.into_iter().map(|(s, l)| pair_key(s, line_hash(l))).collect())
-    }
-
-    /// Number of (site, line) pairs.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// True when no line repeats.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }
 
