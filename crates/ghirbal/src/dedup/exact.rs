@@ -24,34 +24,46 @@ pub fn exact_hash(text: &str, normalized: bool, opts: &KeyOptions) -> u128 {
 /// only in where the lines break are duplicates) and every number folded to `0` (the analysis form keeps
 /// digits, see [`crate::normalize::fold_lines_into`]; in the key form they are `0` already).
 pub fn hash_key(key: &str) -> u128 {
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    for (i, line) in key.split('\n').filter(|l| !l.is_empty()).enumerate() {
-        if i > 0 {
-            hasher.update(b" ");
-        }
-        hash_folding_numbers(&mut hasher, line.as_bytes());
+    let bytes = key.as_bytes();
+    // One line without digits (a line key, most of the time) is hashed as it is.
+    if !bytes.iter().any(|b| b.is_ascii_digit() || *b == b'\n') {
+        return xxhash_rust::xxh3::xxh3_128(bytes);
     }
-    hasher.digest128()
+    FOLDED.with(|buf| {
+        let mut buf = buf.borrow_mut();
+        buf.clear();
+        for line in key.split('\n').filter(|l| !l.is_empty()) {
+            if !buf.is_empty() {
+                buf.push(b' ');
+            }
+            fold_numbers(line.as_bytes(), &mut buf);
+        }
+        xxhash_rust::xxh3::xxh3_128(&buf)
+    })
 }
 
-/// Feeds `line` to `hasher` with each run of digits and decimal points (which the key has only inside
-/// numbers) replaced by `0`.
-fn hash_folding_numbers(hasher: &mut xxhash_rust::xxh3::Xxh3, line: &[u8]) {
-    let mut start = 0;
+thread_local! {
+    /// The bytes [`hash_key`] hashes, reused from call to call.
+    static FOLDED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Appends `line` to `out` with each run of digits and decimal points (which the key has only inside numbers)
+/// replaced by `0`.
+fn fold_numbers(line: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while i < line.len() {
-        if line[i].is_ascii_digit() {
-            hasher.update(&line[start..i]);
-            hasher.update(b"0");
+        let start = i;
+        while i < line.len() && !line[i].is_ascii_digit() {
+            i += 1;
+        }
+        out.extend_from_slice(&line[start..i]);
+        if i < line.len() {
+            out.push(b'0');
             while i < line.len() && (line[i].is_ascii_digit() || line[i] == b'.') {
                 i += 1;
             }
-            start = i;
-        } else {
-            i += 1;
         }
     }
-    hasher.update(&line[start..]);
 }
 
 /// One survivor's exact-dedup key, as stored by the scan phase.

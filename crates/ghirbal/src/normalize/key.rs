@@ -7,7 +7,7 @@
 
 use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
-use super::chars::{is_arabic_mark, ZWNJ};
+use super::chars::{is_arabic_mark, TATWEEL, ZWNJ};
 use super::output::output;
 
 /// Optional folds of the key profile.
@@ -58,8 +58,9 @@ pub fn key_with(text: &str, opts: &KeyOptions) -> String {
 }
 
 fn digit(c: char) -> bool {
+    // No decimal digits lie below U+0660 but ASCII's, nor between the Arabic-Indic and Persian ones.
     matches!(c, '0'..='9' | '\u{0660}'..='\u{0669}' | '\u{06F0}'..='\u{06F9}')
-        || (!c.is_ascii() && c.general_category() == GeneralCategory::DecimalNumber)
+        || (c > '\u{06F9}' && c.general_category() == GeneralCategory::DecimalNumber)
 }
 
 /// Folds text that is already in the output profile into `out` (cleared first).
@@ -83,6 +84,78 @@ pub fn fold_lines_into(text: &str, opts: &KeyOptions, out: &mut String) {
     fold(text, opts, out, true);
 }
 
+/// True when folding `text` itself gives the non-blank lines that folding its output form gives, so that a
+/// caller that only needs those lines (the `lines` phase) may skip the output pass. Checked on the bytes:
+/// ASCII but tab, CR, VT and FF (which the output profile makes spaces or breaks and the fold drops);
+/// Latin-1 above U+009F; the Arabic block but the combining madda and hamzas (U+0653–0655, which NFC
+/// composes); general punctuation, spaces and controls up to U+206F but the line and paragraph separators;
+/// and no run of four copies of one character once what the output profile drops is skipped (it caps
+/// letter floods), nor any of those dropped characters right after a decimal mark (`12.\u{200F}5` is one
+/// number once the mark is gone). Presentation forms and everything else answer false.
+pub fn fold_ignores_output(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // `last` and `run` compare characters by their UTF-8 bytes (as a number), which is all a run needs.
+    let (mut i, mut last, mut run) = (0, 0u32, 0u32);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            if matches!(b, b'\t' | b'\r' | 0x0B | 0x0C) {
+                return false;
+            }
+            (i, last) = (i + 1, u32::from(b));
+            continue;
+        }
+        let (unit, dropped) = if (0xD8..=0xDB).contains(&b) {
+            // The Arabic block, nearly every non-ASCII character of Arabic text.
+            let unit = u32::from(b) << 8 | u32::from(bytes.get(i + 1).copied().unwrap_or(0));
+            if (0xD993..=0xD995).contains(&unit) {
+                return false;
+            }
+            i += 2;
+            (unit, unit == 0xD980 || unit == 0xD89C)
+        } else {
+            let Some((cp, len)) = other_safe_code_point(bytes, i) else {
+                return false;
+            };
+            i += len;
+            (
+                cp,
+                matches!(cp, 0xAD | 0x200C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2060 | 0x2066..=0x2069),
+            )
+        };
+        if dropped {
+            // Dropped by the output profile; right after a decimal mark it would join two numbers there.
+            if matches!(last, 0x2E | 0x2C | 0xD9AB | 0xD9AC | 0xD88C) {
+                return false;
+            }
+            continue;
+        }
+        run = if unit == last { run + 1 } else { 1 };
+        if run > 3 {
+            return false;
+        }
+        last = unit;
+    }
+    true
+}
+
+/// The code point and length of the character at `i` if it is one [`fold_ignores_output`] accepts outside
+/// ASCII and the Arabic block: Latin-1 above U+009F, U+2000–206F but the line and paragraph separators.
+fn other_safe_code_point(bytes: &[u8], i: usize) -> Option<(u32, usize)> {
+    let cont = |k: usize| u32::from(bytes.get(i + k).copied().unwrap_or(0) & 0x3F);
+    match bytes[i] {
+        b @ 0xC2..=0xC3 => {
+            let cp = (u32::from(b & 0x1F) << 6) | cont(1);
+            (cp >= 0xA0).then_some((cp, 2))
+        }
+        0xE2 => {
+            let cp = (0x2 << 12) | (cont(1) << 6) | cont(2);
+            ((0x2000..=0x206F).contains(&cp) && cp != 0x2028 && cp != 0x2029).then_some((cp, 3))
+        }
+        _ => None,
+    }
+}
+
 /// The ASCII digit a decimal digit stands for (`0` for digits of scripts other than Latin, Arabic, Persian).
 fn ascii_digit(c: char) -> char {
     let base = match c {
@@ -101,8 +174,21 @@ fn fold(text: &str, opts: &KeyOptions, out: &mut String, analysis: bool) {
     let mut space = false;
     let mut newline = false;
     let mut in_number = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut i = 0;
+    while i < text.len() {
+        // A run of characters the fold copies as they are (most of a word) is found on the bytes and copied
+        // in one go.
+        let run = identity_run(&text.as_bytes()[i..]);
+        if run > 0 {
+            push_break(out, &mut space, &mut newline);
+            in_number = false;
+            out.push_str(&text[i..i + run]);
+            i += run;
+            continue;
+        }
+        let Some(c) = text[i..].chars().next() else { break };
+        i += c.len_utf8();
+        let next_is_digit = || text[i..].chars().next().is_some_and(digit);
         let folded = match c {
             '\u{0621}'..='\u{063A}' | '\u{0641}'..='\u{064A}' => match c {
                 'أ' | 'إ' | 'آ' => 'ا',
@@ -145,13 +231,22 @@ fn fold(text: &str, opts: &KeyOptions, out: &mut String, analysis: bool) {
                 }
                 continue;
             }
-            '.' | ',' | '٫' | '٬' | '،' if in_number && chars.peek().is_some_and(|n| digit(*n)) => {
+            '.' | ',' | '٫' | '٬' | '،' if in_number && next_is_digit() => {
                 if analysis {
                     out.push('.');
                 }
                 continue;
             }
-            _ if is_arabic_mark(c) || c == ZWNJ || c == '\u{200D}' => continue,
+            // The usual punctuation, without a look-up of its general category.
+            _ if c.is_ascii_punctuation() || matches!(c, '،' | '؛' | '؟' | '«' | '»' | '٪' | '–' | '“' | '”') =>
+            {
+                space = true;
+                in_number = false;
+                continue;
+            }
+            'A'..='Z' => c.to_ascii_lowercase(),
+            // Tatweel never reaches here from the output profile; dropping it lets raw text fold alike.
+            _ if is_arabic_mark(c) || c == ZWNJ || c == '\u{200D}' || c == TATWEEL => continue,
             '\u{FDFA}' | '\u{FDFB}' | '\u{FDFD}' => {
                 // Honorific ligatures are kept in stored text; their key is the phrase they stand for, so
                 // that a text spelling the phrase out has the same key.
@@ -189,6 +284,22 @@ fn fold(text: &str, opts: &KeyOptions, out: &mut String, analysis: bool) {
         push_break(out, &mut space, &mut newline);
         out.push(folded);
     }
+}
+
+/// The length of the run of bytes at the start of `bytes` that the fold copies as they are: `a`–`z` and
+/// the Arabic letters it does not fold (ء ا ب ت–غ ف–و ي, two bytes each in UTF-8).
+#[inline]
+fn identity_run(bytes: &[u8]) -> usize {
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'a'..=b'z' => i += 1,
+            0xD8 if matches!(bytes.get(i + 1), Some(0xA1 | 0xA7 | 0xA8 | 0xAA..=0xBA)) => i += 2,
+            0xD9 if matches!(bytes.get(i + 1), Some(0x81..=0x88 | 0x8A)) => i += 2,
+            _ => break,
+        }
+    }
+    i
 }
 
 #[inline]

@@ -251,3 +251,60 @@ fn output_never_changes_characters_outside_the_listed_sets() {
         assert!(kept_in.chars().count() <= kept_out.chars().count());
     }
 }
+
+/// Mostly characters `fold_ignores_output` accepts, some it must refuse, runs of one letter included.
+const LINE_POOL: &[char] = &[
+    'ا', 'أ', 'آ', 'ى', 'ة', 'ؤ', 'ئ', 'ل', 'ل', 'ل', 'م', 'ۀ', 'ە', 'و', '\u{064E}', '\u{0651}', '\u{0670}',
+    '\u{06D6}', '\u{0654}', '\u{0653}', '\u{0640}', '\u{061C}', ' ', ' ', ' ', '\n', '\n', '\r', '\t', '\u{00A0}',
+    '\u{00AD}', '«', '»', '،', '٫', '٣', '3', '.', ',', 'A', 'b', 'É', 'e', '\u{0301}', '\u{200C}', '\u{FEFB}',
+    '\u{200F}', '\u{202B}', '\u{2013}', '\u{201C}', '\u{2026}', '\u{2003}', '\u{2028}', '\u{0085}', '\u{001A}',
+    '\u{FEFF}', '\u{200B}', '\u{200D}',
+];
+
+#[test]
+fn fold_ignores_output_when_it_says_so() {
+    let mut rng = Rng(0x5EED);
+    let nonblank = |text: &str| {
+        let mut out = String::new();
+        fold_lines_into(text, &KeyOptions::default(), &mut out);
+        out.split('\n')
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let mut accepted = 0;
+    for _ in 0..50_000 {
+        let len = (rng.next() % 30) as usize;
+        let x: String = (0..len)
+            .map(|_| LINE_POOL[(rng.next() % LINE_POOL.len() as u64) as usize])
+            .collect();
+        if fold_ignores_output(&x) {
+            accepted += 1;
+            assert_eq!(nonblank(&x), nonblank(&output(&x)), "on {x:?}");
+        }
+    }
+    assert!(
+        accepted > 2_000,
+        "the check accepted only {accepted} texts: the test proves little"
+    );
+    let news = "قال وزير «الخارجية» إن المحادثات ستُستأنف في ١٥ مايو، 2024.\n\nوأضاف: «لا جديد».  \n";
+    assert!(fold_ignores_output(news), "ordinary news text takes the fast path");
+    assert!(
+        fold_ignores_output("تـطويل\u{00A0}–\u{200F}“x”"),
+        "tatweel, NBSP, dashes, quotes and marks too"
+    );
+    for refused in [
+        "a\tb",
+        "a\rb",
+        "لللل",
+        "للـل\u{200F}ل",
+        "e\u{0301}",
+        "ا\u{0653}",
+        "\u{FEFB}",
+        "a\u{2028}b",
+        "12.\u{200F}5",
+        "١٢،ـ٥",
+    ] {
+        assert!(!fold_ignores_output(refused), "{refused:?}");
+    }
+}

@@ -26,7 +26,7 @@ use crate::write::{removed_line, tmp_path, Encoder, RemovedFields};
 use crate::{Compression, Config, Document, Error, Outcome, Removal, Result, Stage, StageCx};
 
 /// Work files are written fast: zstd level 1.
-pub(crate) const WORK_ENCODER: Encoder = Encoder::new(Compression::Zstd, 1, 6);
+pub(crate) const WORK_ENCODER: Encoder = Encoder::new(Compression::Zstd, -7, 6);
 
 /// What the scan of one shard counted, saved as `work/stats/scan/S.json`.
 #[derive(Debug, Default, Serialize, Deserialize)]
