@@ -11,7 +11,7 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ghirbal::dedup::minhash::{MinHashConfig, MinHasher};
-use ghirbal::normalize::{fold_into, key, output, KeyOptions, KeySpec};
+use ghirbal::normalize::{fold_ignores_output, fold_into, key, output, KeyOptions, KeySpec};
 use ghirbal::text::{identify, ngram_hashes, words, Analysis};
 
 fn texts() -> Vec<String> {
@@ -71,6 +71,10 @@ fn bench(c: &mut Criterion) {
                 })
                 .sum::<usize>()
         })
+    });
+    // The check that lets the `lines` phase fold raw text without the output pass.
+    g.bench_function("fold_ignores_output_check", |b| {
+        b.iter(|| texts.iter().filter(|t| fold_ignores_output(t)).count())
     });
     g.bench_function("key_profile_from_raw", |b| {
         b.iter(|| texts.iter().map(|t| key(t).len()).sum::<usize>())

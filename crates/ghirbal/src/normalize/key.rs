@@ -174,21 +174,8 @@ fn fold(text: &str, opts: &KeyOptions, out: &mut String, analysis: bool) {
     let mut space = false;
     let mut newline = false;
     let mut in_number = false;
-    let mut i = 0;
-    while i < text.len() {
-        // A run of characters the fold copies as they are (most of a word) is found on the bytes and copied
-        // in one go.
-        let run = identity_run(&text.as_bytes()[i..]);
-        if run > 0 {
-            push_break(out, &mut space, &mut newline);
-            in_number = false;
-            out.push_str(&text[i..i + run]);
-            i += run;
-            continue;
-        }
-        let Some(c) = text[i..].chars().next() else { break };
-        i += c.len_utf8();
-        let next_is_digit = || text[i..].chars().next().is_some_and(digit);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         let folded = match c {
             '\u{0621}'..='\u{063A}' | '\u{0641}'..='\u{064A}' => match c {
                 'أ' | 'إ' | 'آ' => 'ا',
@@ -231,7 +218,7 @@ fn fold(text: &str, opts: &KeyOptions, out: &mut String, analysis: bool) {
                 }
                 continue;
             }
-            '.' | ',' | '٫' | '٬' | '،' if in_number && next_is_digit() => {
+            '.' | ',' | '٫' | '٬' | '،' if in_number && chars.peek().is_some_and(|n| digit(*n)) => {
                 if analysis {
                     out.push('.');
                 }
@@ -284,22 +271,6 @@ fn fold(text: &str, opts: &KeyOptions, out: &mut String, analysis: bool) {
         push_break(out, &mut space, &mut newline);
         out.push(folded);
     }
-}
-
-/// The length of the run of bytes at the start of `bytes` that the fold copies as they are: `a`–`z` and
-/// the Arabic letters it does not fold (ء ا ب ت–غ ف–و ي, two bytes each in UTF-8).
-#[inline]
-fn identity_run(bytes: &[u8]) -> usize {
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'a'..=b'z' => i += 1,
-            0xD8 if matches!(bytes.get(i + 1), Some(0xA1 | 0xA7 | 0xA8 | 0xAA..=0xBA)) => i += 2,
-            0xD9 if matches!(bytes.get(i + 1), Some(0x81..=0x88 | 0x8A)) => i += 2,
-            _ => break,
-        }
-    }
-    i
 }
 
 #[inline]

@@ -108,35 +108,20 @@ fn pass(text: &str, edits: Edits) -> (String, Edits, Nfc, bool) {
     // Characters that need no edit are not pushed one by one: they extend a slice of the input that is copied
     // in one go when something else comes.
     let (mut from, mut to) = (0, 0);
-    let mut i = 0;
-    while i < text.len() {
-        let run = w.plain_run(&text.as_bytes()[i..]);
-        if run > 0 {
+    for (i, c) in text.char_indices() {
+        nfc.see(c);
+        if w.plain(c) {
             if to != i {
                 w.out.push_str(&text[from..to]);
                 from = i;
             }
-            (i, to) = (i + run, i + run);
-            // Every character of a run is a starter.
-            nfc.see(' ');
-            continue;
-        }
-        let Some(c) = text[i..].chars().next() else { break };
-        let start = i;
-        i += c.len_utf8();
-        nfc.see(c);
-        if w.plain(c) {
-            if to != start {
-                w.out.push_str(&text[from..to]);
-                from = start;
-            }
-            to = i;
+            to = i + c.len_utf8();
             w.note_plain(c);
             continue;
         }
         w.out.push_str(&text[from..to]);
         (from, to) = (i, i);
-        if c == '\r' && text.as_bytes().get(i) == Some(&b'\n') {
+        if c == '\r' && text.as_bytes().get(i + 1) == Some(&b'\n') {
             w.edits.whitespace += 1;
             continue;
         }
@@ -254,11 +239,6 @@ fn reorder_marks(text: &str) -> String {
     out
 }
 
-/// The Arabic-block letter whose UTF-8 continuation byte is `cont` in the 64 code points from `base`.
-fn arabic(cont: u8, base: u32) -> char {
-    char::from_u32(base + u32::from(cont & 0x3F)).unwrap_or(' ')
-}
-
 /// What was last written, for whitespace decisions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Tail {
@@ -314,31 +294,6 @@ impl Writer {
             '\u{0621}'..='\u{063F}' | '\u{0641}'..='\u{064A}' => !(self.repeat >= 3 && Some(c) == self.last),
             _ => !(special(c) || self.flood(c)),
         }
-    }
-
-    /// The length of the run of bytes at the start of `bytes` that [`Writer::plain`] takes one by one —
-    /// printable ASCII, spaces after a visible character, letters of the Arabic alphabet that are not a
-    /// fourth copy — with the state updated as if it had; found on the bytes, without decoding characters.
-    fn plain_run(&mut self, bytes: &[u8]) -> usize {
-        if self.zwnj > 0 {
-            return 0;
-        }
-        let mut i = 0;
-        while i < bytes.len() {
-            let (c, len) = match (bytes[i], bytes.get(i + 1).copied().unwrap_or(0)) {
-                (b' ', _) if self.tail == Tail::Visible => (' ', 1),
-                (b @ b'!'..=b'~', _) => (char::from(b), 1),
-                (0xD8, b @ 0xA1..=0xBF) => (arabic(b, 0x0600), 2),
-                (0xD9, b @ 0x81..=0x8A) => (arabic(b, 0x0640), 2),
-                _ => break,
-            };
-            if len == 2 && self.repeat >= 3 && Some(c) == self.last {
-                break;
-            }
-            self.note_plain(c);
-            i += len;
-        }
-        i
     }
 
     /// True when `c` would be a fourth (or later) copy of the same Arabic-script letter in a row.
