@@ -66,6 +66,13 @@ pub(crate) struct RunArgs {
     /// Start over when OUT holds a run with another config or other inputs.
     #[arg(long)]
     pub(crate) force: bool,
+    /// Run one step only, for a job array or a scheduler: plan, lines, lines-count, scan, cluster, near,
+    /// near-clusters, write, finish (in that order; each needs the ones before it done).
+    #[arg(long, value_name = "STEP")]
+    pub(crate) phase: Option<ghirbal::Step>,
+    /// With --phase: run only the step's tasks (shards or partitions) whose index is I modulo N.
+    #[arg(long, value_name = "I/N", requires = "phase")]
+    pub(crate) shard: Option<ghirbal::TaskSlice>,
     /// No progress bar and no summary.
     #[arg(short, long)]
     pub(crate) quiet: bool,

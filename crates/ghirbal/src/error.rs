@@ -54,6 +54,9 @@ pub enum Error {
     /// The output directory belongs to another run (different config or inputs) or is not a ghirbal output.
     #[error("{0}")]
     OutputMismatch(String),
+    /// A step of a run was asked for before the steps it needs (`--phase`).
+    #[error("{0}")]
+    NotReady(String),
     /// A file under `OUT/work/` is not what this version wrote.
     #[error("corrupt work file {}: {message}", path.display())]
     Corrupt {

@@ -15,6 +15,18 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         opts.progress = crate::progress::bar();
     }
+    if let Some(step) = args.phase {
+        let slice = args.shard.unwrap_or_default();
+        let report = ghirbal::run_step(&opts, &config, step, slice)
+            .with_context(|| format!("step {step} (--shard {slice}) into {} failed", args.out.display()))?;
+        if !args.quiet {
+            eprintln!(
+                "ghirbal: step {step} --shard {slice} done; {} of the step's {} task(s) still to run",
+                report.pending, report.total
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let report = ghirbal::run(&opts, &config).with_context(|| format!("run into {} failed", args.out.display()))?;
     if !args.quiet {
         eprint!("{}", summary(&report));

@@ -102,3 +102,67 @@ ghtest!(
         }
     }
 );
+
+ghtest!(steps_run_as_a_job_array_give_the_bytes_of_one_run, |dir| {
+    let inputs = corpus(&dir);
+    let config = dir.write(
+        "cfg.toml",
+        "[input]\nshard_bytes = 65536\ntxt_files_per_shard = 16\n\n[output]\npart_bytes = 65536\n\n[run]\n\
+             batch_bytes = 4096\npartitions = 3\n\n[clean]\nsite_lines_min_docs = 3\n",
+    );
+    let argv_for = |out: &std::path::Path| {
+        let mut argv = argv!["run"];
+        argv.extend(inputs.iter().map(|p| p.as_os_str().to_owned()));
+        argv.extend(argv!["-c", config, "-o", out, "--threads", "1", "-q"]);
+        argv.extend(argv!["--stages", "normalize,clean,dedup.exact,dedup.near"]);
+        argv
+    };
+    let one = dir.join("one");
+    run_ok(argv_for(&one));
+
+    let stepped = dir.join("stepped");
+    let step = |name: &str, shard: Option<&str>| {
+        let mut argv = argv_for(&stepped);
+        argv.extend(argv!["--phase", name]);
+        if let Some(s) = shard {
+            argv.extend(argv!["--shard", s]);
+        }
+        crate::util::run(argv)
+    };
+    let (code, _, err) = step("scan", Some("0/3"));
+    assert_eq!(code, 1, "a step before the plan fails");
+    assert!(err.contains("--phase plan"), "{err}");
+    assert_eq!(step("plan", None).0, 0);
+    let (code, _, err) = step("cluster", Some("1/3"));
+    assert_eq!(code, 1, "cluster before the scan fails: {err}");
+    assert!(err.contains("step lines") || err.contains("step scan"), "{err}");
+    // Every step as three tasks slices, last slice first, as a job array would run them in any order.
+    for name in [
+        "lines",
+        "lines-count",
+        "scan",
+        "cluster",
+        "near",
+        "near-clusters",
+        "write",
+        "finish",
+    ] {
+        for i in (0..3).rev() {
+            let (code, _, err) = step(name, Some(&format!("{i}/3")));
+            assert_eq!(code, 0, "{name} {i}/3: {err}");
+        }
+    }
+    assert_eq!(
+        step("write", Some("0/3")).0,
+        0,
+        "a step run again does nothing and succeeds"
+    );
+    let o = outcome(&stepped);
+    assert_eq!(o.stats["conservation"]["holds"], true);
+    assert!(o.stats["totals"]["removed_by_reason"]["dedup.near"].as_u64() > Some(50));
+    for sub in ["kept", "removed"] {
+        let (a, b) = (dir_bytes(&one.join(sub)), dir_bytes(&stepped.join(sub)));
+        assert!(a.len() > 3, "several parts");
+        assert!(a == b, "{sub}/ differs between the one-shot run and the job array");
+    }
+});

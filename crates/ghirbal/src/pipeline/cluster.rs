@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::binfile::{read_section, Cursor, Put, SectionWriter};
 use super::layout::{Layout, Phase};
+use super::steps::TaskSlice;
 use crate::dedup::exact::{self, Decision, ExactKey};
 use crate::read::{ShardKind, ShardSpec};
 use crate::{Config, Error, Ordinal, Result};
@@ -39,14 +40,23 @@ struct IdEntry {
 }
 
 impl Cluster<'_> {
-    /// Runs every partition without a marker, then fails if any id is used twice.
-    pub(crate) fn run(&self) -> Result<()> {
+    /// Step `cluster`: every partition of the slice without a marker; then, once every partition is done
+    /// (by this invocation or others), fails if any id is used twice.
+    pub(crate) fn run(&self, slice: TaskSlice) -> Result<()> {
         let todo: Vec<u32> = (0..self.config.run.partitions)
-            .filter(|p| !self.layout.is_done(Phase::Cluster, *p))
+            .filter(|p| slice.takes(*p) && !self.layout.is_done(Phase::Cluster, *p))
             .collect();
         tracing::info!(partitions = todo.len(), "cluster phase");
         self.pool
             .install(|| todo.par_iter().try_for_each(|p| self.partition(*p)))?;
+        if (0..self.config.run.partitions).all(|p| self.layout.is_done(Phase::Cluster, p)) {
+            self.check_ids()?;
+        }
+        Ok(())
+    }
+
+    /// Fails if the cluster tasks found an id used by two documents.
+    pub(crate) fn check_ids(&self) -> Result<()> {
         for p in 0..self.config.run.partitions {
             let data = read_section(&self.layout.dups(p), DUP_IDS)?;
             if data.is_empty() {

@@ -20,6 +20,7 @@ use super::flow::run_ordered;
 use super::keybuf::{KeyBuffer, Records};
 use super::layout::{Layout, Phase};
 use super::sort::PairSorter;
+use super::steps::TaskSlice;
 use crate::read::{self, ReadItem, ShardSpec};
 use crate::text::HashSet64;
 use crate::{Config, Document, Error, Result};
@@ -74,26 +75,35 @@ pub(crate) struct Lines<'a> {
 }
 
 impl Lines<'_> {
-    /// Hashes every shard without a marker, counts every partition without one, and loads the tables.
-    pub(crate) fn run(&self) -> Result<Arc<SiteLines>> {
+    /// Step `lines`: hashes every shard of the slice without a marker.
+    pub(crate) fn hash_shards(&self, slice: TaskSlice) -> Result<()> {
         let dir = self.layout.work.join("lines");
         std::fs::create_dir_all(&dir).map_err(Error::io("creating", &dir))?;
         for spec in self
             .shards
             .iter()
-            .filter(|s| !self.layout.is_done(Phase::Lines, s.index))
+            .filter(|s| slice.takes(s.index) && !self.layout.is_done(Phase::Lines, s.index))
         {
             self.hash_shard(spec)?;
         }
+        Ok(())
+    }
+
+    /// Step `lines-count`: counts every partition of the slice without a marker.
+    pub(crate) fn count_partitions(&self, slice: TaskSlice) -> Result<()> {
         let parts = self.config.run.partitions;
         let budget = self.config.run.memory_budget_bytes()? / self.threads.max(1) as u64;
         let todo: Vec<u32> = (0..parts)
-            .filter(|p| !self.layout.is_done(Phase::Lines, LINE_TABLES + p))
+            .filter(|p| slice.takes(*p) && !self.layout.is_done(Phase::Lines, LINE_TABLES + p))
             .collect();
         self.pool
-            .install(|| todo.par_iter().try_for_each(|p| self.count(*p, budget)))?;
+            .install(|| todo.par_iter().try_for_each(|p| self.count(*p, budget)))
+    }
+
+    /// The tables of every partition, as one set (for the scan).
+    pub(crate) fn load(&self) -> Result<Arc<SiteLines>> {
         let mut set = HashSet64::default();
-        for p in 0..parts {
+        for p in 0..self.config.run.partitions {
             let path = self.table(p);
             let data = std::fs::read(&path).map_err(Error::io("reading", &path))?;
             set.extend(
@@ -191,7 +201,7 @@ impl Lines<'_> {
 }
 
 /// Marker indices of the counting tasks (after any shard index).
-const LINE_TABLES: u32 = 1 << 30;
+pub(crate) const LINE_TABLES: u32 = 1 << 30;
 
 /// Appends one document's distinct (site, line) records to its partitions.
 fn doc_records(doc: &Document, field: &str, opts: &crate::normalize::KeyOptions, parts: &mut [Vec<u8>]) {

@@ -20,12 +20,14 @@ mod route;
 mod scan;
 mod sketch;
 mod sort;
+pub mod steps;
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use layout::Layout;
 use manifest::Manifest;
+pub use steps::{Step, StepReport, TaskSlice};
 
 use crate::read::plan;
 use crate::stats::RunStats;
@@ -89,9 +91,68 @@ pub struct RunReport {
 /// Runs the whole job: plan (or resume), scan, cluster, write, stats.
 pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
     let started = Instant::now();
+    let (layout, manifest) = open(opts, config, true)?;
+    if layout.stats().exists() {
+        return Ok(RunReport {
+            stats: layout::read_json(&layout.stats())?,
+            out: opts.out.clone(),
+            already_complete: true,
+            seconds: 0.0,
+        });
+    }
+    let runner = Runner::new(opts, config, &layout, &manifest)?;
+    let mut times = crate::stats::PhaseTimes::default();
+    // Steps with no tasks in this config (site lines or near dedup off) are skipped, and not timed.
+    for step in Step::ALL.into_iter().filter(|s| step_has_tasks(*s, config, &manifest)) {
+        let t = Instant::now();
+        runner.run(step, TaskSlice::ALL)?;
+        let seconds = t.elapsed().as_secs_f64();
+        match step {
+            Step::Lines | Step::LinesCount => times.lines += seconds,
+            Step::Scan => times.scan += seconds,
+            Step::Write => times.write += seconds,
+            _ => times.cluster += seconds,
+        }
+    }
+    let stats = finish::finish(&layout, config, &manifest.shards, times)?;
+    Ok(RunReport {
+        stats,
+        out: opts.out.clone(),
+        already_complete: false,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Runs one step of a run, or the slice `slice` of its tasks (`ghirbal run --phase STEP --shard i/N`): the
+/// plan makes (or checks) the manifest; every other step needs the plan and every earlier step complete, and
+/// its output, once all its slices have run, is what a one-shot run writes, byte for byte.
+pub fn run_step(opts: &RunOptions, config: &Config, step: Step, slice: TaskSlice) -> Result<StepReport> {
+    let (layout, manifest) = open(opts, config, step == Step::Plan)?;
+    step.check_ready(&layout, config, &manifest)?;
+    match step {
+        Step::Plan => {}
+        Step::Finish if slice.takes(0) && !layout.stats().exists() => {
+            finish::finish(&layout, config, &manifest.shards, crate::stats::PhaseTimes::default())?;
+        }
+        Step::Finish => {}
+        _ => Runner::new(opts, config, &layout, &manifest)?.run(step, slice)?,
+    }
+    Ok(StepReport {
+        step,
+        slice,
+        total: step.markers(config, &manifest).map_or(1, |m| m.len()),
+        pending: step.pending(&layout, config, &manifest),
+    })
+}
+
+/// The output directory and its plan: made (step `plan`, or the first invocation of a one-shot run) or
+/// loaded and checked against this config and these inputs.
+fn open(opts: &RunOptions, config: &Config, create: bool) -> Result<(Layout, Manifest)> {
     config.validate()?;
     let layout = Layout::new(&opts.out);
-    prepare_output(&layout, opts.force)?;
+    if create {
+        prepare_output(&layout, opts.force)?;
+    }
     let inputs = if opts.inputs.is_empty() {
         vec![example_corpus(&layout)?]
     } else {
@@ -101,99 +162,131 @@ pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
     let manifest = match Manifest::load(&layout)? {
         Some(m) => {
             m.check(config, &files, &layout)?;
-            if layout.stats().exists() {
-                let stats = layout::read_json(&layout.stats())?;
-                return Ok(RunReport {
-                    stats,
-                    out: opts.out.clone(),
-                    already_complete: true,
-                    seconds: 0.0,
-                });
-            }
             m
         }
-        None => {
+        None if create => {
             let shards = plan::plan(&files, &config.input)?;
             let m = Manifest::new(config, files, shards);
             layout.create()?;
             m.save(&layout)?;
             m
         }
+        None => {
+            return Err(Error::NotReady(format!(
+                "{} has no plan: run `ghirbal run … --phase plan` first",
+                opts.out.display()
+            )))
+        }
     };
     layout.create()?;
-    let stats = run_phases(opts, config, &layout, &manifest)?;
-    Ok(RunReport {
-        stats,
-        out: opts.out.clone(),
-        already_complete: false,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok((layout, manifest))
 }
 
-fn run_phases(opts: &RunOptions, config: &Config, layout: &Layout, manifest: &Manifest) -> Result<RunStats> {
-    let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        opts.threads
-    };
-    let progress = opts.progress.as_ref();
-    let mut times = crate::stats::PhaseTimes::default();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?;
-    let t = Instant::now();
-    let site_lines = if config.has_stage("clean") && config.clean.site_lines_min_docs > 0 {
-        let lines = lines::Lines {
+/// What every step's tasks share: the plan, the threads, the progress bar.
+struct Runner<'a> {
+    config: &'a Config,
+    layout: &'a Layout,
+    manifest: &'a Manifest,
+    threads: usize,
+    pool: rayon::ThreadPool,
+    progress: &'a dyn Progress,
+}
+
+impl<'a> Runner<'a> {
+    fn new(opts: &'a RunOptions, config: &'a Config, layout: &'a Layout, manifest: &'a Manifest) -> Result<Runner<'a>> {
+        let threads = if opts.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            opts.threads
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))?;
+        Ok(Runner {
+            config,
+            layout,
+            manifest,
+            threads,
+            pool,
+            progress: opts.progress.as_ref(),
+        })
+    }
+
+    /// The tasks of `step` in `slice` that have no marker yet (`plan` and `finish` are not run here).
+    fn run(&self, step: Step, slice: TaskSlice) -> Result<()> {
+        let (config, layout) = (self.config, self.layout);
+        let shards: Vec<_> = self
+            .manifest
+            .shards
+            .iter()
+            .filter(|s| slice.takes(s.index))
+            .cloned()
+            .collect();
+        let cluster = cluster::Cluster {
             layout,
             config,
-            shards: &manifest.shards,
-            threads,
-            pool: &pool,
+            shards: &self.manifest.shards,
+            pool: &self.pool,
         };
-        let table = lines.run()?;
-        times.lines = t.elapsed().as_secs_f64();
-        Some(table)
-    } else {
-        None
-    };
-    let stages = build_stages(config, site_lines)?;
-    let t = Instant::now();
-    scan::Scan {
-        layout,
-        config,
-        stages: &stages,
-        threads,
-        progress,
-        near: config
-            .has_stage("dedup.near")
-            .then(|| crate::dedup::minhash::MinHasher::new(&config.dedup.near.minhash())),
+        match step {
+            Step::Plan | Step::Finish => Ok(()),
+            Step::Lines | Step::LinesCount if !site_lines_on(config) => Ok(()),
+            Step::Lines => self.lines().hash_shards(slice),
+            Step::LinesCount => self.lines().count_partitions(slice),
+            Step::Scan => {
+                let site_lines = site_lines_on(config).then(|| self.lines().load()).transpose()?;
+                let stages = build_stages(config, site_lines)?;
+                scan::Scan {
+                    layout,
+                    config,
+                    stages: &stages,
+                    threads: self.threads,
+                    progress: self.progress,
+                    near: config
+                        .has_stage("dedup.near")
+                        .then(|| crate::dedup::minhash::MinHasher::new(&config.dedup.near.minhash())),
+                }
+                .run(&shards)
+            }
+            Step::Cluster => cluster.run(slice),
+            Step::Near | Step::NearClusters if !config.has_stage("dedup.near") => Ok(()),
+            Step::Near => near::Near(&cluster).partitions(slice),
+            Step::NearClusters if slice.takes(0) => near::Near(&cluster).cluster_all(),
+            Step::NearClusters => Ok(()),
+            Step::Write => {
+                // Duplicate ids fail the run before anything is written, whichever invocation ran the cluster.
+                cluster.check_ids()?;
+                let scanned = finish::scanned_docs(layout, &self.manifest.shards)?;
+                route::Route {
+                    layout,
+                    config,
+                    threads: self.threads,
+                    progress: self.progress,
+                }
+                .run(&shards, scanned)
+            }
+        }
     }
-    .run(&manifest.shards)?;
-    times.scan = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let cluster = cluster::Cluster {
-        layout,
-        config,
-        shards: &manifest.shards,
-        pool: &pool,
-    };
-    cluster.run()?;
-    if config.has_stage("dedup.near") {
-        near::Near(&cluster).run()?;
+
+    fn lines(&self) -> lines::Lines<'_> {
+        lines::Lines {
+            layout: self.layout,
+            config: self.config,
+            shards: &self.manifest.shards,
+            threads: self.threads,
+            pool: &self.pool,
+        }
     }
-    times.cluster = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let scanned = finish::scanned_docs(layout, &manifest.shards)?;
-    route::Route {
-        layout,
-        config,
-        threads,
-        progress,
-    }
-    .run(&manifest.shards, scanned)?;
-    times.write = t.elapsed().as_secs_f64();
-    finish::finish(layout, config, &manifest.shards, times)
+}
+
+/// True for the steps `run` runs itself (not `plan` and `finish`) that have tasks in this config.
+fn step_has_tasks(step: Step, config: &Config, manifest: &Manifest) -> bool {
+    step.markers(config, manifest).is_some_and(|m| !m.is_empty())
+}
+
+fn site_lines_on(config: &Config) -> bool {
+    config.has_stage("clean") && config.clean.site_lines_min_docs > 0
 }
 
 /// The per-document stages named in the config, in order (dedup stages are phases, not stages).

@@ -21,6 +21,7 @@ use super::cluster::{decisions_for, Cluster};
 use super::layout::{read_json, write_json, Layout, Phase};
 use super::sketch::{self, SketchReader, SketchRecord};
 use super::sort::PairSorter;
+use super::steps::TaskSlice;
 use crate::dedup::exact::Decision;
 use crate::dedup::minhash::MinHasher;
 use crate::dedup::near::{
@@ -106,22 +107,30 @@ impl<'a> std::ops::Deref for Near<'_, 'a> {
 }
 
 impl Near<'_, '_> {
-    /// Runs every partition task without a marker, then the clustering task.
-    pub(crate) fn run(&self) -> Result<()> {
+    /// Step `near`: every partition task of the slice without a marker.
+    pub(crate) fn partitions(&self, slice: TaskSlice) -> Result<()> {
         let parts = self.config.run.partitions;
-        let todo: Vec<u32> = (0..parts).filter(|p| !self.layout.is_done(Phase::Near, *p)).collect();
-        if todo.is_empty() && self.layout.is_done(Phase::Near, parts) {
+        let todo: Vec<u32> = (0..parts)
+            .filter(|p| slice.takes(*p) && !self.layout.is_done(Phase::Near, *p))
+            .collect();
+        if todo.is_empty() {
             return Ok(());
         }
         let exact = ExactInfo::load(self.layout, parts, self.shards)?;
         let budget = self.config.run.memory_budget_bytes()? / self.pool.current_num_threads().max(1) as u64;
         tracing::info!(partitions = todo.len(), budget, "near-dup phase");
         self.pool
-            .install(|| todo.par_iter().try_for_each(|p| self.partition(*p, &exact, budget)))?;
-        if !self.layout.is_done(Phase::Near, parts) {
-            self.clusters(&exact)?;
+            .install(|| todo.par_iter().try_for_each(|p| self.partition(*p, &exact, budget)))
+    }
+
+    /// Step `near-clusters`: the clustering task, unless its marker is there.
+    pub(crate) fn cluster_all(&self) -> Result<()> {
+        let parts = self.config.run.partitions;
+        if self.layout.is_done(Phase::Near, parts) {
+            return Ok(());
         }
-        Ok(())
+        let exact = ExactInfo::load(self.layout, parts, self.shards)?;
+        self.clusters(&exact)
     }
 
     /// Buckets → candidate pairs → verified edges for partition `p`.

@@ -183,8 +183,10 @@ impl Route<'_> {
             return Ok(());
         }
         tracing::info!(shards = todo.len(), "write phase");
-        remove_tmp_files(&self.layout.kept())?;
-        remove_tmp_files(&self.layout.removed())?;
+        // Only this invocation's shards: others may be writing theirs into the same folders (`--shard`).
+        let prefixes: Vec<String> = todo.iter().map(|s| part_prefix(*s)).collect();
+        remove_tmp_files(&self.layout.kept(), &prefixes)?;
+        remove_tmp_files(&self.layout.removed(), &prefixes)?;
         self.progress.start("write", total_docs);
         let mut open: Option<(u32, PartWriter, PartWriter, WriteShardStats)> = None;
         let result = run_ordered(
@@ -383,7 +385,7 @@ impl Route<'_> {
             Out::End(s) => *s,
         };
         if open.as_ref().map(|o| o.0) != Some(shard) {
-            let prefix = format!("part-{shard:05}");
+            let prefix = part_prefix(shard);
             let kept = PartWriter::new(&self.layout.kept(), prefix.clone(), Channel::Kept, &self.config.output);
             let removed = PartWriter::new(&self.layout.removed(), prefix, Channel::Removed, &self.config.output);
             *open = Some((shard, kept, removed, WriteShardStats::default()));
@@ -526,13 +528,23 @@ impl LineReader {
     }
 }
 
-fn remove_tmp_files(dir: &std::path::Path) -> Result<()> {
+/// The name every output part of a shard starts with.
+fn part_prefix(shard: u32) -> String {
+    format!("part-{shard:05}")
+}
+
+fn remove_tmp_files(dir: &std::path::Path, prefixes: &[String]) -> Result<()> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(());
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        if name.to_string_lossy().ends_with(".tmp") {
+        let name = name.to_string_lossy();
+        if name.ends_with(".tmp")
+            && prefixes
+                .iter()
+                .any(|p| name.trim_start_matches('.').starts_with(p.as_str()))
+        {
             std::fs::remove_file(entry.path()).map_err(Error::io("removing", entry.path()))?;
         }
     }
