@@ -96,6 +96,23 @@ fn run_step(
     .to_string())
 }
 
+/// The task indices of `step` not yet done in the run planned in `out` (which must have its plan).
+#[pyfunction]
+#[pyo3(signature = (step, inputs, out, config_toml=None, preset=None))]
+fn pending_tasks(
+    py: Python<'_>,
+    step: &str,
+    inputs: Vec<PathBuf>,
+    out: PathBuf,
+    config_toml: Option<String>,
+    preset: Option<String>,
+) -> PyResult<Vec<u32>> {
+    let config = config(config_toml.as_deref(), preset.as_deref())?;
+    let step: Step = step.parse().map_err(err)?;
+    py.detach(|| ghirbal::pending_tasks(&options(inputs, out, 0, false), &config, step))
+        .map_err(err)
+}
+
 /// The names of the steps, in order.
 #[pyfunction]
 fn steps() -> Vec<&'static str> {
@@ -141,6 +158,7 @@ fn _ghirbal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(run_step, m)?)?;
     m.add_function(wrap_pyfunction!(steps, m)?)?;
+    m.add_function(wrap_pyfunction!(pending_tasks, m)?)?;
     m.add_function(wrap_pyfunction!(normalize, m)?)?;
     m.add_function(wrap_pyfunction!(signature, m)?)?;
     Ok(())

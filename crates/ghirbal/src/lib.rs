@@ -38,7 +38,7 @@ pub use config::{
 };
 pub use doc::{Document, Meta, Ordinal, Origin};
 pub use error::{Error, Result};
-pub use pipeline::{run, run_step, Progress, RunOptions, RunReport, Step, StepReport, TaskSlice};
+pub use pipeline::{pending_tasks, run, run_step, Progress, RunOptions, RunReport, Step, StepReport, TaskSlice};
 pub use reason::{Reason, Removal};
 pub use stage::{Outcome, Stage, StageCx};
 pub use stats::{Conservation, Metric, RunStats, StageStats};

@@ -25,7 +25,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 STEPS: List[str] = list(_ghirbal.steps())
 
-__all__ = ["GhirbalError", "STEPS", "__version__", "normalize", "run", "run_step", "signature"]
+__all__ = ["GhirbalError", "STEPS", "__version__", "normalize", "pending_tasks", "run", "run_step", "signature"]
 
 
 def _config_text(config: Optional[PathLike]) -> Optional[str]:
@@ -61,6 +61,13 @@ def run_step(step: str, inputs, out: PathLike, config: Optional[PathLike] = None
     report = _ghirbal.run_step(step, _paths(inputs), os.fspath(out), _config_text(config), preset, shard,
                                threads, force)
     return json.loads(report)
+
+
+def pending_tasks(step: str, inputs, out: PathLike, config: Optional[PathLike] = None,
+                  preset: Optional[str] = None) -> List[int]:
+    """The task indices of ``step`` not yet done in the run planned in ``out``: run each alone with
+    ``run_step(step, ..., shard=f"{i}/{n}")`` where ``n`` is above every index."""
+    return list(_ghirbal.pending_tasks(step, _paths(inputs), os.fspath(out), _config_text(config), preset))
 
 
 def normalize(text: str, profile: str = "output") -> str:

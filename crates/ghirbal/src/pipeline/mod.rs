@@ -145,6 +145,13 @@ pub fn run_step(opts: &RunOptions, config: &Config, step: Step, slice: TaskSlice
     })
 }
 
+/// The task indices of `step` that have not run yet in the run planned in `opts.out` (which must have its
+/// plan): what a scheduler submits, one task each, as `--shard i/N` with N above every index.
+pub fn pending_tasks(opts: &RunOptions, config: &Config, step: Step) -> Result<Vec<u32>> {
+    let (layout, manifest) = open(opts, config, false)?;
+    Ok(step.pending_tasks(&layout, config, &manifest))
+}
+
 /// The output directory and its plan: made (step `plan`, or the first invocation of a one-shot run) or
 /// loaded and checked against this config and these inputs.
 fn open(opts: &RunOptions, config: &Config, create: bool) -> Result<(Layout, Manifest)> {

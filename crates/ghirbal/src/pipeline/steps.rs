@@ -92,6 +92,24 @@ impl Step {
         })
     }
 
+    /// The task indices (shard or partition; 0 for a single task) of the step's tasks without a marker: the
+    /// `i` of the `--shard i/N` that runs each alone, with N above every index.
+    pub(crate) fn pending_tasks(self, layout: &Layout, config: &Config, manifest: &Manifest) -> Vec<u32> {
+        match self.markers(config, manifest) {
+            Some(markers) => markers
+                .into_iter()
+                .filter(|(p, i)| !layout.is_done(*p, *i))
+                .map(|(_, i)| match self {
+                    Step::LinesCount => i - LINE_TABLES,
+                    Step::NearClusters => 0,
+                    _ => i,
+                })
+                .collect(),
+            None if self.pending(layout, config, manifest) > 0 => vec![0],
+            None => Vec::new(),
+        }
+    }
+
     /// How many of the step's tasks have no marker yet.
     pub(crate) fn pending(self, layout: &Layout, config: &Config, manifest: &Manifest) -> usize {
         match self.markers(config, manifest) {

@@ -1,0 +1,83 @@
+"""The Ray driver against the CLI: the same bytes from `python -m ghirbal.ray run`, a resumed driver submits
+only what is left, and a failing task stops the driver with the engine's message."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+import ray
+
+import ghirbal
+import ghirbal.ray as gray
+from test_ghirbal import BIN, CONFIG, corpus, tree_bytes
+
+
+class RayTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        ray.shutdown()
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self.tmp.name)
+        self.input = corpus(self.dir / "in.jsonl")
+        self.config = self.dir / "cfg.toml"
+        self.config.write_text(CONFIG + "\n[clean]\nsite_lines_min_docs = 3\n")
+        self.cli = self.dir / "cli"
+        subprocess.run([BIN, "run", str(self.input), "-o", str(self.cli), "-c", str(self.config), "-q"], check=True)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def assert_same_as_cli(self, out: Path):
+        for sub in ("kept", "removed"):
+            ours, cli = tree_bytes(out / sub), tree_bytes(self.cli / sub)
+            self.assertGreater(len(cli), 2, "several parts")
+            self.assertEqual(ours, cli, f"{sub}/ differs from the CLI's")
+
+    def test_the_driver_gives_the_cli_bytes(self):
+        log = []
+        stats = gray.run([self.input], self.dir / "ray", config=self.config, log=log.append)
+        self.assertTrue(stats["conservation"]["holds"])
+        self.assert_same_as_cli(self.dir / "ray")
+        steps = [line.split(":")[1].strip() for line in log]
+        self.assertEqual(steps, ["lines", "lines-count", "scan", "cluster", "near", "near-clusters", "write"])
+
+    def test_a_killed_driver_resumes_with_what_is_left(self):
+        out = self.dir / "resumed"
+        # What a driver killed during the scan leaves: the plan, site lines, half of the scan.
+        for step, shard in [("plan", "0/1"), ("lines", "0/1"), ("lines-count", "0/1"), ("scan", "0/2")]:
+            ghirbal.run_step(step, [self.input], out, config=self.config, shard=shard)
+        left = ghirbal.pending_tasks("scan", [self.input], out, config=self.config)
+        self.assertTrue(left and all(i % 2 == 1 for i in left), left)
+        log = []
+        gray.run([self.input], out, config=self.config, log=log.append)
+        self.assertEqual(log[0].split(":")[1].strip(), "scan")
+        self.assertIn(f"scan: {len(left)} task(s)", log[0])
+        self.assert_same_as_cli(out)
+
+    def test_the_module_command_line(self):
+        out = self.dir / "cmd"
+        env = dict(os.environ, RAY_ADDRESS=ray.get_runtime_context().gcs_address)
+        cmd = [sys.executable, "-m", "ghirbal.ray", "run", str(self.input), "-o", str(out), "-c", str(self.config)]
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("3000 documents in", done.stderr)
+        self.assert_same_as_cli(out)
+        bad = self.dir / "bad.jsonl"
+        bad.write_text('{"id": "a", "text": "نص"}\n{"id": "a", "text": "نص آخر مختلف"}\n')
+        cmd = [sys.executable, "-m", "ghirbal.ray", "run", str(bad), "-o", str(self.dir / "bad")]
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        self.assertEqual(done.returncode, 1, done.stderr)
+        self.assertIn("duplicate document id", done.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
