@@ -63,6 +63,27 @@ class RayTests(unittest.TestCase):
         self.assertIn(f"scan: {len(left)} task(s)", log[0])
         self.assert_same_as_cli(out)
 
+    def test_a_task_whose_worker_dies_is_retried(self):
+        flag = self.dir / "die-once"
+        flag.write_text("")
+
+        def dies_once_in_scan(step, *args):
+            # The first scan task kills its worker process (as an OOM kill or a lost node would); Ray
+            # starts the task again on another worker, where the flag is gone.
+            if step == "scan" and os.path.exists(flag):
+                os.remove(flag)
+                os._exit(1)
+            return gray._step_task(step, *args)
+
+        gray.run([self.input], self.dir / "retried", config=self.config, log=lambda m: None,
+                 step_task=dies_once_in_scan)
+        self.assertFalse(flag.exists(), "the worker died once")
+        self.assert_same_as_cli(self.dir / "retried")
+        with self.assertRaises(Exception):
+            flag.write_text("")
+            gray.run([self.input], self.dir / "no-retry", config=self.config, log=lambda m: None,
+                     step_task=dies_once_in_scan, max_retries=0)
+
     def test_the_module_command_line(self):
         out = self.dir / "cmd"
         env = dict(os.environ, RAY_ADDRESS=ray.get_runtime_context().gcs_address)

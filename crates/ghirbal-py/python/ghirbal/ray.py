@@ -34,15 +34,16 @@ def _step_task(step: str, inputs: List[str], out: str, config: Optional[str], pr
 
 
 def run(inputs, out, config=None, preset: Optional[str] = None, task_cpus: int = 1, max_retries: int = 3,
-        force: bool = False, log: Callable[[str], None] = print) -> dict:
+        force: bool = False, log: Callable[[str], None] = print, step_task: Callable[..., dict] = _step_task) -> dict:
     """Runs the whole job with one Ray task per shard or partition of each step (Ray must be initialised,
-    or is started locally); returns ``stats.json`` as a dict."""
+    or is started locally); returns ``stats.json`` as a dict. ``step_task`` is what each Ray task calls
+    (``ghirbal.run_step`` with the task's slice); tests pass one that kills its worker."""
     inputs = [os.path.abspath(p) for p in _paths(inputs)]
     out = os.path.abspath(os.fspath(out))
     config = _config_text(config)
     if not ray.is_initialized():
         ray.init()
-    task = ray.remote(num_cpus=task_cpus, max_retries=max_retries, retry_exceptions=False)(_step_task)
+    task = ray.remote(num_cpus=task_cpus, max_retries=max_retries, retry_exceptions=False)(step_task)
     ghirbal.run_step("plan", inputs, out, config=config, preset=preset, force=force)
     for step in ghirbal.STEPS[1:-1]:
         pending = ghirbal.pending_tasks(step, inputs, out, config, preset)
@@ -51,6 +52,9 @@ def run(inputs, out, config=None, preset: Optional[str] = None, task_cpus: int =
         started = time.perf_counter()
         n = max(pending) + 1
         refs = [task.remote(step, inputs, out, config, preset, f"{i}/{n}", task_cpus) for i in pending]
+        # Every task of the step ends (or fails) before the first failure is raised: no task is left
+        # writing into OUT behind a driver that has stopped.
+        ray.wait(refs, num_returns=len(refs))
         ray.get(refs)
         log(f"ghirbal.ray: {step}: {len(pending)} task(s) in {time.perf_counter() - started:.1f} s")
     ghirbal.run_step("finish", inputs, out, config=config, preset=preset)
