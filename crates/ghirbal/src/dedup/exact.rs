@@ -152,6 +152,31 @@ mod tests {
         assert_ne!(hash_key("عام 0"), hash_key("عام"), "a number is not nothing");
     }
 
+    #[test]
+    fn raw_text_the_output_pass_cannot_change_hashes_like_its_output_form() {
+        let opts = KeyOptions::default();
+        let mut accepted = 0;
+        for text in [
+            "\n\n  عنوان  الخبر \n\n\n\nقال الوزيـــر إن 58.1 مليار ريال «تكفي»…\n\u{200F}سطر\n\n",
+            "  نص\u{00A0}قصير –  \n***\n\n\nتم.  ",
+            "سطر\tبجدول",
+            "ﺍﻟﺴﻼﻡ",
+        ] {
+            if crate::normalize::fold_ignores_output(text) {
+                accepted += 1;
+                assert_eq!(
+                    exact_hash(text, true, &opts),
+                    exact_hash(text, false, &opts),
+                    "{text:?}"
+                );
+            }
+        }
+        assert_eq!(
+            accepted, 2,
+            "the first two take the fast path, the tab and the presentation form do not"
+        );
+    }
+
     fn key(text: &str, seq: u32, rank: &[u8]) -> ExactKey {
         ExactKey {
             hash: h(text),

@@ -235,7 +235,15 @@ impl Scan<'_> {
 
     /// The exact-dedup record: key hash, ordinal, rank, id — in the partition of the hash.
     fn exact_key(&self, doc: &mut Document, rank: &[u8], parts: &mut [Vec<u8>]) {
-        let hash = exact::hash_key(doc.analysis.key(&doc.text, self.key_spec()));
+        let spec = self.key_spec();
+        // Exact dedup alone on text no stage normalised: nothing else wants the analysis form, and when the
+        // output pass cannot change the text's lines, the raw text's key hashes alike without the pass.
+        let alone = self.stages.is_empty() && self.near.is_none() && !spec.normalized;
+        let hash = if alone && crate::normalize::fold_ignores_output(&doc.text) {
+            exact::exact_hash(&doc.text, true, &spec.opts)
+        } else {
+            exact::hash_key(doc.analysis.key(&doc.text, spec))
+        };
         let buf = &mut parts[(hash as u64 % parts.len() as u64) as usize];
         buf.put_u128(hash);
         buf.put_u64(doc.ordinal.0);
