@@ -211,6 +211,28 @@ mod tests {
     use crate::normalize::KeySpec;
     use crate::text::Analysis;
 
+    #[test]
+    fn raw_text_the_output_pass_cannot_change_has_the_shingles_of_its_output_form() {
+        // What lets a dedup-only run fold raw text without the output pass (scan.rs, `dedup_key_spec`).
+        let h = MinHasher::new(&MinHashConfig::default());
+        let of = |text: &str, normalized: bool| {
+            let mut a = Analysis::default();
+            let kw = a.key_words(
+                text,
+                KeySpec {
+                    opts: Default::default(),
+                    normalized,
+                },
+            );
+            h.shingles(&kw.key, &kw.words)
+        };
+        let text = "\n\n  قال الوزيـــر  إن 58.1 مليار ريال «تكفي»…\n\n\n\u{200F}وأضاف: لا جديد  \n* * *\n\nانتهى.  ";
+        assert!(crate::normalize::fold_ignores_output(text));
+        let raw = of(text, true);
+        assert!(raw.len() > 5);
+        assert_eq!(raw, of(text, false));
+    }
+
     fn shingles(h: &MinHasher, text: &str) -> Vec<u64> {
         let mut a = Analysis::default();
         let kw = a.key_words(text, KeySpec::default());

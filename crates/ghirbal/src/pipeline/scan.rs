@@ -157,14 +157,15 @@ impl Scan<'_> {
             doc.write_json_line(&mut lines);
             push_id(&mut records[1], &doc.id, doc.ordinal, doc.origin.line);
             let rank = keep::rank(&*doc, &self.config.dedup);
+            let spec = self.dedup_key_spec(doc);
             if exact_on {
                 let started = Instant::now();
-                self.exact_key(doc, &rank, &mut records[0]);
+                self.exact_key(doc, spec, &rank, &mut records[0]);
                 exact_seconds += started.elapsed().as_secs_f64();
             }
             if let Some(hasher) = &self.near {
                 let started = Instant::now();
-                self.near_key(hasher, doc, &rank, &mut records[2], &mut sketches);
+                self.near_key(hasher, doc, spec, &rank, &mut records[2], &mut sketches);
                 near_seconds += started.elapsed().as_secs_f64();
             }
         }
@@ -233,17 +234,23 @@ impl Scan<'_> {
         }
     }
 
-    /// The exact-dedup record: key hash, ordinal, rank, id — in the partition of the hash.
-    fn exact_key(&self, doc: &mut Document, rank: &[u8], parts: &mut [Vec<u8>]) {
+    /// How the dedup keys of `doc` get its key form. Dedup alone on text no stage normalised (nothing else
+    /// wants the analysis form): when the output pass cannot change the text's non-blank lines — all that
+    /// the exact hash and the shingles see — the raw text is folded as it is, without the pass.
+    fn dedup_key_spec(&self, doc: &Document) -> crate::normalize::KeySpec {
         let spec = self.key_spec();
-        // Exact dedup alone on text no stage normalised: nothing else wants the analysis form, and when the
-        // output pass cannot change the text's lines, the raw text's key hashes alike without the pass.
-        let alone = self.stages.is_empty() && self.near.is_none() && !spec.normalized;
-        let hash = if alone && crate::normalize::fold_ignores_output(&doc.text) {
-            exact::exact_hash(&doc.text, true, &spec.opts)
-        } else {
-            exact::hash_key(doc.analysis.key(&doc.text, spec))
-        };
+        if !spec.normalized && self.stages.is_empty() && crate::normalize::fold_ignores_output(&doc.text) {
+            return crate::normalize::KeySpec {
+                normalized: true,
+                ..spec
+            };
+        }
+        spec
+    }
+
+    /// The exact-dedup record: key hash, ordinal, rank, id — in the partition of the hash.
+    fn exact_key(&self, doc: &mut Document, spec: crate::normalize::KeySpec, rank: &[u8], parts: &mut [Vec<u8>]) {
+        let hash = exact::hash_key(doc.analysis.key(&doc.text, spec));
         let buf = &mut parts[(hash as u64 % parts.len() as u64) as usize];
         buf.put_u128(hash);
         buf.put_u64(doc.ordinal.0);
@@ -257,11 +264,12 @@ impl Scan<'_> {
         &self,
         hasher: &MinHasher,
         doc: &mut Document,
+        spec: crate::normalize::KeySpec,
         rank: &[u8],
         parts: &mut [Vec<u8>],
         sketches: &mut (Vec<u8>, Vec<(u32, u32)>),
     ) {
-        let kw = doc.analysis.key_words(&doc.text, self.key_spec());
+        let kw = doc.analysis.key_words(&doc.text, spec);
         let shingles = hasher.shingles(&kw.key, &kw.words);
         let Some(signature) = hasher.signature(&shingles) else {
             return;
