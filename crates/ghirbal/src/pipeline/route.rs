@@ -528,7 +528,7 @@ impl LineReader {
     }
 }
 
-/// The name every output part of a shard starts with.
+/// The name every output part of a shard starts with (then `-NNN`).
 fn part_prefix(shard: u32) -> String {
     format!("part-{shard:05}")
 }
@@ -543,7 +543,7 @@ fn remove_tmp_files(dir: &std::path::Path, prefixes: &[String]) -> Result<()> {
         if name.ends_with(".tmp")
             && prefixes
                 .iter()
-                .any(|p| name.trim_start_matches('.').starts_with(p.as_str()))
+                .any(|p| name.trim_start_matches('.').starts_with(&format!("{p}-")))
         {
             std::fs::remove_file(entry.path()).map_err(Error::io("removing", entry.path()))?;
         }
