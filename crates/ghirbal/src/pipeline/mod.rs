@@ -27,6 +27,7 @@ use std::time::Instant;
 
 use layout::Layout;
 use manifest::Manifest;
+use steps::site_lines_on;
 pub use steps::{Step, StepReport, TaskSlice};
 
 use crate::read::plan;
@@ -290,10 +291,6 @@ impl<'a> Runner<'a> {
 /// True for the steps `run` runs itself (not `plan` and `finish`) that have tasks in this config.
 fn step_has_tasks(step: Step, config: &Config, manifest: &Manifest) -> bool {
     step.markers(config, manifest).is_some_and(|m| !m.is_empty())
-}
-
-fn site_lines_on(config: &Config) -> bool {
-    config.has_stage("clean") && config.clean.site_lines_min_docs > 0
 }
 
 /// The per-document stages named in the config, in order (dedup stages are phases, not stages).

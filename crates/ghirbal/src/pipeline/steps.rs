@@ -76,7 +76,7 @@ impl Step {
     pub(crate) fn markers(self, config: &Config, manifest: &Manifest) -> Option<Vec<(Phase, u32)>> {
         let shards = || manifest.shards.iter().map(|s| s.index);
         let parts = 0..config.run.partitions;
-        let site_lines = config.has_stage("clean") && config.clean.site_lines_min_docs > 0;
+        let site_lines = site_lines_on(config);
         let near = config.has_stage("dedup.near");
         Some(match self {
             Step::Plan | Step::Finish => return None,
@@ -105,18 +105,23 @@ impl Step {
                     _ => i,
                 })
                 .collect(),
-            None if self.pending(layout, config, manifest) > 0 => vec![0],
-            None => Vec::new(),
+            None => {
+                let done = match self {
+                    Step::Finish => layout.stats().exists(),
+                    _ => layout.manifest().exists(),
+                };
+                if done {
+                    Vec::new()
+                } else {
+                    vec![0]
+                }
+            }
         }
     }
 
     /// How many of the step's tasks have no marker yet.
     pub(crate) fn pending(self, layout: &Layout, config: &Config, manifest: &Manifest) -> usize {
-        match self.markers(config, manifest) {
-            Some(markers) => markers.iter().filter(|(p, i)| !layout.is_done(*p, *i)).count(),
-            None if self == Step::Finish => usize::from(!layout.stats().exists()),
-            None => usize::from(!layout.manifest().exists()),
-        }
+        self.pending_tasks(layout, config, manifest).len()
     }
 
     /// Fails unless every task of every step before this one is done.
@@ -135,6 +140,11 @@ impl Step {
         }
         Ok(())
     }
+}
+
+/// True when the config removes site lines, so that the `lines` steps have tasks.
+pub(crate) fn site_lines_on(config: &Config) -> bool {
+    config.has_stage("clean") && config.clean.site_lines_min_docs > 0
 }
 
 impl fmt::Display for Step {
