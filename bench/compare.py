@@ -127,6 +127,21 @@ def main():
     # ghirbal: the whole default pipeline from .jsonl.gz to .jsonl.zst, on one core and on two.
     ghirbal_run("ghirbal-default", [], src=gz)
     ghirbal_run("ghirbal-default-2cores", [], src=gz, cores="0,1", threads="2")
+    # Another build of ghirbal (GHIRBAL_BASELINE, e.g. the last release) against this one on the whole default
+    # pipeline, in this run: five alternating runs each, the median CPU-seconds of each.
+    versus = None
+    baseline = os.environ.get("GHIRBAL_BASELINE")
+    if baseline:
+        cpus = {"this": [], "baseline": []}
+        for _ in range(5):
+            for which, binary in (("this", ghirbal), ("baseline", baseline)):
+                out = f"{work}/versus-{which}"
+                shutil.rmtree(out, ignore_errors=True)
+                cpu, _, _ = timed(f"versus-{which}", [binary, "run", gz, "-o", out, "-q", "--threads", "1"], work)
+                cpus[which].append(cpu)
+        median = {k: sorted(v)[len(v) // 2] for k, v in cpus.items()}
+        versus = {"baseline": baseline, "cpu_seconds": cpus, "median": median,
+                  "ratio_this_to_baseline": median["this"] / median["baseline"]}
     ghirbal_run("ghirbal-near", ["--stages", "dedup.near", "--compression", "none"])
     ghirbal_run("ghirbal-exact", ["--stages", "dedup.exact", "--compression", "none"])
     ghirbal_run("ghirbal-fineweb2-filters", ["--preset", "fineweb2", "--compression", "none", "--stages",
@@ -197,6 +212,8 @@ def main():
         "rows": table,
         "runs": {k: {x: v[x] for x in ("cpu", "wall", "rss", "removed")} for k, v in rows.items()},
     }
+    if versus:
+        summary["versus_baseline"] = versus
     if pairs["positive"]:
         summary["quality"] = {name: quality(rows[name]["links"], pairs)
                               for name in ("ghirbal-near", "datasketch", "rensa", "datatrove-minhash")}
@@ -216,6 +233,10 @@ def main():
     print(f"whole default pipeline: {summary['whole_pipeline_mb_per_cpu_s']:.1f} MB/s per CPU-second (target 50), "
           f"peak RSS {one['rss']:.0f} MB (target <= 300); two cores: {summary['two_core_speedup_wall']:.2f}x the "
           "wall-clock throughput of one (target 1.8)")
+    if versus:
+        m = versus["median"]
+        print(f"this build vs {versus['baseline']} (whole default pipeline, median of 5 alternating runs): "
+              f"{m['this']:.2f} vs {m['baseline']:.2f} CPU-s ({versus['ratio_this_to_baseline']:.3f}x)")
     if pairs["positive"]:
         print(f"near-dup quality on {len(pairs['positive'])} silver pairs (jaccard_w5 >= 0.8, both ends in the "
               "slice, neither empty); precision: links the silver list has at >= 0.8:")

@@ -8,6 +8,8 @@
 #
 # usage: bench/compare.sh [CORPUS] [DOCS]     (defaults: SaudiNewsNet, 20000)
 #        bench/compare.sh --smoke             (500 documents: keeps the script working; CI runs it)
+# GHIRBAL_BASELINE=/path/to/another/ghirbal also times that build on the whole default pipeline, five runs
+# alternating with this one, and prints the ratio of the medians (a change that must not slow the run down).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"

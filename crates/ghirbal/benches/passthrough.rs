@@ -79,6 +79,7 @@ fn parse_all(jsonl: &[u8]) -> Vec<Document> {
             ordinal: Ordinal(0),
             origin: memory_origin(0),
             analysis: Default::default(),
+            as_read: None,
         })
         .collect()
 }

@@ -115,6 +115,10 @@ pub struct Document {
     pub origin: Origin,
     /// Words and key form shared by the filters, computed on first use (never serialised).
     pub analysis: crate::text::Analysis,
+    /// The text as read, kept once a stage has edited it (see [`Document::replace_text`]); never
+    /// serialised. A rule that must not be stricter than its reference on the input (the length floor
+    /// against FineWeb-2's count) measures it.
+    pub as_read: Option<String>,
 }
 
 impl Document {
@@ -128,7 +132,19 @@ impl Document {
             ordinal,
             origin,
             analysis: Default::default(),
+            as_read: None,
         }
+    }
+
+    /// Replaces the text with an edited one, keeping the text as read (the first version) in `as_read`.
+    pub fn replace_text(&mut self, text: String) {
+        let previous = std::mem::replace(&mut self.text, text);
+        self.as_read.get_or_insert(previous);
+    }
+
+    /// The text as read: `as_read` once the text was edited, else the text.
+    pub fn text_as_read(&self) -> &str {
+        self.as_read.as_deref().unwrap_or(&self.text)
     }
 
     /// Appends the output JSON line (with trailing `\n`) to `out`.
@@ -329,6 +345,7 @@ mod tests {
             ordinal: Ordinal(0),
             origin: memory_origin(1),
             analysis: Default::default(),
+            as_read: None,
         };
         let mut line = Vec::new();
         doc.write_json_line(&mut line);

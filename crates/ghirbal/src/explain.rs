@@ -6,6 +6,9 @@
 //! - an exact copy: the document it copies;
 //! - any other removal: the rule, what it measured and the threshold;
 //! - a kept document: its cluster — the other keepers and the duplicates of each, with their similarity.
+//!
+//! For every document, kept or removed, it first lists what the repairs did: each line (or line end) `clean`
+//! removed, with its rule and line number (from `meta.ghirbal.clean`), and the counts of `normalize`'s edits.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -47,6 +50,7 @@ pub fn explain(out: &Path, id: &str) -> Result<String> {
     };
     let reason = doc["reason"].as_str().unwrap_or_default();
     let _ = writeln!(text, "{id}: removed by {reason}");
+    repairs(&doc["meta"]["ghirbal"], "before it was removed", &mut text);
     match reason {
         "dedup.near" => explain_near(&layout, config, &doc, &mut text)?,
         "dedup.exact" => {
@@ -114,11 +118,61 @@ fn explain_near(layout: &Layout, config: &Config, doc: &Value, text: &mut String
     Ok(())
 }
 
+/// Characters of a removed line shown at most.
+const REMOVED_CHARS: usize = 300;
+
+/// What `normalize` and `clean` did to a document (its `meta.ghirbal`), as indented lines.
+fn repairs(ghirbal: &Value, when: &str, text: &mut String) {
+    let clean = &ghirbal["clean"];
+    if let Some(counts) = clean.as_object() {
+        let lines: u64 = counts
+            .iter()
+            .filter(|(k, _)| k.as_str() != "chars_removed" && k.as_str() != "removed")
+            .filter_map(|(_, v)| v.as_u64())
+            .sum();
+        let _ = writeln!(
+            text,
+            "  repaired by clean {when}: {lines} line(s) or line end(s) removed, {} characters",
+            clean["chars_removed"]
+        );
+        match clean["removed"].as_array() {
+            Some(removed) => {
+                for r in removed {
+                    let at = r["from"]
+                        .as_u64()
+                        .map_or_else(String::new, |from| format!(" from character {from}"));
+                    let _ = writeln!(
+                        text,
+                        "    line {}{at}  {}  {}",
+                        r["line"],
+                        r["rule"].as_str().unwrap_or_default(),
+                        clip_to(r["text"].as_str().unwrap_or_default(), REMOVED_CHARS)
+                    );
+                }
+            }
+            None => {
+                for (k, v) in counts.iter().filter(|(k, _)| k.as_str() != "chars_removed") {
+                    let _ = writeln!(text, "    {k}: {v}");
+                }
+                let _ = writeln!(
+                    text,
+                    "    (the lines themselves were not recorded: [clean] record = \"counts\")"
+                );
+            }
+        }
+    }
+    if let Some(edits) = ghirbal["normalize"].as_object() {
+        let list: Vec<String> = edits.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let _ = writeln!(text, "  normalized {when}: {}", list.join(", "));
+    }
+}
+
 fn explain_kept(layout: &Layout, doc: &Value, text: &mut String) -> Result<()> {
     let id = doc["id"].as_str().unwrap_or_default();
     let ghirbal = &doc["meta"]["ghirbal"];
     let Some(cluster) = ghirbal["cluster_id"].as_str() else {
         let _ = writeln!(text, "{id}: kept; it has no exact or near duplicate");
+        repairs(ghirbal, "before it was kept", text);
         return Ok(());
     };
     let _ = writeln!(
@@ -126,6 +180,7 @@ fn explain_kept(layout: &Layout, doc: &Value, text: &mut String) -> Result<()> {
         "{id}: kept, a keeper of cluster {cluster} ({} documents)",
         ghirbal["cluster_size"]
     );
+    repairs(ghirbal, "before it was kept", text);
     let mut keepers = Vec::new();
     for_each(&layout.kept(), |r| {
         if r["meta"]["ghirbal"]["cluster_id"] == cluster && r["id"] != id {
@@ -263,8 +318,13 @@ fn flush(common: &mut usize, out: &mut String) {
 }
 
 fn clip(line: &str) -> String {
+    clip_to(line, LINE_CHARS)
+}
+
+/// `line` cut to `max` characters, with `…` when it was longer.
+fn clip_to(line: &str, max: usize) -> String {
     let mut chars = line.chars();
-    let head: String = chars.by_ref().take(LINE_CHARS).collect();
+    let head: String = chars.by_ref().take(max).collect();
     if chars.next().is_some() {
         head + "…"
     } else {

@@ -33,5 +33,6 @@ mod long_line;
 mod near;
 mod output_dir;
 mod parquet;
+mod repairs;
 mod resume;
 mod util;

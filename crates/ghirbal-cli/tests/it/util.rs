@@ -341,6 +341,18 @@ pub fn engine_stages(mut argv: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsStrin
     argv
 }
 
+/// `../shared/seeds` beside the repository (the two canonical articles). A test that needs them fails when
+/// they are missing: it never passes without its data.
+pub fn seeds_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
+    assert!(
+        dir.is_dir(),
+        "the seed articles are not at {}: clone the project beside ../shared (as CI does)",
+        dir.display()
+    );
+    dir
+}
+
 /// What the `normalize` stage does to a text: the library's output profile.
 pub fn output_profile(text: &str) -> String {
     ghirbal::normalize::output(text)

@@ -3,11 +3,13 @@
 //! in config. They match the **key form of whole, short lines** — anchored, so a sentence that merely mentions
 //! one of these words inside real reporting is kept.
 
+use super::edits::Rule;
+use super::Marks;
 use crate::normalize::key;
 
-/// How a rule matches a line's key.
+/// How a rule matches a line.
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Rule {
+enum Pattern {
     /// The line starts with the phrase and has at most 30 words.
     Prefix(String),
     /// The line is exactly the phrase.
@@ -16,6 +18,10 @@ enum Rule {
     Contains(String),
     /// The line's tail, from the phrase (after other words) to the end, at most 30 words, is cut off.
     Tail(String),
+    /// The line's head, up to its first separator (`:`, `|`, `-`, `..`, …), is the phrase, and the line has
+    /// at most 30 words: a teaser label followed by another story's headline («للمزيد: …»). Without the
+    /// separator the words may start a sentence of the article («للمزيد من المعلومات …»).
+    Label(String),
 }
 
 /// The shipped rules.
@@ -24,7 +30,7 @@ pub const RULES: &str = include_str!("boilerplate_ar.txt");
 /// Compiled boilerplate rules.
 #[derive(Clone, Debug)]
 pub struct Boilerplate {
-    rules: Vec<(Rule, bool)>,
+    rules: Vec<(Pattern, bool)>,
     /// The tail rules' phrases with a leading space, the form they have inside a line's key.
     tails: Vec<String>,
 }
@@ -49,26 +55,34 @@ impl Boilerplate {
                 return Err(format!("boilerplate rule {line:?} has no words"));
             }
             let rule = match kind {
-                "^" => Rule::Prefix(phrase),
-                "=" => Rule::Exact(phrase),
-                "~" => Rule::Contains(phrase),
-                ">" => Rule::Tail(phrase),
-                _ => return Err(format!("boilerplate rule {line:?} must start with ^, =, ~ or >")),
+                "^" => Pattern::Prefix(phrase),
+                "=" => Pattern::Exact(phrase),
+                "~" => Pattern::Contains(phrase),
+                ">" => Pattern::Tail(phrase),
+                "|" => Pattern::Label(phrase),
+                _ => return Err(format!("boilerplate rule {line:?} must start with ^, =, ~, | or >")),
             };
             rules.push((rule, teaser));
         }
         let tails = rules
             .iter()
             .filter_map(|(rule, _)| match rule {
-                Rule::Tail(p) => Some(format!(" {p}")),
+                Pattern::Tail(p) => Some(format!(" {p}")),
                 _ => None,
             })
             .collect();
         Ok(Boilerplate { rules, tails })
     }
 
-    /// Which rule a line's key matches: `Some(is_teaser)`, or `None`.
-    fn matches(&self, line_key: &str) -> Option<bool> {
+    /// Which rule a line matches (given its key): `Some(is_teaser)`, or `None`.
+    #[cfg(test)]
+    fn matches(&self, line: &str, line_key: &str) -> Option<bool> {
+        self.hit(line, line_key).map(|(teaser, _)| teaser)
+    }
+
+    /// The rule a line matches: whether it is a teaser, and the phrase when the rule matches it anywhere in
+    /// the line (`~`).
+    fn hit(&self, line: &str, line_key: &str) -> Option<(bool, Option<&str>)> {
         if line_key.is_empty() {
             return None;
         }
@@ -77,23 +91,27 @@ impl Boilerplate {
         if words > 30 {
             return None;
         }
+        let head = std::cell::OnceCell::new();
+        let head_key = || head.get_or_init(|| head_before_separator(line).map(key));
         self.rules.iter().find_map(|(rule, teaser)| {
             let hit = match rule {
-                Rule::Exact(p) => line_key == p,
-                Rule::Prefix(p) => {
+                Pattern::Exact(p) => line_key == p,
+                Pattern::Prefix(p) => {
                     words <= 30
                         && line_key.starts_with(p.as_str())
                         && line_key[p.len()..].chars().next().is_none_or(|c| c == ' ')
                 }
-                Rule::Contains(p) => words <= 15 && line_key.contains(p.as_str()),
-                Rule::Tail(_) => false,
+                Pattern::Contains(p) => {
+                    let found = words <= 15 && !list_item(line) && line_key.contains(p.as_str());
+                    return found.then_some((*teaser, Some(p.as_str())));
+                }
+                Pattern::Label(p) => head_key().as_ref() == Some(p),
+                Pattern::Tail(_) => false,
             };
-            hit.then_some(*teaser)
+            hit.then_some((*teaser, None))
         })
     }
 
-    /// Marks boilerplate lines in `keep`; returns (lines dropped, whether a teaser/related marker was among
-    /// them). A line with `©` and at most 15 words is a copyright footer.
     /// Where a tail rule cuts `line` (a byte offset at a word start), given the line's key.
     pub(super) fn tail_cut(&self, line: &str, line_key: &str) -> Option<usize> {
         let phrase = self.tails.iter().find(|spaced| line_key.contains(spaced.as_str()))?;
@@ -113,23 +131,78 @@ impl Boilerplate {
         (line[cut..].split_whitespace().count() <= 30 && sentence_before).then_some(cut)
     }
 
-    pub(super) fn mark(&self, lines: &[&str], keys: &[&str], keep: &mut [bool]) -> (usize, bool) {
-        let (mut dropped, mut teaser) = (0, false);
-        for (i, key) in keys.iter().enumerate() {
-            if !keep[i] {
+    /// Removes boilerplate lines and cuts link tails; returns whether a teaser or related-news marker was
+    /// among them. A line with a copyright sign `©` (standing on its own, not the `Ã©` of mojibake) and at
+    /// most 15 words is a copyright footer.
+    pub(super) fn mark(&self, m: &mut Marks<'_>) -> bool {
+        let mut teaser = false;
+        for i in 0..m.lines.len() {
+            if !m.keep[i] {
                 continue;
             }
+            let (line, key) = (m.lines[i], m.keys[i]);
             let hit = self
-                .matches(key)
-                .or_else(|| (lines[i].contains('©') && key.split(' ').count() <= 15).then_some(false));
-            if let Some(is_teaser) = hit {
-                keep[i] = false;
-                dropped += 1;
+                .hit(line, key)
+                .or_else(|| (copyright_sign(line) && key.split(' ').count() <= 15).then_some((false, None)));
+            if let Some((is_teaser, phrase)) = hit {
+                // A prompt or footer after a sentence of the text's own: only its clause goes.
+                match phrase.and_then(|p| clause_cut(line, p)) {
+                    Some(cut) => m.cut(i, cut, Rule::Boilerplate),
+                    None => m.drop(i, Rule::Boilerplate),
+                }
                 teaser |= is_teaser;
+            } else if let Some(cut) = self.tail_cut(line, key) {
+                m.cut(i, cut, Rule::Boilerplate);
             }
         }
-        (dropped, teaser)
+        teaser
     }
+}
+
+/// Where the clause holding `phrase` (a key) starts, when a sentence of at least four words of the text's
+/// own precedes it, ended by `؛ ; . ! ? ؟` («وعنون الدكتور أول مقالاته بـ"إدارة المتعة"؛ للاطلاع على المقال
+/// .. اضغط هنا»): the byte offset of the clause's first word.
+fn clause_cut(line: &str, phrase: &str) -> Option<usize> {
+    let ends = line.char_indices().filter(|&(i, c)| {
+        matches!(c, '؛' | ';' | '!' | '?' | '؟')
+            || (c == '.' && !line[i + 1..].starts_with('.') && !line[..i].ends_with('.'))
+    });
+    let cut = ends
+        .map(|(i, c)| i + c.len_utf8())
+        .rfind(|&at| key(&line[at..]).contains(phrase))?;
+    let start = cut + (line[cut..].len() - line[cut..].trim_start().len());
+    (key(&line[..cut]).split(' ').count() >= 4 && start < line.len()).then_some(start)
+}
+
+/// A `©` that is a copyright sign: not right after a letter, as in the mojibake `rÃ©fÃ©rence` (é read as
+/// Latin-1) or `Â©` (© itself read as Latin-1, which the footer rules match by their words anyway).
+fn copyright_sign(line: &str) -> bool {
+    line.match_indices('©')
+        .any(|(i, _)| !line[..i].chars().next_back().is_some_and(char::is_alphabetic))
+}
+
+/// A numbered or bulleted list item («١- افتح التطبيق واضغط هنا.»): a step of the text's own list, whatever
+/// words it holds.
+fn list_item(line: &str) -> bool {
+    let line = line.trim_start();
+    let digits = line.trim_start_matches(|c: char| c.is_numeric());
+    (digits.len() < line.len() && digits.starts_with(['-', '.', ')', '–', '/']))
+        || line.starts_with(['•', '-', '*', '–', '·'])
+}
+
+/// The head of a line up to its first separator (`:`, `|`, `-`, `–`, `—`, `..`, `…`, `»`, `«`, `؛`), when
+/// some text precedes it: «للمزيد: عنوان», «قد يهمك.. عنوان», «قد يهمك | عنوان».
+fn head_before_separator(line: &str) -> Option<&str> {
+    let line = line.trim_start();
+    let at = line
+        .char_indices()
+        .find(|&(i, c)| {
+            matches!(c, ':' | '|' | '-' | '–' | '—' | '…' | '»' | '«' | '؛')
+                || (c == '.' && line[i + 1..].starts_with('.'))
+        })
+        .map(|(i, _)| i)?;
+    let head = line[..at].trim_end();
+    (!head.is_empty()).then_some(head)
 }
 
 #[cfg(test)]
@@ -137,7 +210,7 @@ mod tests {
     use super::*;
 
     fn hit(line: &str) -> Option<bool> {
-        Boilerplate::new(&[]).expect("rules").matches(&key(line))
+        Boilerplate::new(&[]).expect("rules").matches(line, &key(line))
     }
 
     #[test]
@@ -164,6 +237,17 @@ mod tests {
         let long = format!("اقرأ أيضا {}", "كلمة ".repeat(40));
         assert_eq!(hit(&long), None, "a 40-word line is not a teaser");
         assert_eq!(hit("اقراءة في كتاب"), None);
+        assert_eq!(hit("لمشاهدة الفيديو اضغط هنا"), Some(true));
+        assert_eq!(hit("١- افتح المنبه في التطبيق ثم اضغط هنا."), None, "a step of a list");
+        assert_eq!(hit("ثم اختر الملف واضغط هنا"), Some(true));
+        let line = "وعنون الدكتور \"الحبيب\" أول مقالاته في \"سبق\" بـ\"إدارة المتعة\"؛ للاطلاع على المقال .. أضغط هنا";
+        let cut = clause_cut(line, &key("اضغط هنا")).expect("a clause");
+        assert_eq!(&line[cut..], "للاطلاع على المقال .. أضغط هنا");
+        assert_eq!(
+            clause_cut("لقراءة الحوار كاملا أنقر هنا", &key("انقر هنا")),
+            None,
+            "all of it is the prompt"
+        );
     }
 
     #[test]
@@ -184,7 +268,7 @@ mod tests {
     #[test]
     fn extra_rules_extend_and_bad_rules_are_refused() {
         let b = Boilerplate::new(&["= حمل تطبيقنا".to_owned()]).expect("rules");
-        assert_eq!(b.matches(&key("حمّل تطبيقنا")), Some(false));
+        assert_eq!(b.matches("حمّل تطبيقنا", &key("حمّل تطبيقنا")), Some(false));
         assert!(Boilerplate::new(&["? x".to_owned()]).is_err());
         assert!(Boilerplate::new(&["= ...".to_owned()]).is_err());
     }

@@ -1,21 +1,32 @@
-//! `clean`: repairs that edit a document instead of dropping it, each counted.
+//! `clean`: repairs that edit a document instead of dropping it, each recorded.
 //!
-//! In order: lines of symbols only (`>`, `*`, `.`, `|` — no letter or digit) dropped; lines the document's
-//! site repeats on many of its pages (found across the corpus by the `lines` phase) dropped; repeated
-//! lines/paragraphs dropped after their first copy ([`repetition`]); boilerplate lines dropped
-//! ([`boilerplate`]); a trailing block of related headlines dropped ([`trailing`]). Lines are compared
-//! on their key form. Blank lines that end up next to each other are merged. A document with no text left is
-//! removed with `clean.empty`. What was removed is counted in `meta.ghirbal.clean`.
+//! A document of one line (a post, a tweet, a headline) is its own content: `clean` leaves it to the
+//! filters. Otherwise, in order: separator lines (`>`, `***`, `.`, `|`: punctuation and symbols only, no
+//! letter, digit or emoji) become paragraph breaks, but in verse and wrapped text, where they mark stanzas
+//! or a lost hemistich, they stay; self-contained lines
+//! the document's site repeats on many of its pages (found across the corpus by the `lines` phase) dropped
+//! ([`site`]); boilerplate lines dropped and link tails cut ([`boilerplate`]); copies of lines the
+//! document already holds dropped ([`repetition`]); a trailing block of related headlines dropped
+//! ([`trailing`]); a trailing run of other stories' leads dropped ([`site`]). Lines are compared on their
+//! key form. Whether a line may go at all depends on the document's [`shape`]: wrapped text, the opening.
+//! Blank lines that end up next to each other are merged. A document with no text left is removed with
+//! `clean.empty`. Every removed line is recorded with its rule in `meta.ghirbal.clean` ([`edits`]).
 
 pub mod boilerplate;
+pub mod edits;
 mod repetition;
+pub(crate) mod shape;
+mod site;
 mod trailing;
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::normalize::{key_with, KeySpec};
+use edits::Edit;
+pub use edits::{Record, Rule};
+
+use crate::normalize::{fold_lines_into, output, KeySpec};
 use crate::pipeline::lines::SiteLines;
 use crate::{Document, Outcome, Reason, Removal, Stage, StageCx};
 
@@ -28,18 +39,25 @@ pub const EMPTY: Reason = Reason::new("clean", "clean.empty");
 pub struct CleanConfig {
     /// Drop lines with no letter or digit (separators such as `>`, `***`, `.`).
     pub symbol_lines: bool,
-    /// Drop repeated lines and paragraphs after their first copy.
+    /// Drop copies of lines the document already holds (its body twice, a doubled title or paragraph).
     pub repeated_lines: bool,
     /// Drop boilerplate lines.
     pub boilerplate: bool,
-    /// Extra boilerplate rules, in the syntax of `boilerplate_ar.txt` (`^ phrase`, `= phrase`, `~ phrase`).
+    /// Extra boilerplate rules, in the syntax of `boilerplate_ar.txt` (`^ phrase`, `= phrase`, `~ phrase`,
+    /// `| phrase`, `> phrase`).
     pub extra_boilerplate: Vec<String>,
     /// Drop a trailing block of related headlines.
     pub trailing_headlines: bool,
-    /// Drop lines that recur in at least this many documents of one site, across the corpus (0: off).
+    /// Drop self-contained lines that recur in at least this many documents of one site, across the corpus
+    /// (0: off).
     pub site_lines_min_docs: u32,
-    /// The meta field naming a document's site (absent: the host of `url`).
+    /// Drop a trailing run of other stories' leads found in other documents of the same site.
+    pub related_stories: bool,
+    /// The meta field naming a document's site (absent: the host of `url`; neither: no site, and the
+    /// site-wide rules do not apply).
     pub site_field: String,
+    /// What `meta.ghirbal.clean` records: every removed line with its rule (`lines`) or the counts only.
+    pub record: Record,
 }
 
 impl Default for CleanConfig {
@@ -51,8 +69,17 @@ impl Default for CleanConfig {
             extra_boilerplate: Vec::new(),
             trailing_headlines: true,
             site_lines_min_docs: 10,
+            related_stories: true,
             site_field: "source".into(),
+            record: Record::Lines,
         }
+    }
+}
+
+impl CleanConfig {
+    /// True when a rule needs the `lines` phase's tables.
+    pub fn needs_site_tables(&self) -> bool {
+        self.site_lines_min_docs > 0 || self.related_stories
     }
 }
 
@@ -63,6 +90,81 @@ pub struct Clean {
     boilerplate: boilerplate::Boilerplate,
     key: KeySpec,
     site_lines: Option<Arc<SiteLines>>,
+}
+
+/// A document's lines while the rules decide: their text and key, which stay, and what was removed.
+pub(crate) struct Marks<'a> {
+    lines: &'a [&'a str],
+    keys: &'a [&'a str],
+    keep: Vec<bool>,
+    /// Where each line's kept text ends (a cut tail shortens it).
+    ends: Vec<usize>,
+    /// Removed lines that leave a paragraph break (separators).
+    breaks: Vec<bool>,
+    edits: Vec<Edit>,
+}
+
+impl<'a> Marks<'a> {
+    pub(crate) fn new(lines: &'a [&'a str], keys: &'a [&'a str]) -> Marks<'a> {
+        Marks {
+            lines,
+            keys,
+            keep: vec![true; lines.len()],
+            ends: lines.iter().map(|l| l.len()).collect(),
+            breaks: vec![false; lines.len()],
+            edits: Vec::new(),
+        }
+    }
+
+    /// Replaces line `i` with a paragraph break, recording `rule`.
+    fn break_at(&mut self, i: usize, rule: Rule) {
+        self.breaks[i] = true;
+        self.drop(i, rule);
+    }
+
+    /// Removes line `i`, recording `rule`.
+    fn drop(&mut self, i: usize, rule: Rule) {
+        if std::mem::replace(&mut self.keep[i], false) {
+            self.edits.push(Edit { rule, line: i, from: 0 });
+        }
+    }
+
+    /// Cuts line `i` from byte `from` (a char boundary) to its end, recording `rule`.
+    fn cut(&mut self, i: usize, from: usize, rule: Rule) {
+        self.ends[i] = self.lines[i][..from].trim_end().len();
+        self.edits.push(Edit { rule, line: i, from });
+    }
+
+    /// The kept text of line `i`.
+    fn text(&self, i: usize) -> &'a str {
+        &self.lines[i][..self.ends[i]]
+    }
+
+    /// Indices of the kept non-blank lines.
+    fn live(&self) -> Vec<usize> {
+        (0..self.lines.len())
+            .filter(|&i| self.keep[i] && !self.lines[i].trim().is_empty())
+            .collect()
+    }
+
+    /// Joins the kept lines, merging blank lines that have become adjacent and trimming blank ends.
+    fn rebuild(&self) -> String {
+        let mut out = String::new();
+        let mut blank_pending = false;
+        for i in (0..self.lines.len()).filter(|i| self.keep[*i] || self.breaks[*i]) {
+            let line = if self.keep[i] { self.text(i) } else { "" };
+            if line.trim().is_empty() {
+                blank_pending = !out.is_empty();
+                continue;
+            }
+            if !out.is_empty() {
+                out.push_str(if blank_pending { "\n\n" } else { "\n" });
+            }
+            out.push_str(line);
+            blank_pending = false;
+        }
+        out
+    }
 }
 
 impl Clean {
@@ -77,78 +179,54 @@ impl Clean {
         })
     }
 
-    /// Marks what to drop; returns (symbol-only, site, repeated, boilerplate, trailing) line counts.
-    fn mark(&self, lines: &mut [&str], keys: &[&str], keep: &mut [bool], site: u64) -> [usize; 5] {
-        let mut symbols = 0;
-        if self.cfg.symbol_lines {
-            for ((line, key), keep) in lines.iter().zip(keys).zip(keep.iter_mut()) {
-                if key.is_empty() && !line.trim().is_empty() {
-                    *keep = false;
-                    symbols += 1;
-                }
+    /// Runs the rules over one document's lines.
+    fn mark(&self, m: &mut Marks<'_>, site: Option<u64>) {
+        // The shape and the verse test are asked only by rules that find a candidate line.
+        let (lines, keys) = (m.lines, m.keys);
+        let shape_cache = std::cell::OnceCell::new();
+        let shape = || shape_cache.get_or_init(|| shape::Shape::of(lines, keys));
+        let verse_cache = std::cell::OnceCell::new();
+        let verse = || *verse_cache.get_or_init(|| crate::text::looks_like_verse(&lines.join("\n")));
+        if (0..lines.len())
+            .filter(|&i| !lines[i].trim().is_empty())
+            .nth(1)
+            .is_none()
+        {
+            return;
+        }
+        let symbol_line = |i: usize| keys[i].is_empty() && separator(lines[i]);
+        // In verse and wrapped text a line of symbols is layout: a stanza break, a lacuna mark for a lost
+        // hemistich.
+        if self.cfg.symbol_lines && (0..lines.len()).any(symbol_line) && !shape().wrapped && !verse() {
+            for i in (0..lines.len()).filter(|&i| symbol_line(i)) {
+                m.break_at(i, Rule::SymbolLines);
             }
         }
-        let mut site_lines = 0;
-        if let Some(table) = &self.site_lines {
-            for (key, keep) in keys.iter().zip(keep.iter_mut()) {
-                if *keep && table.contains(site, key) {
-                    *keep = false;
-                    site_lines += 1;
-                }
-            }
+        let tables = self.site_lines.as_deref().zip(site);
+        if let Some((table, site)) = tables.filter(|_| self.cfg.site_lines_min_docs > 0) {
+            site::mark_site_lines(m, shape, table, site);
         }
-        let repeated = if self.cfg.repeated_lines {
-            let mut trial = keep.to_vec();
-            let mut n = repetition::mark(keys, &mut trial, 3);
-            // A poem or song repeats its refrain on purpose: there only long lines (paragraphs) count. Asked
-            // only of the few documents with a repeated line.
-            if n > 0 && crate::text::looks_like_verse(&lines.join("\n")) {
-                trial.copy_from_slice(keep);
-                n = repetition::mark(keys, &mut trial, 10);
-            }
-            keep.copy_from_slice(&trial);
-            n
-        } else {
-            0
-        };
-        let (mut boiler, teaser) = if self.cfg.boilerplate {
-            self.boilerplate.mark(lines, keys, keep)
-        } else {
-            (0, false)
-        };
+        let mut teaser = false;
         if self.cfg.boilerplate {
-            for i in (0..lines.len()).filter(|i| keep[*i]) {
-                if let Some(cut) = self.boilerplate.tail_cut(lines[i], keys[i]) {
-                    lines[i] = lines[i][..cut].trim_end();
-                    boiler += 1;
-                }
-            }
+            teaser = self.boilerplate.mark(m);
         }
-        let trailing = if self.cfg.trailing_headlines {
-            trailing::mark(lines, keep, teaser)
-        } else {
-            0
-        };
-        [symbols, site_lines, repeated, boiler, trailing]
+        if self.cfg.repeated_lines {
+            repetition::mark(m, verse);
+        }
+        if self.cfg.trailing_headlines {
+            trailing::mark(m, teaser, verse);
+        }
+        if let Some((table, site)) = tables.filter(|_| self.cfg.related_stories) {
+            site::mark_related(m, shape, table, site, verse);
+        }
     }
-}
 
-/// Joins the kept lines, merging blank lines that have become adjacent and trimming blank ends.
-fn rebuild(lines: &[&str], keep: &[bool]) -> String {
-    let mut out = String::new();
-    let mut blank_pending = false;
-    for (line, _) in lines.iter().zip(keep).filter(|(_, k)| **k) {
-        if line.trim().is_empty() {
-            blank_pending = !out.is_empty();
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str(if blank_pending { "\n\n" } else { "\n" });
-        }
-        out.push_str(line);
-        blank_pending = false;
+    /// The document's site, when the site-wide rules are on and it has one.
+    fn site(&self, doc: &Document) -> Option<u64> {
+        self.site_lines
+            .as_ref()
+            .and_then(|_| crate::pipeline::lines::site_of(doc, &self.cfg.site_field))
     }
-    out
 }
 
 impl Stage for Clean {
@@ -164,67 +242,74 @@ impl Stage for Clean {
         if doc.text.trim().is_empty() {
             return Outcome::Remove(Removal::new(EMPTY).with("chars_before", doc.text.chars().count()));
         }
-        let mut lines: Vec<&str> = doc.text.split('\n').collect();
-        let mut keep = vec![true; lines.len()];
-        let site = match &self.site_lines {
-            Some(_) => crate::pipeline::lines::site_of(doc, &self.cfg.site_field),
-            None => 0,
-        };
-        let [symbols, site_lines, repeated, boiler, trailing] = if self.key.normalized {
-            // The document's key keeps its lines, so line keys are slices of it, and the filters after
-            // `clean` reuse it when nothing is dropped.
+        let site = self.site(doc);
+        let lines: Vec<&str> = doc.text.split('\n').collect();
+        let (edits, text) = if self.key.normalized {
+            // The document's analysis form keeps its lines, so line keys are slices of it, and the filters
+            // after `clean` reuse it when nothing is dropped.
             let key = doc.analysis.key(&doc.text, self.key);
             let keys: Vec<&str> = key.split('\n').collect();
-            self.mark(&mut lines, &keys, &mut keep, site)
+            self.repair(&lines, &keys, site)
         } else {
-            let owned: Vec<String> = lines.iter().map(|l| key_with(l, &self.key.opts)).collect();
+            let owned: Vec<String> = lines.iter().map(|l| line_key(l, self.key)).collect();
             let keys: Vec<&str> = owned.iter().map(String::as_str).collect();
-            self.mark(&mut lines, &keys, &mut keep, site)
+            self.repair(&lines, &keys, site)
         };
-        if symbols + site_lines + repeated + boiler + trailing == 0 {
+        if edits.is_empty() {
             return Outcome::Keep;
         }
-        let text = rebuild(&lines, &keep);
         let removed_chars = doc.text.chars().count() - text.chars().count();
+        doc.annotations.insert(
+            "clean".into(),
+            edits::to_json(&edits, &lines, removed_chars, self.cfg.record),
+        );
+        let counts = edits::counts(&edits);
         if text.is_empty() {
-            return Outcome::Remove(
-                Removal::new(EMPTY)
-                    .with("symbol_lines", symbols)
-                    .with("site_lines", site_lines)
-                    .with("repeated_lines", repeated)
-                    .with("boilerplate_lines", boiler)
-                    .with("trailing_lines", trailing),
-            );
+            let mut removal = Removal::new(EMPTY);
+            for (rule, n) in Rule::ALL.iter().zip(counts) {
+                removal = removal.with(rule.count_key(), n);
+            }
+            return Outcome::Remove(removal);
         }
-        for (name, n) in [
-            ("symbol_lines_removed", symbols),
-            ("site_lines_removed", site_lines),
-            ("repeated_lines_removed", repeated),
-            ("boilerplate_lines_removed", boiler),
-            ("trailing_lines_removed", trailing),
-        ] {
+        for (rule, n) in Rule::ALL.iter().zip(counts) {
             if n > 0 {
-                cx.metric(name, n as f64);
+                cx.metric(rule.metric(), n as f64);
             }
         }
         cx.metric("chars_removed", removed_chars as f64);
-        let mut counts = serde_json::Map::new();
-        for (name, n) in [
-            ("symbol_lines", symbols),
-            ("site_lines", site_lines),
-            ("repeated_lines", repeated),
-            ("boilerplate_lines", boiler),
-            ("trailing_lines", trailing),
-        ] {
-            if n > 0 {
-                counts.insert(name.into(), n.into());
-            }
-        }
-        counts.insert("chars_removed".into(), removed_chars.into());
-        doc.annotations.insert("clean".into(), counts.into());
-        doc.text = text;
+        doc.replace_text(text);
         Outcome::Modified
     }
+}
+
+impl Clean {
+    /// The edits and the repaired text of one document.
+    fn repair(&self, lines: &[&str], keys: &[&str], site: Option<u64>) -> (Vec<Edit>, String) {
+        let mut m = Marks::new(lines, keys);
+        self.mark(&mut m, site);
+        let text = if m.edits.is_empty() { String::new() } else { m.rebuild() };
+        (m.edits, text)
+    }
+}
+
+/// A separator line: something visible, and nothing but punctuation and math or modifier symbols (`***`,
+/// `>`, `|`, `--`, `.`). An emoji or a currency sign is not a separator: a line of emoji is a chat message.
+fn separator(line: &str) -> bool {
+    use unicode_properties::{GeneralCategory as G, GeneralCategoryGroup, UnicodeGeneralCategory};
+    !line.trim().is_empty()
+        && line.chars().all(|c| {
+            c.is_whitespace()
+                || c.general_category_group() == GeneralCategoryGroup::Punctuation
+                || matches!(c.general_category(), G::MathSymbol | G::ModifierSymbol | G::Format)
+        })
+}
+
+/// The analysis form of one line of text not yet in the output profile (its digits kept, as in
+/// [`fold_lines_into`]).
+fn line_key(line: &str, spec: KeySpec) -> String {
+    let mut key = String::new();
+    fold_lines_into(&output(line), &spec.opts, &mut key);
+    key.replace('\n', " ")
 }
 
 #[cfg(test)]
@@ -242,9 +327,15 @@ mod tests {
 
     #[test]
     fn repairs_and_keeps_paragraph_breaks() {
-        let (o, t) = clean("عنوان\n\nقال الوزير إن المشروع بدأ.\nاقرأ أيضا: خبر آخر\n>\n\nوأضاف أن العمل مستمر.\n* * *\nقال الوزير إن المشروع بدأ.");
+        let p = "وأضاف أن العمل مستمر في المدن الثلاث حتى نهاية العام المقبل.";
+        let (o, t) = clean(&format!(
+            "عنوان\n\nقال الوزير إن المشروع بدأ.\nاقرأ أيضا: خبر آخر\n>\n\n{p}\n* * *\n{p}"
+        ));
         assert!(matches!(o, Outcome::Modified));
-        assert_eq!(t, "عنوان\n\nقال الوزير إن المشروع بدأ.\n\nوأضاف أن العمل مستمر.");
+        assert_eq!(t, format!("عنوان\n\nقال الوزير إن المشروع بدأ.\n\n{p}"));
+        // A separator between paragraphs becomes a paragraph break; a line of emoji is a message.
+        let (_, t) = clean("قال الوزير كذا.\n* * *\nوأضاف كذا.\n😂😂😂");
+        assert_eq!(t, "قال الوزير كذا.\n\nوأضاف كذا.\n😂😂😂");
     }
 
     #[test]
@@ -253,5 +344,11 @@ mod tests {
         let (o, _) = clean("اقرأ أيضا: خبر\nتابعونا على تويتر");
         assert!(matches!(o, Outcome::Remove(r) if r.reason == EMPTY && r.detail["boilerplate_lines"] == 2));
         assert!(matches!(clean("نص عادي بلا شيء يزال.").0, Outcome::Keep));
+        // A document of one line is its own content, whatever it says.
+        assert!(matches!(
+            clean("تابعونا على صدى البلد برنامج شباب البلد حالا").0,
+            Outcome::Keep
+        ));
+        assert!(matches!(clean("\n🖐 🖐 😝\n").0, Outcome::Keep));
     }
 }

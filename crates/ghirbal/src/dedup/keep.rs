@@ -61,6 +61,7 @@ mod tests {
             ordinal: Ordinal(0),
             origin: memory_origin(1),
             analysis: Default::default(),
+            as_read: None,
         }
     }
 

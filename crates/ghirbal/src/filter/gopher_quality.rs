@@ -7,6 +7,14 @@
 //! list, so إلى and الى are one); in the `fineweb2` preset datatrove's spaCy-style tokens of the stored text,
 //! where punctuation marks are tokens — they count in the ratios but not in the length checks — and the stop
 //! words are FineWeb-2's 19, matched exactly, one of which is the comma `،`.
+//!
+//! Two shapes of text the `ghirbal` preset reads differently from datatrove:
+//! - **length**: the key form has fewer words than datatrove's tokens (a clitic with a number, «الـ24», a
+//!   date «2015/7/24»), and `clean` may have shortened the text. A document is removed as `short_doc` only
+//!   when datatrove's count on the text as read is under the floor too: the `ghirbal` preset never removes
+//!   for length what the `fineweb2` preset keeps.
+//! - **verse** (`keep_verse`): poems that write «...» between hemistichs have an ellipsis in every line; the
+//!   ellipsis rules do not apply to rhyming verse ([`crate::text::looks_like_verse`]).
 
 use std::collections::HashSet;
 
@@ -86,6 +94,8 @@ pub struct GopherQualityConfig {
     /// A bullet line counts only if it has at most this many words (0: any). Menus and link lists are
     /// bullets of a few words; a column of full-sentence bullet points is prose.
     pub bullet_max_words: usize,
+    /// Exempt rhyming verse from the two ellipsis rules (hemistichs separated by «...»).
+    pub keep_verse: bool,
 }
 
 impl Default for GopherQualityConfig {
@@ -104,6 +114,7 @@ impl Default for GopherQualityConfig {
             words: WordMode::Key,
             line_rules_min_lines: 10,
             bullet_max_words: 10,
+            keep_verse: true,
         }
     }
 }
@@ -213,7 +224,15 @@ impl Stage for GopherQuality {
         let n = s.words;
         cx.metric("words", n as f64);
         if c.min_doc_words > 0 && n < c.min_doc_words {
-            return measured(SHORT_DOC, n as f64, c.min_doc_words as f64);
+            // Never stricter than FineWeb-2: its count of the text as read decides too.
+            let reference = match c.words {
+                WordMode::Key => datatrove_words(doc.text_as_read()),
+                WordMode::Datatrove => n,
+            };
+            if reference < c.min_doc_words {
+                return measured(SHORT_DOC, n as f64, c.min_doc_words as f64);
+            }
+            cx.metric("short_docs_kept_by_fineweb2_count", 1.0);
         }
         if c.max_doc_words > 0 && n > c.max_doc_words {
             return measured(LONG_DOC, n as f64, c.max_doc_words as f64);
@@ -226,6 +245,8 @@ impl Stage for GopherQuality {
         }
         let text = &doc.text;
         let tokens = s.tokens.max(1) as f64;
+        let verse = std::cell::OnceCell::new();
+        let verse = || *verse.get_or_init(|| c.keep_verse && crate::text::looks_like_verse(text));
         if c.max_symbol_word_ratio > 0.0 {
             let hashes = text.matches('#').count() as f64 / tokens;
             if hashes > c.max_symbol_word_ratio {
@@ -233,11 +254,11 @@ impl Stage for GopherQuality {
             }
             let ellipses = memchr::memmem::find_iter(text.as_bytes(), "...").count() + text.matches('…').count();
             let ellipses = ellipses as f64 / tokens;
-            if ellipses > c.max_symbol_word_ratio {
+            if ellipses > c.max_symbol_word_ratio && !verse() {
                 return measured(ELLIPSES, ellipses, c.max_symbol_word_ratio);
             }
         }
-        if let Some(out) = self.line_rules(text) {
+        if let Some(out) = self.line_rules(text, verse) {
             return out;
         }
         let alpha = s.alpha as f64 / tokens;
@@ -249,6 +270,14 @@ impl Stage for GopherQuality {
         }
         Outcome::Keep
     }
+}
+
+/// Words as datatrove counts them for its length rules: spaCy-style tokens that are not only punctuation.
+fn datatrove_words(text: &str) -> usize {
+    crate::text::datatrove_tokens(text)
+        .into_iter()
+        .filter(|t| !t.chars().all(is_datatrove_punctuation))
+        .count()
 }
 
 /// Python's `str.splitlines` boundaries.
@@ -294,8 +323,8 @@ fn python_lines(text: &str) -> Vec<&str> {
 }
 
 impl GopherQuality {
-    /// Bullet-starting and ellipsis-ending lines.
-    fn line_rules(&self, text: &str) -> Option<Outcome> {
+    /// Bullet-starting and ellipsis-ending lines (the latter not in verse).
+    fn line_rules(&self, text: &str, verse: impl FnOnce() -> bool) -> Option<Outcome> {
         let c = &self.cfg;
         let lines = python_lines(text);
         if lines.len() < c.line_rules_min_lines {
@@ -316,7 +345,7 @@ impl GopherQuality {
             l.ends_with("...") || l.ends_with('…')
         };
         let ellipses = lines.iter().filter(ends).count() as f64 / nl;
-        if c.max_ellipsis_lines_ratio > 0.0 && ellipses > c.max_ellipsis_lines_ratio {
+        if c.max_ellipsis_lines_ratio > 0.0 && ellipses > c.max_ellipsis_lines_ratio && !verse() {
             return Some(measured(END_ELLIPSES, ellipses, c.max_ellipsis_lines_ratio));
         }
         None

@@ -11,6 +11,13 @@
 //! pieces of `re.split("\n+")`, so an empty first or last piece counts, and an empty text is removed as
 //! `filter.gopher_repetition.empty`.
 //!
+//! In the `ghirbal` preset the top n-gram rule also asks how the n-gram is spread (`top_n_gram_spread`): a
+//! news or encyclopaedia text names its topic — «الرئيس الأمريكي دونالد ترامب», «مجلس أبحاث الآداب
+//! والعلوم الإنسانية» — in its title, its lead and its body, sentences apart; keyword stuffing and chants
+//! repeat a phrase back to back («شقق للبيع في الرياض بأسعار مناسبة، شقق للبيع في الرياض قريبة…»). The
+//! rule counts an n-gram only when at least half of the gaps between its consecutive occurrences are
+//! shorter than `top_n_gram_spread` words.
+//!
 //! Speed: an n-gram can only repeat where the (n−1)-gram at the same place repeats, so each size counts only
 //! the places the previous size left; in running text few survive past n = 4.
 
@@ -72,6 +79,10 @@ pub struct GopherRepetitionConfig {
     /// short text even a phrase said once can "cover" too much of it). A name said twice in a short news item
     /// is not repetition.
     pub top_n_gram_min_count: u32,
+    /// The top n-gram rule counts an n-gram only when at least half of the gaps between its consecutive
+    /// occurrences are shorter than this many words (0: always, as datatrove). A name that recurs sentences
+    /// apart is the text's topic, not repetition.
+    pub top_n_gram_spread: usize,
 }
 
 impl Default for GopherRepetitionConfig {
@@ -83,6 +94,7 @@ impl Default for GopherRepetitionConfig {
             words: WordMode::Key,
             skip_title: true,
             top_n_gram_min_count: 3,
+            top_n_gram_spread: 6,
         }
     }
 }
@@ -215,7 +227,7 @@ impl GopherRepetition {
                 continue;
             }
             let (count, first) = top[n].unwrap_or((1, 0));
-            if count < self.cfg.top_n_gram_min_count {
+            if count < self.cfg.top_n_gram_min_count || self.spread(hashes, &again[n], first as usize, n) {
                 continue;
             }
             let share = (spaced_chars(lens, first as usize, n) * count as usize) as f64 / chars;
@@ -233,6 +245,28 @@ impl GopherRepetition {
             }
         }
         None
+    }
+}
+
+impl GopherRepetition {
+    /// True when the n-gram at `first` recurs sentences apart: at least half of the gaps between its
+    /// consecutive occurrences (among `again`, the places whose n-gram repeats) are `top_n_gram_spread`
+    /// words or longer.
+    fn spread(&self, hashes: &[u64], again: &[u32], first: usize, n: usize) -> bool {
+        let min_gap = self.cfg.top_n_gram_spread;
+        if min_gap == 0 {
+            return false;
+        }
+        let target = mix(&hashes[first..first + n], 0);
+        let places: Vec<usize> = hashes_at(hashes, again, n)
+            .iter()
+            .zip(again)
+            .filter(|(h, _)| **h == target)
+            .map(|(_, &i)| i as usize)
+            .collect();
+        let gaps: Vec<usize> = places.windows(2).map(|w| w[1].saturating_sub(w[0] + n)).collect();
+        let long = gaps.iter().filter(|g| **g >= min_gap).count();
+        !gaps.is_empty() && long * 2 >= gaps.len()
     }
 }
 
@@ -327,6 +361,34 @@ mod tests {
         };
         let stage = GopherRepetition::from_config(&strict, KeySpec::default());
         assert!(removal_code(&stage, text).is_some());
+    }
+
+    #[test]
+    fn a_topic_named_sentences_apart_is_not_repetition_but_stuffing_is() {
+        // The shape of a short encyclopaedia entry: a 4-word name in the title, the lead and the body.
+        let text = "الرئيس الأمريكي دونالد ترامب\n\nأعلن الرئيس الأمريكي دونالد ترامب يوم الجمعة عن خطة جديدة \
+                    لدعم الصناعة المحلية، وقال إن الخطة ستوفر آلاف الوظائف في الولايات الصناعية خلال العامين \
+                    المقبلين. وأضاف البيت الأبيض في بيان أن الرئيس الأمريكي دونالد ترامب سيوقع القرار الأسبوع \
+                    المقبل بحضور عدد من رؤساء الشركات الكبرى. وكان الديمقراطيون قد انتقدوا الخطة، لكن الرئيس \
+                    الأمريكي دونالد ترامب دافع عنها في مؤتمر صحفي عقده مساء أمس في واشنطن.";
+        assert_eq!(code(text), None);
+        let datatrove_like = GopherRepetitionConfig {
+            top_n_gram_spread: 0,
+            ..GopherRepetitionConfig::default()
+        };
+        let stage = GopherRepetition::from_config(&datatrove_like, KeySpec::default());
+        assert!(
+            removal_code(&stage, text).is_some_and(|c| c.contains("top_")),
+            "{:?}",
+            removal_code(&stage, text)
+        );
+        let stuffing = "شقق للبيع في الرياض بأسعار مناسبة، شقق للبيع في الرياض قريبة من الخدمات، شقق للبيع في الرياض \
+                        بالتقسيط، شقق للبيع في الرياض للعائلات، شقق للبيع في الرياض في حي النرجس.";
+        assert!(
+            code(stuffing).is_some_and(|c| c.contains("top_")),
+            "{:?}",
+            code(stuffing)
+        );
     }
 
     #[test]

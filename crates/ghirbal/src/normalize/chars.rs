@@ -60,3 +60,7 @@ pub fn is_kept_ligature(c: char) -> bool {
 pub const TATWEEL: char = '\u{0640}';
 /// Zero-width non-joiner.
 pub const ZWNJ: char = '\u{200C}';
+/// Zero-width space.
+pub const ZWSP: char = '\u{200B}';
+/// Zero-width joiner (kept in emoji sequences).
+pub const ZWJ: char = '\u{200D}';

@@ -1,7 +1,8 @@
 //! Arabic text normalisation, in two profiles (DESIGN §5), and the `normalize` stage.
 //!
 //! - [`output`]: applied to the text ghirbal stores. Encoding repair only: NFC, presentation forms → letters,
-//!   invisible controls, tatweel, stray ZWNJ, letter floods, whitespace. It never folds letters.
+//!   invisible controls, tatweel (but a proclitic's separator), stray zero-width characters, letter floods,
+//!   whitespace. It never folds letters.
 //! - [`key`]: for every comparison (exact and near dedup, boilerplate, stop words): the output profile, then
 //!   harakat removed and hamza/alef, ى, ة, digits, punctuation and case folded.
 //!
@@ -42,7 +43,7 @@ impl Stage for Normalize {
             cx.metric(metric_name(name), f64::from(n));
         }
         doc.annotations.insert("normalize".into(), counts.into());
-        doc.text = text;
+        doc.replace_text(text);
         Outcome::Modified
     }
 }
@@ -54,6 +55,7 @@ fn metric_name(edit: &str) -> &'static str {
         "invisible" => "invisible_chars_removed",
         "tatweel" => "tatweel_removed",
         "zwnj" => "zwnj_removed",
+        "zero_width" => "zero_width_removed",
         "repeats" => "repeated_letters_removed",
         _ => "whitespace_runs_rewritten",
     }

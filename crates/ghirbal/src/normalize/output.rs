@@ -4,7 +4,10 @@
 //!
 //! In order: NFC; presentation forms (U+FB50–FDFF, U+FE70–FEFE) mapped range by range to base letters (not
 //! whole-text NFKC, which expands ﷺ into a phrase and puts spaces before isolated harakat); bidi and
-//! invisible controls removed; tatweel removed; ZWNJ between two letters of the Arabic alphabet removed;
+//! invisible controls removed; tatweel removed, but for one that separates a proclitic from a digit, a Latin
+//! letter or a quotation mark («الـ24», «بـ"ذا فويس"», «الـUN»: without it the clitic would be glued to
+//! what follows); ZWNJ, ZWSP and ZWJ between two letters of the Arabic alphabet removed (they join or break
+//! nothing there, and split the word for every tokenizer), and ZWSP at a word's edge;
 //! Arabic-script letters repeated more than three times capped at three; whitespace normalised (one space
 //! between words, no spaces at line ends, CRLF → LF, at most one blank line between paragraphs).
 
@@ -26,6 +29,8 @@ pub struct Edits {
     pub tatweel: u32,
     /// ZWNJ removed between Arabic letters.
     pub zwnj: u32,
+    /// ZWSP or ZWJ removed between Arabic letters (ZWSP also at a word's edge).
+    pub zero_width: u32,
     /// Repeated letters removed (beyond three).
     pub repeats: u32,
     /// Whitespace characters removed or replaced.
@@ -35,7 +40,14 @@ pub struct Edits {
 impl Edits {
     /// Total edits.
     pub fn total(&self) -> u32 {
-        self.nfc + self.presentation_forms + self.invisible + self.tatweel + self.zwnj + self.repeats + self.whitespace
+        self.nfc
+            + self.presentation_forms
+            + self.invisible
+            + self.tatweel
+            + self.zwnj
+            + self.zero_width
+            + self.repeats
+            + self.whitespace
     }
 
     /// The non-zero counts as (name, count), for `meta.ghirbal.normalize`.
@@ -46,6 +58,7 @@ impl Edits {
             ("invisible", self.invisible),
             ("tatweel", self.tatweel),
             ("zwnj", self.zwnj),
+            ("zero_width", self.zero_width),
             ("repeats", self.repeats),
             ("whitespace", self.whitespace),
         ];
@@ -260,8 +273,10 @@ struct Writer {
     out: String,
     edits: Edits,
     tail: Tail,
-    /// ZWNJs held until we know whether the next character is an Arabic letter.
-    zwnj: u32,
+    /// ZWNJs, ZWSPs and ZWJs held until we know whether the next character is an Arabic letter.
+    held: Vec<char>,
+    /// Tatweels held until we know whether they separate a proclitic from what follows.
+    tatweels: u32,
     /// The last visible character written (None after whitespace).
     last: Option<char>,
     /// The last character written that is not a combining mark (marks do not separate letters).
@@ -278,14 +293,59 @@ fn special(c: char) -> bool {
         || is_line_break(c)
         || c == TATWEEL
         || is_invisible(c)
-        || c == ZWNJ
+        || is_zero_width(c)
         || (is_presentation_form(c) && !is_kept_ligature(c))
+}
+
+/// The zero-width characters held until the next character: ZWNJ, ZWSP, ZWJ.
+fn is_zero_width(c: char) -> bool {
+    matches!(c, ZWNJ | ZWSP | ZWJ)
+}
+
+/// Proclitics a tatweel may separate from a digit, a Latin word or a quotation (DESIGN §5), and their
+/// combinations with و and ف.
+const PROCLITICS: [&str; 23] = [
+    "ال", "بال", "وال", "فال", "كال", "لل", "ب", "ل", "ك", "و", "ف", "وب", "ول", "وك", "فب", "فل", "فك", "ولل", "فلل",
+    "وبال", "فبال", "وكال", "فكال",
+];
+
+/// True when `out` ends with a proclitic standing as a word of its own (harakat on it allowed).
+fn ends_with_proclitic(out: &str) -> bool {
+    let mut word = ['\0'; 4];
+    let mut n = 0;
+    // The longest proclitic has four letters.
+    for c in out.chars().rev() {
+        if is_arabic_mark(c) {
+            continue;
+        }
+        if !is_arabic_letter(c) {
+            break;
+        }
+        if n == 4 {
+            return false;
+        }
+        word[n] = c;
+        n += 1;
+    }
+    word[..n].reverse();
+    let word: String = word[..n].iter().collect();
+    PROCLITICS.contains(&word.as_str())
+}
+
+/// What a separating tatweel may come before: a digit, a Latin letter, a quotation mark or bracket.
+fn separated(c: char) -> bool {
+    matches!(c, '0'..='9' | '\u{0660}'..='\u{0669}' | '\u{06F0}'..='\u{06F9}')
+        || (c.is_alphabetic() && (c as u32) < 0x0250)
+        || matches!(
+            c,
+            '"' | '\'' | '«' | '»' | '“' | '”' | '„' | '‘' | '’' | '‹' | '›' | '(' | '['
+        )
 }
 
 impl Writer {
     /// True when `c` is written unchanged with nothing before it: the fast path.
     fn plain(&self, c: char) -> bool {
-        if self.zwnj > 0 {
+        if !self.held.is_empty() || self.tatweels > 0 {
             return false;
         }
         match c {
@@ -325,7 +385,8 @@ impl Writer {
         if is_line_break(c) {
             self.line_break(c);
         } else if is_space(c) {
-            self.release_zwnj();
+            self.drop_tatweels();
+            self.release_held(true);
             if self.tail == Tail::Visible {
                 self.out.push(' ');
                 self.note_plain(' ');
@@ -336,13 +397,12 @@ impl Writer {
                 self.edits.whitespace += 1;
             }
         } else if c == TATWEEL {
-            self.edits.tatweel += 1;
-            self.dropped = true;
+            self.tatweels += 1;
         } else if is_invisible(c) {
             self.edits.invisible += 1;
             self.dropped = true;
-        } else if c == ZWNJ {
-            self.zwnj += 1;
+        } else if is_zero_width(c) {
+            self.held.push(c);
             self.dropped = true;
         } else if is_presentation_form(c) && !is_kept_ligature(c) {
             self.presentation(c);
@@ -361,7 +421,8 @@ impl Writer {
     }
 
     fn line_break(&mut self, c: char) {
-        self.release_zwnj();
+        self.drop_tatweels();
+        self.release_held(true);
         self.trim_spaces();
         let breaks = match self.tail {
             Tail::Start => 2,
@@ -382,6 +443,7 @@ impl Writer {
     }
 
     fn presentation(&mut self, c: char) {
+        self.drop_tatweels();
         self.edits.presentation_forms += 1;
         let mut base = String::new();
         decompose_compatible(c, |d| base.push(d));
@@ -389,7 +451,7 @@ impl Writer {
         // letter before them; with no letter before, they mark nothing and are dropped.
         let marks_only = base.trim_start_matches([' ', TATWEEL]);
         if marks_only.len() != base.len() {
-            if self.zwnj == 0 && self.last.is_some_and(|l| is_arabic_letter(l) || is_arabic_mark(l)) {
+            if self.held.is_empty() && self.last.is_some_and(|l| is_arabic_letter(l) || is_arabic_mark(l)) {
                 for m in marks_only.chars() {
                     self.out.push(m);
                     self.last = Some(m);
@@ -404,27 +466,64 @@ impl Writer {
         }
     }
 
-    /// Writes held ZWNJs: they were not between two Arabic letters.
-    fn release_zwnj(&mut self) {
-        if self.zwnj > 0 {
-            for _ in 0..self.zwnj {
-                self.out.push(ZWNJ);
-            }
-            self.last = Some(ZWNJ);
-            self.last_base = Some(ZWNJ);
+    /// Drops held tatweels: what follows is not something they separate.
+    fn drop_tatweels(&mut self) {
+        if self.tatweels > 0 {
+            self.edits.tatweel += self.tatweels;
+            self.tatweels = 0;
+            self.dropped = true;
+        }
+    }
+
+    /// Decides about held tatweels, given the next character: one stays between a proclitic and a digit, a
+    /// Latin letter or a quotation mark; the others go.
+    fn resolve_tatweels(&mut self, next: char) {
+        if self.tatweels == 0 {
+            return;
+        }
+        if separated(next) && self.held.is_empty() && ends_with_proclitic(&self.out) {
+            self.edits.tatweel += self.tatweels - 1;
+            self.tatweels = 0;
+            self.out.push(TATWEEL);
+            self.last = Some(TATWEEL);
+            self.last_base = Some(TATWEEL);
+            self.repeat = 1;
             self.tail = Tail::Visible;
-            self.zwnj = 0;
+        } else {
+            self.drop_tatweels();
+        }
+    }
+
+    /// Writes held zero-width characters, which were not between two Arabic letters; at a word's edge
+    /// (`edge`, or nothing written before them on the line) a ZWSP is dropped: it breaks nothing there.
+    fn release_held(&mut self, edge: bool) {
+        let edge = edge || self.last_base.is_none();
+        for c in std::mem::take(&mut self.held) {
+            if c == ZWSP && edge {
+                self.edits.zero_width += 1;
+                continue;
+            }
+            self.out.push(c);
+            self.last = Some(c);
+            self.last_base = Some(c);
+            self.tail = Tail::Visible;
         }
     }
 
     fn visible(&mut self, c: char) {
-        if self.zwnj > 0 {
+        self.resolve_tatweels(c);
+        if !self.held.is_empty() {
             let between_letters = self.last_base.is_some_and(is_arabic_alphabet) && is_arabic_alphabet(c);
             if between_letters {
-                self.edits.zwnj += self.zwnj;
-                self.zwnj = 0;
+                for h in std::mem::take(&mut self.held) {
+                    if h == ZWNJ {
+                        self.edits.zwnj += 1;
+                    } else {
+                        self.edits.zero_width += 1;
+                    }
+                }
             } else {
-                self.release_zwnj();
+                self.release_held(false);
             }
         }
         if self.flood(c) {
@@ -436,7 +535,8 @@ impl Writer {
     }
 
     fn finish(&mut self) {
-        self.release_zwnj();
+        self.drop_tatweels();
+        self.release_held(true);
         while self.out.ends_with([' ', '\n']) {
             self.out.pop();
             self.edits.whitespace += 1;

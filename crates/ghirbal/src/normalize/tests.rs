@@ -73,6 +73,17 @@ const CASES: &[(&str, &str, &str)] = &[
     ("كلمةـ أخرى", "كلمة أخرى", "كلمه اخري"),
     ("١٤٢٤هـ", "١٤٢٤ه", "0ه"),
     ("ـبداية", "بداية", "بدايه"),
+    // Tatweel separating a proclitic from a digit, a Latin letter or a quotation mark stays (one of them).
+    ("الـ24 ساعة", "الـ24 ساعة", "ال0 ساعه"),
+    ("الـــ٢٤", "الـ٢٤", "ال0"),
+    ("بـ\"ذا فويس\"", "بـ\"ذا فويس\"", "ب ذا فويس"),
+    ("لـ«العربية.نت»", "لـ«العربية.نت»", "ل العربيه نت"),
+    ("الـUN وبالـCIA", "الـUN وبالـCIA", "الun وبالcia"),
+    ("وبـ2015 ولـ\"كذا\"", "وبـ2015 ولـ\"كذا\"", "وب0 ول كذا"),
+    // ... but not after a whole word, nor before an Arabic letter.
+    ("مدرسةـ24", "مدرسة24", "مدرسه0"),
+    ("الـكتاب", "الكتاب", "الكتاب"),
+    ("بـ ذا", "ب ذا", "ب ذا"),
     // Harakat are kept by the output profile, removed by the key profile.
     ("قالَ الرئيسُ", "قالَ الرئيسُ", "قال الرييس"),
     ("مُحَمَّدٌ", "مُحَمَّدٌ", "محمد"),
@@ -99,6 +110,12 @@ const CASES: &[(&str, &str, &str)] = &[
     ("می\u{200C}شود", "می\u{200C}شود", "میشود"),
     ("كتاب\u{200C} جديد", "كتاب\u{200C} جديد", "كتاب جديد"),
     ("a\u{200C}b", "a\u{200C}b", "ab"),
+    // ZWSP and ZWJ: removed between Arabic letters (ZWSP also at a word's edge); ZWJ kept in emoji.
+    ("ال\u{200B}كتاب", "الكتاب", "الكتاب"),
+    ("ال\u{200D}كتاب", "الكتاب", "الكتاب"),
+    ("\u{200B}كتاب\u{200B} جديد\u{200B}", "كتاب جديد", "كتاب جديد"),
+    ("a\u{200B}b", "a\u{200B}b", "ab"),
+    ("ب\u{200D} ", "ب\u{200D}", "ب"),
     // Letter floods capped at three; digits and punctuation never.
     ("رااااااائع", "رااائع", "رااايع"),
     ("هههههههه", "ههه", "ههه"),
@@ -231,6 +248,8 @@ fn touched(c: char) -> bool {
         || is_presentation_form(c)
         || c == TATWEEL
         || c == ZWNJ
+        || c == ZWSP
+        || c == ZWJ
         || is_arabic_letter(c)
         || is_arabic_mark(c)
         || c == '\u{0654}'
@@ -304,6 +323,8 @@ fn fold_ignores_output_when_it_says_so() {
         "a\u{2028}b",
         "12.\u{200F}5",
         "١٢،ـ٥",
+        "لل\u{200B}لل",
+        "لل\u{200D}لل",
     ] {
         assert!(!fold_ignores_output(refused), "{refused:?}");
     }

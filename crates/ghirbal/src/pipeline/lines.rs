@@ -1,15 +1,21 @@
-//! Phase 0, site lines (when `[clean] site_lines_min_docs` > 0): the lines a site repeats on many of its
-//! pages — contact footers, "more" links, widget text, fixed bylines — found across the whole corpus before
-//! the scan, so that `clean` can remove them from every document and the filters and dedup keys never see them.
+//! Phase 0, site lines (when `[clean] site_lines_min_docs` > 0 or `related_stories` is on): the lines a site
+//! repeats on many of its pages — contact footers, "more" links, widget text, fixed bylines — found across
+//! the whole corpus before the scan, so that `clean` can remove them from every document and the filters and
+//! dedup keys never see them; and the openings (title, first paragraph) of documents, so that `clean` can
+//! tell another story's title or lead printed under an article.
 //!
 //! It runs first because it must: the scan's filters and dedup keys should be computed on text without the
 //! site's boilerplate (a shared footer makes unrelated articles of one site look alike), and a line can only
 //! be known as repeated once every document has been read. The cost is one extra read of the input, without
-//! the stages: per shard, each document's distinct lines are hashed (key form, numbers folded, as every
-//! comparison) with its site — `[clean] site_field` (default `source`), else the host of `url` — into
-//! partitioned records (`work/lines/S.bin`); then one task per partition sorts its (site, line) records
-//! (on disk beyond the memory budget) and keeps those seen in at least `site_lines_min_docs` documents
-//! (`work/lines/P.table`). The scan loads the tables into one set.
+//! the stages: per shard, each document's distinct lines are hashed (their analysis form: the key form with
+//! its digits, see [`line_hash`]) with its site — `[clean] site_field` (default `source`), else the host of `url` — into
+//! partitioned records (`work/lines/S.bin`, two kinds: every distinct line, and its opening lines, see
+//! [`crate::clean::shape::opening`]); then one task per partition sorts its records (on disk beyond the
+//! memory budget) and keeps the lines seen in at least `site_lines_min_docs` documents
+//! (`work/lines/P.table`) and the openings found in at least two documents (`P.openings`). The scan loads
+//! the tables into two sets. A document without a site (no `site_field`, no `url`) has no records: with no
+//! site, nothing says which documents share a template, and a corpus of short posts would otherwise lose
+//! every copy of a popular one.
 
 use std::sync::Arc;
 
@@ -19,37 +25,55 @@ use super::binfile::{read_section, Cursor, Put};
 use super::flow::run_ordered;
 use super::keybuf::{KeyBuffer, Records};
 use super::layout::{Layout, Phase};
-use super::sort::PairSorter;
+use super::sort::{PairSorter, Sorted};
 use super::steps::TaskSlice;
 use crate::read::{self, ReadItem, ShardSpec};
 use crate::text::HashSet64;
 use crate::{Config, Document, Error, Result};
 
-/// The (site, line) pairs that recur on many of a site's documents.
+/// The (site, line) pairs that recur on many of a site's documents, and the openings of documents that
+/// stand in another document of the site too.
 #[derive(Debug, Default)]
-pub struct SiteLines(HashSet64);
+pub struct SiteLines {
+    repeated: HashSet64,
+    openings: HashSet64,
+}
 
 impl SiteLines {
     /// True when `line_key` (a line of the key or analysis form) is one of `site`'s repeated lines.
     pub fn contains(&self, site: u64, line_key: &str) -> bool {
-        !line_key.is_empty() && self.0.contains(&pair_key(site, line_hash(line_key)))
+        !line_key.is_empty() && self.repeated.contains(&pair_key(site, line_hash(line_key)))
     }
 
-    /// A table of the given (site, line key) pairs.
+    /// True when `line_key` is the opening (title or first paragraph) of a document of `site` and stands in
+    /// another document of the site too: in any other document of it, another story's title or lead.
+    pub fn opens_another(&self, site: u64, line_key: &str) -> bool {
+        !line_key.is_empty() && self.openings.contains(&pair_key(site, line_hash(line_key)))
+    }
+
+    /// A table of the given repeated lines and shared openings, as (site, line key) pairs.
     #[cfg(test)]
-    fn from_pairs<'a>(pairs: impl IntoIterator<Item = (u64, &'a str)>) -> SiteLines {
-        SiteLines(pairs.into_iter().map(|(s, l)| pair_key(s, line_hash(l))).collect())
+    pub(crate) fn from_pairs<'a>(
+        repeated: impl IntoIterator<Item = (u64, &'a str)>,
+        openings: impl IntoIterator<Item = (u64, &'a str)>,
+    ) -> SiteLines {
+        let set =
+            |pairs: &mut dyn Iterator<Item = (u64, &'a str)>| pairs.map(|(s, l)| pair_key(s, line_hash(l))).collect();
+        SiteLines {
+            repeated: set(&mut repeated.into_iter()),
+            openings: set(&mut openings.into_iter()),
+        }
     }
 }
 
-/// A document's site: the value of `field`, else the host of its `url`, else the empty site.
-pub fn site_of(doc: &Document, field: &str) -> u64 {
+/// A document's site: the value of `field`, else the host of its `url`; `None` when it has neither.
+pub fn site_of(doc: &Document, field: &str) -> Option<u64> {
     let site = doc
         .meta
         .get_str(field)
         .or_else(|| doc.meta.get_str("url").map(|u| host(&u).to_owned()))
-        .unwrap_or_default();
-    xxhash_rust::xxh3::xxh3_64(site.as_bytes())
+        .filter(|s| !s.is_empty())?;
+    Some(xxhash_rust::xxh3::xxh3_64(site.as_bytes()))
 }
 
 fn host(url: &str) -> &str {
@@ -57,8 +81,11 @@ fn host(url: &str) -> &str {
     rest.split(['/', '?', '#']).next().unwrap_or_default()
 }
 
+/// A line's identity: its analysis form, digits and all. A template with figures that change from page to
+/// page («18:08 ت م», a dated dateline) stays in the text; a vote table, a price list or a daily report's
+/// closing sentence, whose rows differ from day to day only by their figures, is never taken for one.
 fn line_hash(line_key: &str) -> u64 {
-    crate::dedup::exact::hash_key(line_key) as u64
+    crate::text::hash64(line_key)
 }
 
 fn pair_key(site: u64, line: u64) -> u64 {
@@ -100,23 +127,39 @@ impl Lines<'_> {
             .install(|| todo.par_iter().try_for_each(|p| self.count(*p, budget)))
     }
 
-    /// The tables of every partition, as one set (for the scan).
+    /// The tables of every partition, as two sets (for the scan).
     pub(crate) fn load(&self) -> Result<Arc<SiteLines>> {
-        let mut set = HashSet64::default();
+        let mut lines = SiteLines::default();
         for p in 0..self.config.run.partitions {
-            let path = self.table(p);
-            let data = std::fs::read(&path).map_err(Error::io("reading", &path))?;
-            set.extend(
-                data.chunks_exact(8)
-                    .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))),
-            );
+            let tables = [
+                (&mut lines.repeated, self.table(p, "table")),
+                (&mut lines.openings, self.table(p, "openings")),
+            ];
+            for (set, path) in tables {
+                let data = std::fs::read(&path).map_err(Error::io("reading", &path))?;
+                if data.len() % 8 != 0 {
+                    return Err(Error::Corrupt {
+                        path,
+                        message: "a table of 8-byte records is truncated".into(),
+                    });
+                }
+                set.extend(
+                    data.chunks_exact(8)
+                        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))),
+                );
+            }
         }
-        tracing::info!(lines = set.len(), "site lines");
-        Ok(Arc::new(SiteLines(set)))
+        tracing::info!(
+            repeated = lines.repeated.len(),
+            openings = lines.openings.len(),
+            "site lines"
+        );
+        Ok(Arc::new(lines))
     }
 
-    fn table(&self, p: u32) -> std::path::PathBuf {
-        self.layout.work.join(format!("lines/{p:05}.table"))
+    /// Partition `p`'s table of a kind: `table` (site lines) or `openings`.
+    fn table(&self, p: u32, kind: &str) -> std::path::PathBuf {
+        self.layout.work.join(format!("lines/{p:05}.{kind}"))
     }
 
     fn records(&self, shard: u32) -> std::path::PathBuf {
@@ -137,14 +180,14 @@ impl Lines<'_> {
                     let mut records: Records = std::array::from_fn(|_| vec![Vec::new(); parts]);
                     let opts = self.config.key;
                     for doc in read::parse_batch(batch, &self.config.input).into_iter().flatten() {
-                        doc_records(&doc, field, &opts, &mut records[0]);
+                        doc_records(&doc, field, &opts, &mut records);
                     }
                     records
                 }
                 ReadItem::End(..) => std::array::from_fn(|_| Vec::new()),
             },
             |records| {
-                if records[0].is_empty() {
+                if records.iter().all(Vec::is_empty) {
                     return Ok(());
                 }
                 buffer.extend(&records)
@@ -154,9 +197,11 @@ impl Lines<'_> {
         self.layout.mark_done(Phase::Lines, spec.index)
     }
 
-    /// One partition: count each (site, line) over documents, keep the frequent ones.
+    /// One partition: count each (site, line) over documents; keep the frequent ones, and the openings found
+    /// in two documents or more.
     fn count(&self, p: u32, budget: u64) -> Result<()> {
-        let mut sorter = PairSorter::new(budget, 0, &self.layout.work.join(format!("lines/sort-{p:05}")));
+        let sort_dir = |kind: &str| self.layout.work.join(format!("lines/sort-{p:05}-{kind}"));
+        let mut sorters = ["all", "openings"].map(|kind| PairSorter::new(budget / 2, 0, &sort_dir(kind)));
         for shard in self.shards {
             let path = self.records(shard.index);
             let data = read_section(&path, p)?;
@@ -164,48 +209,69 @@ impl Lines<'_> {
                 continue;
             }
             let mut cur = Cursor::new(&data);
-            let recs = cur.bytes();
-            if cur.overrun || recs.len() % 16 != 0 {
-                return Err(Error::Corrupt {
-                    path,
-                    message: format!("partition {p} is truncated"),
-                });
-            }
-            for rec in recs.chunks_exact(16) {
-                let mut c = Cursor::new(rec);
-                sorter.push(c.u64(), c.u64())?;
+            for sorter in &mut sorters {
+                let recs = cur.bytes();
+                if cur.overrun || recs.len() % 16 != 0 {
+                    return Err(Error::Corrupt {
+                        path,
+                        message: format!("partition {p} is truncated"),
+                    });
+                }
+                for rec in recs.chunks_exact(16) {
+                    let mut c = Cursor::new(rec);
+                    sorter.push(c.u64(), c.u64())?;
+                }
             }
         }
+        let [all, openings] = sorters;
+        let (table, shared) = self.repeated_and_openings(all.finish()?, openings.finish()?)?;
+        crate::write::write_atomic(&self.table(p, "table"), &table)?;
+        crate::write::write_atomic(&self.table(p, "openings"), &shared)?;
+        self.layout.mark_done(Phase::Lines, LINE_TABLES + p)
+    }
+
+    /// From the sorted (site, line) records of every line and of openings: the site lines (at least
+    /// `site_lines_min_docs` documents) and the openings found in two documents or more, as pair keys.
+    fn repeated_and_openings(&self, mut all: Sorted, mut openings: Sorted) -> Result<(Vec<u8>, Vec<u8>)> {
         let min = u64::from(self.config.clean.site_lines_min_docs);
-        let mut sorted = sorter.finish()?;
-        let mut table = Vec::new();
+        let (mut table, mut shared) = (Vec::new(), Vec::new());
+        let mut opening = openings.next()?;
         let mut run: Option<((u64, u64), u64)> = None;
-        let close = |run: Option<((u64, u64), u64)>, table: &mut Vec<u8>| {
-            if let Some(((site, line), _)) = run.filter(|r| r.1 >= min) {
-                table.put_u64(pair_key(site, line));
-            }
-        };
-        while let Some(rec) = sorted.next()? {
-            match &mut run {
-                Some((key, n)) if *key == rec => *n += 1,
+        loop {
+            let rec = all.next()?;
+            match (&mut run, rec) {
+                (Some((key, n)), Some(rec)) if *key == rec => *n += 1,
                 _ => {
-                    close(run.take(), &mut table);
+                    if let Some((pair, n)) = run.take() {
+                        if min > 0 && n >= min {
+                            table.put_u64(pair_key(pair.0, pair.1));
+                        }
+                        // Opening records are a subset of all records, in the same order.
+                        while opening.is_some_and(|o| o < pair) {
+                            opening = openings.next()?;
+                        }
+                        if n >= 2 && opening == Some(pair) {
+                            shared.put_u64(pair_key(pair.0, pair.1));
+                        }
+                    }
+                    let Some(rec) = rec else { break };
                     run = Some((rec, 1));
                 }
             }
         }
-        close(run, &mut table);
-        crate::write::write_atomic(&self.table(p), &table)?;
-        self.layout.mark_done(Phase::Lines, LINE_TABLES + p)
+        Ok((table, shared))
     }
 }
 
 /// Marker indices of the counting tasks (after any shard index).
 pub(crate) const LINE_TABLES: u32 = 1 << 30;
 
-/// Appends one document's distinct (site, line) records to its partitions.
-fn doc_records(doc: &Document, field: &str, opts: &crate::normalize::KeyOptions, parts: &mut [Vec<u8>]) {
-    let site = site_of(doc, field);
+/// Appends one document's (site, line) records to their partitions: every distinct line (kind 0) and its
+/// opening lines (kind 1). A document without a site has none.
+fn doc_records(doc: &Document, field: &str, opts: &crate::normalize::KeyOptions, records: &mut Records) {
+    let Some(site) = site_of(doc, field) else {
+        return;
+    };
     let mut key = String::new();
     // Most documents need no output pass for their line keys (the test `fold_ignores_output_when_it_says_so`).
     if crate::normalize::fold_ignores_output(&doc.text) {
@@ -213,13 +279,20 @@ fn doc_records(doc: &Document, field: &str, opts: &crate::normalize::KeyOptions,
     } else {
         crate::normalize::fold_lines_into(&crate::normalize::output(&doc.text), opts, &mut key);
     }
-    let mut lines: Vec<u64> = key.split('\n').filter(|l| !l.is_empty()).map(line_hash).collect();
-    lines.sort_unstable();
-    lines.dedup();
-    for line in lines {
-        let buf = &mut parts[(line % parts.len() as u64) as usize];
-        buf.put_u64(site);
-        buf.put_u64(line);
+    let keys: Vec<&str> = key.split('\n').collect();
+    let opening = crate::clean::shape::opening(keys.iter().map(|k| crate::clean::shape::key_words(k)));
+    let mut openings: Vec<u64> = opening.into_iter().flatten().map(|i| line_hash(keys[i])).collect();
+    let mut lines: Vec<u64> = keys.iter().filter(|l| !l.is_empty()).map(|l| line_hash(l)).collect();
+    for (kind, hashes) in [(0, &mut lines), (1, &mut openings)] {
+        hashes.sort_unstable();
+        hashes.dedup();
+        let parts = &mut records[kind];
+        let n = parts.len() as u64;
+        for &line in hashes.iter() {
+            let buf = &mut parts[(line % n) as usize];
+            buf.put_u64(site);
+            buf.put_u64(line);
+        }
     }
 }
 
@@ -231,7 +304,9 @@ mod tests {
     fn hosts_and_lines() {
         assert_eq!(host("https://www.alwatan.com/news/1?x=2"), "www.alwatan.com");
         assert_eq!(host("alwatan.com"), "alwatan.com");
-        let t = SiteLines::from_pairs([(1, "للتواصل مع الكاتب")]);
+        let t = SiteLines::from_pairs([(1, "للتواصل مع الكاتب")], [(1, "قال الوزير كذا في خبر اخر")]);
+        assert!(t.opens_another(1, "قال الوزير كذا في خبر اخر") && !t.contains(1, "قال الوزير كذا في خبر اخر"));
+        assert!(!t.opens_another(1, "للتواصل مع الكاتب"));
         assert!(t.contains(1, "للتواصل مع الكاتب"));
         assert!(!t.contains(2, "للتواصل مع الكاتب"), "another site");
         assert!(!t.contains(1, ""), "blank lines are never site lines");

@@ -11,7 +11,7 @@ use crate::read::ShardSpec;
 use crate::{Config, Error, Result};
 
 /// Bumped when the work-file formats change.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// What a run was started with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -306,6 +306,7 @@ impl Route<'_> {
             ordinal: Ordinal::new(shard, seq),
             origin,
             analysis: Default::default(),
+            as_read: None,
         };
         let removal = match decision {
             Decided::Keeper {

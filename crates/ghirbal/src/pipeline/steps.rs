@@ -142,9 +142,9 @@ impl Step {
     }
 }
 
-/// True when the config removes site lines, so that the `lines` steps have tasks.
+/// True when the config uses the site tables (site lines, related stories), so that the `lines` steps have tasks.
 pub(crate) fn site_lines_on(config: &Config) -> bool {
-    config.has_stage("clean") && config.clean.site_lines_min_docs > 0
+    config.has_stage("clean") && config.clean.needs_site_tables()
 }
 
 impl fmt::Display for Step {

@@ -184,6 +184,7 @@ fn parse_line(bytes: &[u8], ordinal: Ordinal, origin: Origin, input: &InputConfi
             ordinal,
             origin,
             analysis: Default::default(),
+            as_read: None,
         }),
         Err((id, problem)) => {
             let id = id.unwrap_or_else(|| format!("{}:{}", origin.file.display(), origin.line));

@@ -134,6 +134,7 @@ fn decode(batch: &RecordBatch, shard: u32, first_seq: u32, file: &Arc<Path>, inp
                 ordinal,
                 origin,
                 analysis: Default::default(),
+                as_read: None,
             }),
             None => {
                 let why = match text_col {

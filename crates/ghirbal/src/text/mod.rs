@@ -15,7 +15,7 @@ pub use hashing::{char_count, hash64, hash_set, Fast, HashMap64, HashSet64, Preh
 pub use lang::{identify, LangId, DEFAULT_SAMPLE_BYTES};
 pub use stopwords::{is_stop_word, STOP_WORDS};
 pub use tokens::{datatrove_tokens, is_datatrove_punctuation, is_letter, is_python_space, DATATROVE_TERMINAL};
-pub use verse::looks_like_verse;
+pub use verse::{looks_like_verse, rhyme_letter};
 pub(crate) use words::mix;
 pub use words::{
     for_each_word, lines, ngram_hashes, ngram_hashes_of, ngrams, paragraphs, sentences, word_hashes, words,

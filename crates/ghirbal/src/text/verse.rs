@@ -9,8 +9,9 @@ const MAX_VERSE_WORDS: usize = 16;
 /// A poem has at least this many verse lines.
 const MIN_VERSE_LINES: usize = 6;
 
-/// The last letter of a line (harakat, tatweel, punctuation and spaces after it ignored), if it ends with one.
-fn last_letter(line: &str) -> Option<char> {
+/// The rhyme letter of a line: its last letter (harakat, tatweel, punctuation and spaces after it ignored,
+/// ى and ي, hamza carriers of alef as one), if it ends with a letter other than ة.
+pub fn rhyme_letter(line: &str) -> Option<char> {
     line.chars()
         .rev()
         .find(|c| !c.is_whitespace() && !matches!(c, '\u{0640}' | '\u{064B}'..='\u{0652}' | '\u{0670}') && !is_mark(*c))
@@ -58,7 +59,7 @@ pub fn looks_like_verse(text: &str) -> bool {
         return false;
     }
     // Lines without a rhyme letter count against the rhyme: they stay in, as a letter no other line has.
-    let letters: Vec<char> = verses.iter().map(|l| last_letter(l).unwrap_or('\0')).collect();
+    let letters: Vec<char> = verses.iter().map(|l| rhyme_letter(l).unwrap_or('\0')).collect();
     let halves = |parity: usize| -> Vec<char> { letters.iter().copied().skip(parity).step_by(2).collect() };
     // Monorhyme, or a rhyme carried by every second line (Nabati verse rhymes its second hemistich), or —
     // for a page of several short poems, each with its own rhyme — lines rhyming with one of the two
