@@ -4,7 +4,7 @@
 //! one of these words inside real reporting is kept.
 
 use super::edits::Rule;
-use super::Marks;
+use super::marks::Marks;
 use crate::normalize::key;
 
 /// How a rule matches a line.

@@ -14,6 +14,7 @@
 
 pub mod boilerplate;
 pub mod edits;
+mod marks;
 mod repetition;
 pub(crate) mod shape;
 mod site;
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use edits::Edit;
 pub use edits::{Record, Rule};
+use marks::Marks;
 
 use crate::normalize::{fold_lines_into, output, KeySpec};
 use crate::pipeline::lines::SiteLines;
@@ -92,81 +94,6 @@ pub struct Clean {
     site_lines: Option<Arc<SiteLines>>,
 }
 
-/// A document's lines while the rules decide: their text and key, which stay, and what was removed.
-pub(crate) struct Marks<'a> {
-    lines: &'a [&'a str],
-    keys: &'a [&'a str],
-    keep: Vec<bool>,
-    /// Where each line's kept text ends (a cut tail shortens it).
-    ends: Vec<usize>,
-    /// Removed lines that leave a paragraph break (separators).
-    breaks: Vec<bool>,
-    edits: Vec<Edit>,
-}
-
-impl<'a> Marks<'a> {
-    pub(crate) fn new(lines: &'a [&'a str], keys: &'a [&'a str]) -> Marks<'a> {
-        Marks {
-            lines,
-            keys,
-            keep: vec![true; lines.len()],
-            ends: lines.iter().map(|l| l.len()).collect(),
-            breaks: vec![false; lines.len()],
-            edits: Vec::new(),
-        }
-    }
-
-    /// Replaces line `i` with a paragraph break, recording `rule`.
-    fn break_at(&mut self, i: usize, rule: Rule) {
-        self.breaks[i] = true;
-        self.drop(i, rule);
-    }
-
-    /// Removes line `i`, recording `rule`.
-    fn drop(&mut self, i: usize, rule: Rule) {
-        if std::mem::replace(&mut self.keep[i], false) {
-            self.edits.push(Edit { rule, line: i, from: 0 });
-        }
-    }
-
-    /// Cuts line `i` from byte `from` (a char boundary) to its end, recording `rule`.
-    fn cut(&mut self, i: usize, from: usize, rule: Rule) {
-        self.ends[i] = self.lines[i][..from].trim_end().len();
-        self.edits.push(Edit { rule, line: i, from });
-    }
-
-    /// The kept text of line `i`.
-    fn text(&self, i: usize) -> &'a str {
-        &self.lines[i][..self.ends[i]]
-    }
-
-    /// Indices of the kept non-blank lines.
-    fn live(&self) -> Vec<usize> {
-        (0..self.lines.len())
-            .filter(|&i| self.keep[i] && !self.lines[i].trim().is_empty())
-            .collect()
-    }
-
-    /// Joins the kept lines, merging blank lines that have become adjacent and trimming blank ends.
-    fn rebuild(&self) -> String {
-        let mut out = String::new();
-        let mut blank_pending = false;
-        for i in (0..self.lines.len()).filter(|i| self.keep[*i] || self.breaks[*i]) {
-            let line = if self.keep[i] { self.text(i) } else { "" };
-            if line.trim().is_empty() {
-                blank_pending = !out.is_empty();
-                continue;
-            }
-            if !out.is_empty() {
-                out.push_str(if blank_pending { "\n\n" } else { "\n" });
-            }
-            out.push_str(line);
-            blank_pending = false;
-        }
-        out
-    }
-}
-
 impl Clean {
     /// Builds the stage; fails on a malformed extra boilerplate rule. `site_lines` is the corpus-wide table
     /// of lines sites repeat (the `lines` phase computes it), if any.
@@ -194,7 +121,14 @@ impl Clean {
         {
             return;
         }
-        let symbol_line = |i: usize| keys[i].is_empty() && separator(lines[i]);
+        // A lone «.» under a line that does not end its sentence is that sentence's end, split off.
+        let sentence_end = |i: usize| {
+            matches!(lines[i].trim(), "." | "؟" | "?" | "!" | "…")
+                && i > 0
+                && !lines[i - 1].trim().is_empty()
+                && shape::end_of(lines[i - 1]) != shape::End::Sentence
+        };
+        let symbol_line = |i: usize| keys[i].is_empty() && separator(lines[i]) && !sentence_end(i);
         // In verse and wrapped text a line of symbols is layout: a stanza break, a lacuna mark for a lost
         // hemistich.
         if self.cfg.symbol_lines && (0..lines.len()).any(symbol_line) && !shape().wrapped && !verse() {
@@ -336,6 +270,11 @@ mod tests {
         // A separator between paragraphs becomes a paragraph break; a line of emoji is a message.
         let (_, t) = clean("قال الوزير كذا.\n* * *\nوأضاف كذا.\n😂😂😂");
         assert_eq!(t, "قال الوزير كذا.\n\nوأضاف كذا.\n😂😂😂");
+        // A full stop split off its sentence is the sentence's end, not a separator.
+        assert!(matches!(
+            clean("قال الوزير كذا.\nوأضاف أن صيته ذاع في أوروبا\n.").0,
+            Outcome::Keep
+        ));
     }
 
     #[test]

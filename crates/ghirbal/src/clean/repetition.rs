@@ -15,7 +15,7 @@
 //!   («1- ...» / «2- ...», per-city temperatures) are different lines.
 
 use super::edits::Rule;
-use super::Marks;
+use super::marks::Marks;
 use crate::text::{hash64, hash_set, HashMap64};
 
 /// A copy must hold at least this many words, unless it repeats the title.
@@ -74,7 +74,7 @@ pub(super) fn mark(m: &mut Marks<'_>, verse: impl FnOnce() -> bool) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::Marks;
+    use super::super::marks::Marks;
     use super::*;
 
     fn run(text: &str, verse: bool) -> Vec<bool> {

@@ -93,9 +93,10 @@ pub(crate) struct Shape {
 impl Shape {
     /// The shape of `lines`, given their keys (for word counts).
     pub(crate) fn of<K: AsRef<str>>(lines: &[&str], keys: &[K]) -> Shape {
+        // A line without a letter or digit (a separator) ends nothing: it counts as a break.
         let ends: Vec<Option<End>> = lines
             .iter()
-            .map(|l| (!l.trim().is_empty()).then(|| end_of(l)))
+            .map(|l| l.contains(char::is_alphanumeric).then(|| end_of(l)))
             .collect();
         Shape {
             wrapped: wrapped(&ends),
@@ -180,6 +181,11 @@ mod tests {
             "a dateline in paragraph text is self-contained"
         );
         assert!(!s.continues_previous(0) && !s.continued_by_next(5));
+        let separated = ["قال الوزير كذا.", "***", "وأضاف كذا.", "***", "وختم كذا."];
+        assert!(
+            !Shape::of(&separated, &keys(&separated)).wrapped,
+            "separators are breaks"
+        );
         let colon = ["وقال:", "إن الأمر انتهى."];
         assert!(Shape::of(&colon, &keys(&colon)).continued_by_next(0));
     }

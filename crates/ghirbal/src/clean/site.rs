@@ -21,8 +21,8 @@
 //!   story's opening.
 
 use super::edits::Rule;
+use super::marks::Marks;
 use super::shape::{key_words, Shape};
-use super::Marks;
 use crate::pipeline::lines::SiteLines;
 
 /// At most this many lines form a related-stories run.

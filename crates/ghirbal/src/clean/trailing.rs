@@ -31,7 +31,7 @@
 //! A document is never emptied by this rule.
 
 use super::edits::Rule;
-use super::Marks;
+use super::marks::Marks;
 
 const MAX_WORDS: usize = 15;
 const MAX_LINES: usize = 5;
@@ -108,7 +108,7 @@ pub(super) fn mark(m: &mut Marks<'_>, teaser_seen: bool, verse: impl FnOnce() ->
 
 #[cfg(test)]
 mod tests {
-    use super::super::Marks;
+    use super::super::marks::Marks;
     use super::*;
 
     fn run_verse(text: &str, teaser: bool, verse: bool) -> Vec<bool> {

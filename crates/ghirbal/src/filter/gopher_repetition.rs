@@ -6,7 +6,8 @@
 //! before; the top n-gram share is (characters of the n-gram joined by spaces × its count) / text characters,
 //! the first-seen n-gram winning ties; duplicated n-grams are counted greedily left to right, jumping over an
 //! n-gram once it repeats, their characters (words joined without spaces) over text characters. With
-//! `words = "key"` (the `ghirbal` preset) words are the key form's and blank lines are not lines; with
+//! `words = "key"` (the `ghirbal` preset) words are the key form's and blank and separator lines are not
+//! lines; with
 //! `words = "datatrove"` (the `fineweb2` preset) words are spaCy-style tokens and lines are datatrove's
 //! pieces of `re.split("\n+")`, so an empty first or last piece counts, and an empty text is removed as
 //! `filter.gopher_repetition.empty`.
@@ -125,13 +126,17 @@ impl GopherRepetition {
     }
 }
 
-/// (duplicate lines, lines). `datatrove`: the pieces of `re.split("\n+", text)`; else non-empty lines.
+/// (duplicate lines, lines). `datatrove`: the pieces of `re.split("\n+", text)`; else lines with a letter
+/// or a digit — a separator (`.`, `>`, `***` between a poem's stanzas) is no repeated line of text.
 fn duplicate_lines(text: &str, mode: WordMode) -> (usize, usize) {
     let mut seen = hash_set(64);
     let (mut dups, mut total) = (0, 0);
     let last = text.split('\n').count() - 1;
     for (i, line) in text.split('\n').enumerate() {
-        let counted = !line.is_empty() || (mode == WordMode::Datatrove && (i == 0 || i == last));
+        let counted = match mode {
+            WordMode::Datatrove => !line.is_empty() || i == 0 || i == last,
+            WordMode::Key => line.contains(char::is_alphanumeric),
+        };
         if !counted {
             continue;
         }
@@ -340,6 +345,11 @@ mod tests {
         // Greedy: 0 new, 1 new, 2 repeats (jump to 4), 4 repeats (jump to 6).
         assert_eq!(duplicated_ngram_chars(&words, &lens, &again, 2), 8);
         assert_eq!(duplicate_lines("a\n\nb\na\na", WordMode::Key), (2, 4));
+        assert_eq!(
+            duplicate_lines("a\n.\nb\n.\nc\n.", WordMode::Key),
+            (0, 3),
+            "separators are no lines"
+        );
         assert_eq!(
             duplicate_lines("\na\n\nb\n", WordMode::Datatrove),
             (1, 4),
