@@ -108,6 +108,23 @@ pub struct InputConfig {
     pub shard_bytes: u64,
     /// A folder's `.txt` files are grouped into shards of at most this many files.
     pub txt_files_per_shard: u32,
+    /// Encoding of `.txt` and JSONL inputs: `"utf-8"`, `"auto"` (byte order mark, else valid UTF-8, else
+    /// detection) or a label such as `"windows-1256"`. Web pages always find their own.
+    pub encoding: String,
+    /// Largest web page (WARC block or `.html` file, and its decoded body): bigger ones are removed with
+    /// `extract.too_large`, never buffered whole.
+    pub max_page_bytes: u64,
+    /// Most HTML elements in a page the extractor will parse.
+    pub max_page_elements: u64,
+    /// Deepest element nesting in a page the extractor will parse.
+    pub max_page_depth: u64,
+}
+
+impl InputConfig {
+    /// The parsed `encoding` setting.
+    pub fn charset(&self) -> Result<crate::read::charset::Charset> {
+        crate::read::charset::Charset::parse(&self.encoding).map_err(|e| Error::Config(format!("input.encoding: {e}")))
+    }
 }
 
 impl Default for InputConfig {
@@ -117,6 +134,10 @@ impl Default for InputConfig {
             text_field: "text".into(),
             shard_bytes: 64 << 20,
             txt_files_per_shard: 4096,
+            encoding: "utf-8".into(),
+            max_page_bytes: 8 << 20,
+            max_page_elements: 60_000,
+            max_page_depth: 512,
         }
     }
 }
@@ -378,6 +399,7 @@ impl Config {
             return Err(Error::Config(format!("clean.extra_boilerplate: {e}")));
         }
         self.filter.gopher_repetition.validate().map_err(Error::Config)?;
+        self.input.charset()?;
         let dedup_at = self.stages.iter().position(|s| s.starts_with("dedup."));
         if let Some(at) = dedup_at {
             if self.stages[at..].iter().any(|s| !s.starts_with("dedup.")) {

@@ -22,6 +22,7 @@ pub mod dedup;
 pub mod doc;
 mod error;
 pub mod explain;
+pub mod extract;
 pub mod filter;
 pub mod normalize;
 pub mod pipeline;

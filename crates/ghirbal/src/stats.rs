@@ -218,6 +218,10 @@ pub struct RunStats {
     pub peak_rss_bytes: u64,
     /// Inputs that could not be read to the end.
     pub input_problems: Vec<InputProblem>,
+    /// WARC records that are not documents (`request`, `metadata`, `warcinfo`, `revisit` …), by type: read,
+    /// counted, not part of `input`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub other_records: BTreeMap<String, u64>,
     /// The accounting check.
     pub conservation: Conservation,
 }

@@ -121,12 +121,13 @@ impl Cluster<'_> {
     /// Where a document was read, for error messages.
     fn place(&self, e: &IdEntry) -> String {
         match self.shards.get(e.ordinal.shard() as usize).map(|s| &s.kind) {
-            Some(ShardKind::Txt { root, files }) => files
+            Some(ShardKind::Txt { root, files } | ShardKind::Html { root, files }) => files
                 .get(e.ordinal.seq() as usize)
                 .map_or_else(String::new, |f| root.join(f).display().to_string()),
             Some(ShardKind::Jsonl { path, .. } | ShardKind::Parquet { path }) => {
                 format!("{}:{}", path.display(), e.line)
             }
+            Some(ShardKind::Warc { path, .. }) => format!("{} (a WARC record)", path.display()),
             None => format!("shard {} record {}", e.ordinal.shard(), e.ordinal.seq()),
         }
     }

@@ -39,6 +39,9 @@ pub(crate) fn finish(layout: &Layout, config: &Config, shards: &[ShardSpec], tim
         stats.totals.docs_in += scan.records;
         stats.totals.bytes_in += scan.raw_bytes;
         stats.input_problems.extend(scan.problem);
+        for (kind, n) in &scan.other_records {
+            *stats.other_records.entry(kind.clone()).or_default() += n;
+        }
         for (code, (n, bytes)) in &write.dedup_removed {
             let st = stages.entry(code);
             st.docs_kept -= n;

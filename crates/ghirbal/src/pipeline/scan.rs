@@ -43,6 +43,9 @@ pub(crate) struct ScanShardStats {
     pub removed: u64,
     /// A failure that ended the shard early.
     pub problem: Option<InputProblem>,
+    /// WARC records that are not documents, by type.
+    #[serde(default)]
+    pub other_records: std::collections::BTreeMap<String, u64>,
 }
 
 /// Everything the scan phase needs.
@@ -351,8 +354,13 @@ fn shard_bytes(spec: &ShardSpec) -> u64 {
         ShardKind::Jsonl {
             start, end: Some(end), ..
         } => end - start,
-        ShardKind::Jsonl { path, .. } | ShardKind::Parquet { path } => std::fs::metadata(path).map_or(0, |m| m.len()),
-        ShardKind::Txt { root, files } => files
+        ShardKind::Warc {
+            start, end: Some(end), ..
+        } => end - start,
+        ShardKind::Jsonl { path, .. } | ShardKind::Parquet { path } | ShardKind::Warc { path, .. } => {
+            std::fs::metadata(path).map_or(0, |m| m.len())
+        }
+        ShardKind::Txt { root, files } | ShardKind::Html { root, files } => files
             .iter()
             .map(|f| std::fs::metadata(root.join(f)).map_or(0, |m| m.len()))
             .sum(),
@@ -453,6 +461,7 @@ impl Sink<'_, '_> {
         open.stats.records = end.records;
         open.stats.raw_bytes = end.raw_bytes;
         open.stats.problem = end.problem;
+        open.stats.other_records = end.other_records;
         write_json(&layout.task_stats(Phase::Scan, open.shard), &open.stats)?;
         layout.mark_done(Phase::Scan, open.shard)
     }

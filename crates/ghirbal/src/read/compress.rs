@@ -37,9 +37,9 @@ impl Codec {
 }
 
 /// Counts bytes read through it; the count stays readable after the reader moves into a decoder.
-struct Counting<R> {
-    inner: R,
-    count: Arc<AtomicU64>,
+pub(crate) struct Counting<R> {
+    pub(crate) inner: R,
+    pub(crate) count: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for Counting<R> {

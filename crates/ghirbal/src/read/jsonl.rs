@@ -1,5 +1,6 @@
 //! JSONL (plain, gzip, zstd): the reader cuts the decompressed stream into batches of whole lines; workers
-//! parse them. Blank lines are not records. A line that is not valid UTF-8, not a JSON object, or has no string
+//! parse them. Blank lines are not records; a UTF-8 byte order mark before a line is dropped. Lines are
+//! decoded under `[input] encoding`. A line that does not decode, is not a JSON object, or has no string
 //! text becomes a [`BadRecord`] whose detail names the file and line and whose text is the raw line.
 
 use std::io::BufRead;
@@ -7,11 +8,12 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::{bad_record, compress, place_detail, BadRecord, Payload, RawBatch, ReadItem, Record, ShardEnd};
-use super::{ShardKind, ShardSpec, INVALID_UTF8};
+use super::charset::{self, Charset};
+use super::{bad_record, compress, undecodable, Payload, RawBatch, ReadItem, Record, ShardEnd};
+use super::{ShardKind, ShardSpec};
 use crate::doc::parse_record;
 use crate::stats::InputProblem;
-use crate::{Document, Error, InputConfig, Ordinal, Origin, Removal, Result};
+use crate::{Document, Error, InputConfig, Ordinal, Origin, Result};
 
 const MAX_LINES_PER_BATCH: usize = 8192;
 
@@ -50,7 +52,12 @@ impl Batcher {
 }
 
 /// Reads the lines of a JSONL shard into batches.
-pub(super) fn read(spec: &ShardSpec, batch_bytes: u64, emit: &mut dyn FnMut(ReadItem) -> bool) -> Result<ShardEnd> {
+pub(super) fn read(
+    spec: &ShardSpec,
+    input: &InputConfig,
+    batch_bytes: u64,
+    emit: &mut dyn FnMut(ReadItem) -> bool,
+) -> Result<ShardEnd> {
     let ShardKind::Jsonl {
         path,
         codec,
@@ -61,6 +68,13 @@ pub(super) fn read(spec: &ShardSpec, batch_bytes: u64, emit: &mut dyn FnMut(Read
     else {
         unreachable!("jsonl::read called on a non-JSONL shard")
     };
+    if !input.charset()?.splits_at_newline() {
+        return Err(Error::Config(format!(
+            "{}: JSONL cannot be read in UTF-16 (lines are not split at a newline byte); convert it to UTF-8 \
+             (iconv -f UTF-16 -t UTF-8) or set [input] encoding to an 8-bit encoding",
+            path.display()
+        )));
+    }
     let mut opened = compress::open(path, *codec, *start, *end)?;
     let mut b = Batcher {
         shard: spec.index,
@@ -125,6 +139,7 @@ pub(super) fn read(spec: &ShardSpec, batch_bytes: u64, emit: &mut dyn FnMut(Read
         records: u64::from(b.next_seq),
         raw_bytes: total_raw,
         problem,
+        ..Default::default()
     })
 }
 
@@ -138,6 +153,7 @@ pub(super) fn parse(
     lines: &[u64],
     input: &InputConfig,
 ) -> Vec<Record> {
+    let charset = input.charset().unwrap_or(Charset::Utf8);
     let mut out = Vec::with_capacity(ends.len());
     let mut start = 0;
     for (i, (&end, &line)) in ends.iter().zip(lines).enumerate() {
@@ -148,44 +164,40 @@ pub(super) fn parse(
             file: Arc::clone(file),
             line,
         };
-        out.push(parse_line(bytes, ordinal, origin, input));
+        out.push(parse_line(bytes, ordinal, origin, input, charset));
     }
     out
 }
 
-fn parse_line(bytes: &[u8], ordinal: Ordinal, origin: Origin, input: &InputConfig) -> Record {
+fn parse_line(bytes: &[u8], ordinal: Ordinal, origin: Origin, input: &InputConfig, charset: Charset) -> Record {
     let fallback = || format!("{}:{}", origin.file.display(), origin.line);
+    // A byte order mark starts a file saved by some editors, or a line of files joined with `cat`: not text.
+    let bytes = charset::strip_utf8_bom(bytes);
+    let mut note = None;
     let line = match simdutf8::basic::from_utf8(bytes) {
-        Ok(line) => line,
-        Err(_) => {
-            let e = std::str::from_utf8(bytes).err();
-            let valid_up_to = e.map_or(0, |e| e.valid_up_to());
-            let removal = place_detail(Removal::new(INVALID_UTF8), &origin)
-                .with("error", format!("invalid UTF-8 at byte {} of the line", valid_up_to));
-            let removal = Removal {
-                raw: Some(bytes.to_vec()),
-                ..removal
-            };
-            let text = String::from_utf8_lossy(bytes).into_owned();
-            return Err(Box::new(BadRecord {
-                id: fallback(),
-                removal,
-                text,
-                ordinal,
-            }));
-        }
+        Ok(line) if !matches!(charset, Charset::Fixed(_)) => line,
+        _ => match charset::decode_text(bytes.to_vec(), charset) {
+            Ok(decoded) => note.insert(decoded).text.as_str(),
+            Err((raw, err)) => return Err(undecodable(fallback(), raw, &err, "line", &origin, ordinal)),
+        },
     };
     match parse_record(line, &input.id_field, &input.text_field, fallback) {
-        Ok((id, text, meta, annotations)) => Ok(Document {
-            id,
-            text,
-            meta,
-            annotations,
-            ordinal,
-            origin,
-            analysis: Default::default(),
-            as_read: None,
-        }),
+        Ok((id, text, meta, annotations)) => {
+            let mut doc = Document {
+                id,
+                text,
+                meta,
+                annotations,
+                ordinal,
+                origin,
+                analysis: Default::default(),
+                as_read: None,
+            };
+            if let Some(decoded) = &note {
+                super::note_charset(&mut doc, decoded);
+            }
+            Ok(doc)
+        }
         Err((id, problem)) => {
             let id = id.unwrap_or_else(|| format!("{}:{}", origin.file.display(), origin.line));
             Err(bad_record(id, problem, &origin, line.to_owned(), ordinal))

@@ -5,12 +5,15 @@
 //! 20 GB file is not one task), or a group of `.txt` files from one folder. Readers never alter text; a record
 //! that cannot become a document is not dropped but removed with a `read.*` reason that names its file and line.
 
+pub mod charset;
 pub(crate) mod compress;
 mod jsonl;
 #[cfg(feature = "parquet")]
 mod parquet;
 pub mod plan;
 mod txt;
+pub mod warc;
+mod web;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -24,6 +27,8 @@ use crate::{Document, InputConfig, Reason, Removal, Result};
 
 /// Bytes that are not valid UTF-8.
 pub const INVALID_UTF8: Reason = Reason::new("read", "read.invalid_utf8");
+/// Bytes that are not valid in the encoding `[input] encoding` names (or the one detected).
+pub const INVALID_ENCODING: Reason = Reason::new("read", "read.invalid_encoding");
 /// A JSONL line that is not a JSON object.
 pub const MALFORMED_JSON: Reason = Reason::new("read", "read.malformed_json");
 /// A record without a text field, or whose text is not a string.
@@ -31,7 +36,17 @@ pub const MISSING_TEXT: Reason = Reason::new("read", "read.missing_text");
 /// A text containing a NUL character (binary data, not text).
 pub const NUL_BYTE: Reason = Reason::new("read", "read.nul_byte");
 /// Every reason the readers return.
-pub const REASONS: &[Reason] = &[INVALID_UTF8, MALFORMED_JSON, MISSING_TEXT, NUL_BYTE];
+pub const REASONS: &[Reason] = &[
+    INVALID_UTF8,
+    INVALID_ENCODING,
+    MALFORMED_JSON,
+    MISSING_TEXT,
+    NUL_BYTE,
+    web::NOT_HTML,
+    web::HTTP_STATUS,
+    web::BAD_HTTP,
+    web::TRUNCATED,
+];
 
 /// A record the readers could not turn into a document: removed, with its place and raw content.
 #[derive(Debug)]
@@ -80,6 +95,10 @@ pub enum Payload {
     },
     /// Whole `.txt` files: (id, path, bytes).
     Files(Vec<(String, Arc<Path>, Vec<u8>)>),
+    /// Whole `.html` files: (id, path, bytes).
+    Pages(Vec<(String, Arc<Path>, Vec<u8>)>),
+    /// WARC records that may be documents, framed by the reader, from this file.
+    Web(Arc<Path>, Vec<warc::WarcRecord>),
     /// Records already decoded by the reader (Parquet decodes column-wise).
     Records(Vec<Record>),
 }
@@ -93,6 +112,8 @@ pub struct ShardEnd {
     pub raw_bytes: u64,
     /// A decoding or I/O failure that ended the shard early; the records before it were read.
     pub problem: Option<InputProblem>,
+    /// WARC records that are not documents (`request`, `metadata`, `warcinfo`, `revisit` …), by type.
+    pub other_records: std::collections::BTreeMap<String, u64>,
 }
 
 /// One item from a shard reader.
@@ -113,8 +134,9 @@ pub fn read_shard(
     emit: &mut dyn FnMut(ReadItem) -> bool,
 ) -> Result<()> {
     let end = match &spec.kind {
-        ShardKind::Jsonl { .. } => jsonl::read(spec, batch_bytes, emit)?,
-        ShardKind::Txt { .. } => txt::read(spec, batch_bytes, emit)?,
+        ShardKind::Jsonl { .. } => jsonl::read(spec, input, batch_bytes, emit)?,
+        ShardKind::Txt { .. } | ShardKind::Html { .. } => txt::read(spec, batch_bytes, emit)?,
+        ShardKind::Warc { .. } => warc::read(spec, input, batch_bytes, emit)?,
         ShardKind::Parquet { path } => read_parquet(spec.index, path, input, emit)?,
     };
     emit(ReadItem::End(spec.index, end));
@@ -142,7 +164,9 @@ pub fn parse_batch(batch: RawBatch, input: &InputConfig) -> Vec<Record> {
         Payload::Lines { file, buf, ends, lines } => {
             jsonl::parse(batch.shard, batch.first_seq, &file, &buf, &ends, &lines, input)
         }
-        Payload::Files(files) => txt::parse(batch.shard, batch.first_seq, files),
+        Payload::Files(files) => txt::parse(batch.shard, batch.first_seq, files, input),
+        Payload::Pages(files) => web::parse_pages(batch.shard, batch.first_seq, files, input),
+        Payload::Web(file, records) => web::parse_records(batch.shard, batch.first_seq, &file, records, input),
         Payload::Records(records) => records,
     }
 }
@@ -167,6 +191,46 @@ fn bad_record(
         text,
         ordinal,
     })
+}
+
+/// The removal of bytes that do not decode: `read.invalid_utf8` or `read.invalid_encoding`, its detail
+/// naming the place, the encoding tried and (when the bytes are another encoding) the knob to turn; the raw
+/// bytes go with it so nothing is lost.
+fn undecodable(
+    id: String,
+    bytes: Vec<u8>,
+    err: &charset::Undecodable,
+    unit: &str,
+    origin: &crate::Origin,
+    ordinal: crate::Ordinal,
+) -> Box<BadRecord> {
+    let reason = if err.encoding == encoding_rs::UTF_8 {
+        INVALID_UTF8
+    } else {
+        INVALID_ENCODING
+    };
+    let removal = place_detail(Removal::new(reason), origin).with("error", err.message(unit));
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    Box::new(BadRecord {
+        id,
+        removal: Removal {
+            raw: Some(bytes),
+            ..removal
+        },
+        text,
+        ordinal,
+    })
+}
+
+/// Notes in `meta.ghirbal.charset` how a text that was not plain UTF-8 was decoded.
+fn note_charset(doc: &mut Document, decoded: &charset::Decoded) {
+    if decoded.encoding == encoding_rs::UTF_8 && decoded.found != charset::Found::Bom {
+        return;
+    }
+    let mut note = serde_json::Map::new();
+    note.insert("encoding".into(), decoded.encoding.name().to_ascii_lowercase().into());
+    note.insert("found".into(), decoded.found.as_str().into());
+    doc.annotations.insert("charset".into(), note.into());
 }
 
 fn place_detail(removal: Removal, origin: &crate::Origin) -> Removal {

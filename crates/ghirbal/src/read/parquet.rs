@@ -68,6 +68,7 @@ pub(super) fn read(
         records: u64::from(next_seq),
         raw_bytes: raw_total,
         problem,
+        ..Default::default()
     })
 }
 

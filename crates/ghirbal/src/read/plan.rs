@@ -20,6 +20,10 @@ pub enum FileKind {
     Jsonl(Codec),
     /// Parquet.
     Parquet,
+    /// A WARC or WET archive, possibly compressed.
+    Warc(Codec),
+    /// One HTML page per file.
+    Html,
 }
 
 impl FileKind {
@@ -32,7 +36,13 @@ impl FileKind {
         if name.ends_with(".parquet") {
             return Some(FileKind::Parquet);
         }
+        if name.ends_with(".html") || name.ends_with(".htm") {
+            return Some(FileKind::Html);
+        }
         let (codec, stem) = Codec::from_name(name);
+        if stem.ends_with(".warc") || stem.ends_with(".wet") {
+            return Some(FileKind::Warc(codec));
+        }
         [".jsonl", ".json", ".ndjson"]
             .iter()
             .any(|ext| stem.ends_with(ext))
@@ -84,6 +94,24 @@ pub enum ShardKind {
         /// The file.
         path: PathBuf,
     },
+    /// WARC records of `path`; for gzip files only the members that start in `start..end`.
+    Warc {
+        /// The file.
+        path: PathBuf,
+        /// Its compression.
+        codec: Codec,
+        /// First byte (a gzip member's start).
+        start: u64,
+        /// End byte, exclusive (`None`: to the end).
+        end: Option<u64>,
+    },
+    /// `.html` files under `root`, by relative path; the id is the relative path without the extension.
+    Html {
+        /// The folder ids are relative to.
+        root: PathBuf,
+        /// Files relative to `root`, `/`-separated.
+        files: Vec<String>,
+    },
 }
 
 /// One unit of scan/write work.
@@ -108,9 +136,20 @@ impl ShardSpec {
             } => {
                 format!("{} bytes {start}..{end}", path.display())
             }
-            ShardKind::Jsonl { path, .. } | ShardKind::Parquet { path } => path.display().to_string(),
+            ShardKind::Warc {
+                path,
+                start,
+                end: Some(end),
+                ..
+            } => format!("{} bytes {start}..{end}", path.display()),
+            ShardKind::Jsonl { path, .. } | ShardKind::Parquet { path } | ShardKind::Warc { path, .. } => {
+                path.display().to_string()
+            }
             ShardKind::Txt { root, files } => {
                 format!("{} ({} .txt files)", root.display(), files.len())
+            }
+            ShardKind::Html { root, files } => {
+                format!("{} ({} .html files)", root.display(), files.len())
             }
         }
     }
@@ -208,7 +247,16 @@ pub fn plan(files: &[InputFile], cfg: &InputConfig) -> Result<Vec<ShardSpec>> {
     let mut kinds: Vec<ShardKind> = Vec::new();
     for file in files {
         match file.kind {
-            FileKind::Txt => push_txt(&mut kinds, file, cfg.txt_files_per_shard as usize),
+            FileKind::Txt | FileKind::Html => push_txt(&mut kinds, file, cfg.txt_files_per_shard as usize),
+            FileKind::Warc(Codec::Gzip) if file.size > cfg.shard_bytes => {
+                kinds.extend(split_warc_gz(&file.path, file.size, cfg.shard_bytes)?);
+            }
+            FileKind::Warc(codec) => kinds.push(ShardKind::Warc {
+                path: file.path.clone(),
+                codec,
+                start: 0,
+                end: None,
+            }),
             FileKind::Parquet => kinds.push(ShardKind::Parquet {
                 path: file.path.clone(),
             }),
@@ -240,16 +288,23 @@ fn push_txt(kinds: &mut Vec<ShardKind>, file: &InputFile, per_shard: usize) {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/");
-    if let Some(ShardKind::Txt { root, files }) = kinds.last_mut() {
-        if *root == file.root && files.len() < per_shard {
+    let html = file.kind == FileKind::Html;
+    match kinds.last_mut() {
+        Some(ShardKind::Txt { root, files }) if !html && *root == file.root && files.len() < per_shard => {
             files.push(rel);
-            return;
         }
+        Some(ShardKind::Html { root, files }) if html && *root == file.root && files.len() < per_shard => {
+            files.push(rel);
+        }
+        _ if html => kinds.push(ShardKind::Html {
+            root: file.root.clone(),
+            files: vec![rel],
+        }),
+        _ => kinds.push(ShardKind::Txt {
+            root: file.root.clone(),
+            files: vec![rel],
+        }),
     }
-    kinds.push(ShardKind::Txt {
-        root: file.root.clone(),
-        files: vec![rel],
-    });
 }
 
 /// Cuts an uncompressed JSONL file every `shard_bytes`, each cut moved forward to just after a newline; one
@@ -300,6 +355,66 @@ fn split_jsonl(path: &Path, shard_bytes: u64) -> Result<Vec<ShardKind>> {
         });
     }
     Ok(shards)
+}
+
+/// Cuts a `.warc.gz` file near every `shard_bytes` at the start of a gzip member (Common Crawl writes one
+/// member per record), so one large archive runs on every core. A cut is the first offset at or after the
+/// target where a whole gzip member decodes and its text starts with `WARC/`; a file written as one
+/// member has no such offset and stays one shard.
+fn split_warc_gz(path: &Path, size: u64, shard_bytes: u64) -> Result<Vec<ShardKind>> {
+    let data = std::fs::File::open(path).map_err(Error::io("opening", path))?;
+    let mut cuts = vec![0u64];
+    let mut target = shard_bytes;
+    while target < size {
+        match member_start_from(&data, path, target, size)? {
+            Some(at) if at > *cuts.last().unwrap_or(&0) => {
+                cuts.push(at);
+                target = at + shard_bytes;
+            }
+            _ => break,
+        }
+    }
+    let shard = |i: usize| ShardKind::Warc {
+        path: path.to_path_buf(),
+        codec: Codec::Gzip,
+        start: cuts[i],
+        end: cuts.get(i + 1).copied(),
+    };
+    Ok((0..cuts.len()).map(shard).collect())
+}
+
+/// The first gzip member at or after `from` whose content is a WARC record.
+fn member_start_from(file: &std::fs::File, path: &Path, from: u64, size: u64) -> Result<Option<u64>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = file;
+    let mut window = vec![0u8; 1 << 20];
+    let mut pos = from;
+    while pos < size {
+        f.seek(SeekFrom::Start(pos)).map_err(Error::io("seeking in", path))?;
+        let n = f.read(&mut window).map_err(Error::io("reading", path))?;
+        if n < 3 {
+            return Ok(None);
+        }
+        let mut at = 0;
+        while let Some(rel) = memchr::memmem::find(&window[at..n], b"\x1f\x8b\x08") {
+            let candidate = pos + (at + rel) as u64;
+            if starts_warc_member(f, path, candidate)? {
+                return Ok(Some(candidate));
+            }
+            at += rel + 1;
+        }
+        pos += (n - 2) as u64;
+    }
+    Ok(None)
+}
+
+/// Whether a gzip member starts at `offset` and decodes to text beginning `WARC/`.
+fn starts_warc_member(mut f: &std::fs::File, path: &Path, offset: u64) -> Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    f.seek(SeekFrom::Start(offset)).map_err(Error::io("seeking in", path))?;
+    let mut head = [0u8; 5];
+    let mut decoder = flate2::read::GzDecoder::new(BufReader::new(f));
+    Ok(decoder.read_exact(&mut head).is_ok() && &head == b"WARC/")
 }
 
 #[cfg(test)]

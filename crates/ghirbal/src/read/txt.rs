@@ -1,17 +1,24 @@
-//! Folders of `.txt` files: one document per file, id = path relative to the folder without `.txt`
-//! (`seeds/000_00c58df026898146.txt` → `000_00c58df026898146`). The text is the file's bytes, unaltered.
+//! Folders of `.txt` files (and `.html` pages, read the same way and extracted by [`super::web`]): one
+//! document per file, id = path relative to the folder without `.txt`
+//! (`seeds/000_00c58df026898146.txt` → `000_00c58df026898146`). The text is the file's bytes decoded under
+//! `[input] encoding` (UTF-8 by default; a byte order mark is not text and is dropped), otherwise unaltered.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{place_detail, BadRecord, Payload, RawBatch, ReadItem, Record, ShardEnd, ShardKind, ShardSpec};
-use super::{INVALID_UTF8, NUL_BYTE};
-use crate::{Document, Error, Ordinal, Origin, Removal, Result};
+use super::charset::{self, Charset};
+use super::NUL_BYTE;
+use super::{
+    place_detail, undecodable, BadRecord, Payload, RawBatch, ReadItem, Record, ShardEnd, ShardKind, ShardSpec,
+};
+use crate::{Document, Error, InputConfig, Ordinal, Origin, Removal, Result};
 
 /// Reads the files of a `.txt` shard into batches.
 pub(super) fn read(spec: &ShardSpec, batch_bytes: u64, emit: &mut dyn FnMut(ReadItem) -> bool) -> Result<ShardEnd> {
-    let ShardKind::Txt { root, files } = &spec.kind else {
-        unreachable!("txt::read called on a non-txt shard")
+    let (root, files, html) = match &spec.kind {
+        ShardKind::Txt { root, files } => (root, files, false),
+        ShardKind::Html { root, files } => (root, files, true),
+        _ => unreachable!("txt::read called on a shard of neither .txt nor .html files"),
     };
     let mut items = Vec::new();
     let (mut bytes, mut total, mut next_seq) = (0u64, 0u64, 0u32);
@@ -20,27 +27,38 @@ pub(super) fn read(spec: &ShardSpec, batch_bytes: u64, emit: &mut dyn FnMut(Read
         let data = std::fs::read(&path).map_err(Error::io("reading", &path))?;
         bytes += data.len() as u64;
         total += data.len() as u64;
-        let id = rel.strip_suffix(".txt").unwrap_or(rel).to_owned();
+        let id = [".txt", ".html", ".htm"]
+            .iter()
+            .find_map(|ext| rel.strip_suffix(ext))
+            .unwrap_or(rel)
+            .to_owned();
         items.push((id, Arc::from(path.as_path()), data));
         if bytes >= batch_bytes {
-            let batch = take(spec.index, &mut next_seq, &mut items, &mut bytes);
+            let batch = take(spec.index, &mut next_seq, &mut items, &mut bytes, html);
             if !emit(ReadItem::Batch(batch)) {
                 return Ok(ShardEnd::default());
             }
         }
     }
     if !items.is_empty() {
-        let batch = take(spec.index, &mut next_seq, &mut items, &mut bytes);
+        let batch = take(spec.index, &mut next_seq, &mut items, &mut bytes, html);
         emit(ReadItem::Batch(batch));
     }
     Ok(ShardEnd {
         records: u64::from(next_seq),
         raw_bytes: total,
         problem: None,
+        ..Default::default()
     })
 }
 
-fn take(shard: u32, next_seq: &mut u32, items: &mut Vec<(String, Arc<Path>, Vec<u8>)>, bytes: &mut u64) -> RawBatch {
+fn take(
+    shard: u32,
+    next_seq: &mut u32,
+    items: &mut Vec<(String, Arc<Path>, Vec<u8>)>,
+    bytes: &mut u64,
+    html: bool,
+) -> RawBatch {
     let first_seq = *next_seq;
     *next_seq += items.len() as u32;
     let raw_bytes = std::mem::take(bytes);
@@ -49,46 +67,46 @@ fn take(shard: u32, next_seq: &mut u32, items: &mut Vec<(String, Arc<Path>, Vec<
         first_seq,
         raw_bytes,
         consumed: raw_bytes,
-        payload: Payload::Files(std::mem::take(items)),
+        payload: if html {
+            Payload::Pages(std::mem::take(items))
+        } else {
+            Payload::Files(std::mem::take(items))
+        },
     }
 }
 
-/// Turns file contents into records.
-pub(super) fn parse(shard: u32, first_seq: u32, files: Vec<(String, Arc<Path>, Vec<u8>)>) -> Vec<Record> {
+/// Turns file contents into records, decoding each under `[input] encoding`.
+pub(super) fn parse(
+    shard: u32,
+    first_seq: u32,
+    files: Vec<(String, Arc<Path>, Vec<u8>)>,
+    input: &InputConfig,
+) -> Vec<Record> {
+    let charset = input.charset().unwrap_or(Charset::Utf8);
     files
         .into_iter()
         .enumerate()
         .map(|(i, (id, file, data))| {
             let ordinal = Ordinal::new(shard, first_seq + i as u32);
             let origin = Origin { file, line: 0 };
-            match String::from_utf8(data) {
-                Ok(text) if text.contains('\0') => {
+            match charset::decode_text(data, charset) {
+                Ok(decoded) if decoded.text.contains('\0') => {
                     let removal =
                         place_detail(Removal::new(NUL_BYTE), &origin).with("error", "text contains a NUL character");
                     Err(Box::new(BadRecord {
                         id,
                         removal,
-                        text,
+                        text: decoded.text,
                         ordinal,
                     }))
                 }
-                Ok(text) => Ok(Document::new(id, text, ordinal, origin)),
-                Err(e) => {
-                    let at = e.utf8_error().valid_up_to();
-                    let bytes = e.into_bytes();
-                    let removal = place_detail(Removal::new(INVALID_UTF8), &origin)
-                        .with("error", format!("invalid UTF-8 at byte {at} of the file"));
-                    let text = String::from_utf8_lossy(&bytes).into_owned();
-                    Err(Box::new(BadRecord {
-                        id,
-                        removal: Removal {
-                            raw: Some(bytes),
-                            ..removal
-                        },
-                        text,
-                        ordinal,
-                    }))
+                Ok(decoded) => {
+                    let mut doc = Document::new(id, String::new(), ordinal, origin);
+                    super::note_charset(&mut doc, &decoded);
+                    doc.text = decoded.text;
+                    Ok(doc)
                 }
+                Err((bytes, err)) => Err(undecodable(id, bytes, &err, "file", &origin, ordinal)),
             }
         })
         .collect()

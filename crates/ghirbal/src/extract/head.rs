@@ -1,0 +1,201 @@
+//! The head of an extracted article: date lines («الأحد، 04 آب/اغسطس 2013، آخر تحديث 02:21 (GMT+0400)»,
+//! «نشر في: 12 جانفي 2019 - 10:15») and bylines («حوار: آسيا العتروس», «بقلم: …»). Pages print them between
+//! the headline and the body, extractors keep them, and they are not the article's text: they go to `meta`.
+//! A byline is a line of at most six words that opens with a credit word and a colon (or «بقلم»). A line is a date line when it holds a digit, a month or
+//! weekday name (Gregorian in its Egyptian, Levantine and Maghrebi names, or Hijri), and at most two words
+//! outside the vocabulary of dates — so a sentence that merely mentions a date is never one.
+
+/// Words of dates: weekdays, months in every regional naming, Hijri months, and the words pages put
+/// around a date. Compared after stripping «ال» from neither side: the forms are listed as printed.
+const NAMES: &[&str] = &[
+    "الأحد",
+    "الاحد",
+    "الاثنين",
+    "الإثنين",
+    "الثلاثاء",
+    "الأربعاء",
+    "الاربعاء",
+    "الخميس",
+    "الجمعة",
+    "السبت",
+    "يناير",
+    "فبراير",
+    "مارس",
+    "أبريل",
+    "ابريل",
+    "إبريل",
+    "مايو",
+    "يونيو",
+    "يونيه",
+    "يوليو",
+    "يوليه",
+    "أغسطس",
+    "اغسطس",
+    "سبتمبر",
+    "أكتوبر",
+    "اكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+    "كانون",
+    "شباط",
+    "آذار",
+    "اذار",
+    "نيسان",
+    "أيار",
+    "ايار",
+    "حزيران",
+    "تموز",
+    "آب",
+    "اب",
+    "أيلول",
+    "ايلول",
+    "تشرين",
+    "جانفي",
+    "فيفري",
+    "أفريل",
+    "افريل",
+    "ماي",
+    "جوان",
+    "جويلية",
+    "أوت",
+    "اوت",
+    "محرم",
+    "صفر",
+    "ربيع",
+    "جمادى",
+    "رجب",
+    "شعبان",
+    "رمضان",
+    "شوال",
+    "القعدة",
+    "الحجة",
+];
+
+/// Other words a date line may hold.
+const AROUND: &[&str] = &[
+    "الأول",
+    "الاول",
+    "الثاني",
+    "الآخر",
+    "الاخر",
+    "الأولى",
+    "الآخرة",
+    "ذو",
+    "ذي",
+    "آخر",
+    "اخر",
+    "تحديث",
+    "التحديث",
+    "نشر",
+    "تم",
+    "النشر",
+    "في",
+    "بتاريخ",
+    "تاريخ",
+    "الساعة",
+    "ساعة",
+    "صباحا",
+    "صباحاً",
+    "مساء",
+    "مساءً",
+    "ص",
+    "م",
+    "هـ",
+    "ه",
+    "بتوقيت",
+    "توقيت",
+    "مكة",
+    "المكرمة",
+    "غرينتش",
+    "GMT",
+    "UTC",
+    "AM",
+    "PM",
+];
+
+/// Credit words that open a byline.
+const CREDITS: &[&str] = &[
+    "حوار",
+    "بقلم",
+    "كتب",
+    "كتبت",
+    "إعداد",
+    "اعداد",
+    "تقرير",
+    "متابعة",
+    "ترجمة",
+    "تحرير",
+    "تصوير",
+    "المحرر",
+    "مراسلنا",
+    "مراسلتنا",
+    "إشراف",
+    "اشراف",
+];
+
+/// Whether `line` is a byline.
+pub(super) fn is_byline(line: &str) -> bool {
+    if line.split_whitespace().count() > 6 {
+        return false;
+    }
+    let first = line.split(|c: char| !c.is_alphabetic()).next().unwrap_or("");
+    CREDITS.contains(&first) && (first == "بقلم" || line[first.len()..].trim_start().starts_with(':'))
+}
+
+/// Removes the date lines and bylines among the first three lines (a headline may come before them) and
+/// returns them, in order.
+pub(super) fn take_leading(lines: &mut Vec<String>) -> Vec<String> {
+    let head = lines.len().min(3);
+    let furniture: Vec<usize> = (0..head)
+        .filter(|&i| is_date_line(&lines[i]) || is_byline(&lines[i]))
+        .collect();
+    furniture.iter().rev().map(|&i| lines.remove(i)).rev().collect()
+}
+
+/// Whether `line` is only a date (and the words around one).
+pub(super) fn is_date_line(line: &str) -> bool {
+    if !line.chars().any(|c| c.is_numeric()) || line.split_whitespace().count() > 16 {
+        return false;
+    }
+    let (mut names, mut others) = (0, 0);
+    for word in line.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()) {
+        let word = word.trim_start_matches('و');
+        if NAMES.contains(&word) {
+            names += 1;
+        } else if !AROUND.contains(&word) && !word.is_empty() {
+            others += 1;
+        }
+    }
+    names > 0 && others <= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_lines_and_sentences_apart() {
+        for date in [
+            "الأحد، 04 آب/اغسطس 2013، آخر تحديث 02:21 (GMT+0400)",
+            "نشر في: 12 جانفي 2019 - 10:15",
+            "الخميس 5 رمضان 1440 هـ",
+            "السبت 14 سبتمبر 2024 | 09:30 صباحاً",
+            "مارس 2020",
+        ] {
+            assert!(is_date_line(date), "{date}");
+        }
+        for sentence in [
+            "وقع الزلزال يوم الأحد 4 أغسطس 2013 في جنوب البلاد.",
+            "افتتح الوزير في 12 مايو المعرض الدولي للكتاب بحضور السفراء.",
+            "الرياض",
+        ] {
+            assert!(!is_date_line(sentence), "{sentence}");
+        }
+        let mut lines = vec![
+            "الأحد، 04 آب/اغسطس 2013".to_owned(),
+            "نص المقال يبدأ هنا في 2013.".to_owned(),
+        ];
+        assert_eq!(take_leading(&mut lines).len(), 1);
+        assert_eq!(lines, ["نص المقال يبدأ هنا في 2013."]);
+    }
+}
