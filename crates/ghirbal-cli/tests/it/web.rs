@@ -377,3 +377,38 @@ ghtest!(
         assert!(parts > 1, "the archive was not split: {parts} part file(s)");
     }
 );
+
+ghtest!(a_zstd_archive_and_a_wet_file_read_like_the_rest, |dir| {
+    // One zstd frame per record; then a WET file, whose conversion records are text with paragraphs.
+    let page = news_page("خبر", &seed("004"), UTF_8, true);
+    let mut zst = Vec::new();
+    for uri in ["https://a.example/1", "https://a.example/2"] {
+        let record = RecordBuilder::default()
+            .warc_type(RecordType::Response)
+            .header(WarcHeader::TargetURI, uri)
+            .body(http("200 OK", "text/html", &page))
+            .build()
+            .expect("a record");
+        let mut raw = Vec::new();
+        WarcWriter::new(&mut raw).write(&record).expect("writing");
+        zst.extend(zstd::encode_all(&raw[..], 3).expect("zstd"));
+    }
+    let input = dir.write("crawl.warc.zst", &zst);
+    let out = dir.out();
+    run_ok(argv!["run", &input, "-o", &out, "--stages", "normalize"]);
+    assert_eq!(read_stats(&out)["conservation"]["kept"], 2);
+
+    let text = "فقرة أولى من النص المستخرج.\n\nفقرة ثانية من النص نفسه.";
+    let wet = [Rec {
+        kind: RecordType::Conversion,
+        uri: "https://a.example/3",
+        block: text.as_bytes().to_vec(),
+    }];
+    let input = dir.write("crawl.warc.wet.gz", warc_gz(&wet));
+    let out = dir.join("wet-out");
+    run_ok(argv!["run", &input, "-o", &out, "--stages", "normalize"]);
+    let kept = read_jsonl_dir(&out.join("kept"));
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0]["text"], "فقرة أولى من النص المستخرج.\nفقرة ثانية من النص نفسه.");
+    assert_eq!(kept[0]["meta"]["url"], "https://a.example/3");
+});
