@@ -341,16 +341,21 @@ pub fn engine_stages(mut argv: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsStrin
     argv
 }
 
-/// `../shared/seeds` beside the repository (the two canonical articles). A test that needs them fails when
-/// they are missing: it never passes without its data.
-pub fn seeds_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
+/// `../shared/REL` beside the repository. A test that needs it fails when it is missing: it never passes
+/// without its data.
+pub fn shared_dir(rel: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared").join(rel);
     assert!(
         dir.is_dir(),
-        "the seed articles are not at {}: clone the project beside ../shared (as CI does)",
+        "{} is missing: clone the project beside ../shared (as CI does)",
         dir.display()
     );
     dir
+}
+
+/// `../shared/seeds` (the two canonical articles).
+pub fn seeds_dir() -> PathBuf {
+    shared_dir("seeds")
 }
 
 /// What the `normalize` stage does to a text: the library's output profile.

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1256};
 use serde_json::{json, Value};
@@ -211,16 +211,6 @@ fn word_f1(gold: &str, got: &str) -> (f64, f64, f64) {
     (p, r, if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 })
 }
 
-fn shared_web() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/diverse/web");
-    assert!(
-        dir.is_dir(),
-        "the web pages are not at {}: clone the project beside ../shared",
-        dir.display()
-    );
-    dir
-}
-
 ghtest!(the_two_arabic_news_pages_extract_close_to_the_gold, |dir| {
     let gold_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ghirbal/tests/data/web");
     let pages = [
@@ -228,7 +218,7 @@ ghtest!(the_two_arabic_news_pages_extract_close_to_the_gold, |dir| {
         ("trafilatura-assabah.com.tn.article", "assabah", 0.98),
     ];
     for (file, _, _) in &pages {
-        let bytes = std::fs::read(shared_web().join(format!("{file}.html"))).expect("a page");
+        let bytes = std::fs::read(shared_dir("data/diverse/web").join(format!("{file}.html"))).expect("a page");
         dir.write(&format!("pages/{file}.html"), bytes);
     }
     let out = dir.out();
