@@ -17,6 +17,7 @@ RULES = [
     "clean.site_lines",
     "clean.repeated_lines",
     "clean.boilerplate",
+    "clean.leading_lines",
     "clean.trailing_lines",
     "clean.related_stories",
 ]

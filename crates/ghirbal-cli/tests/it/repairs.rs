@@ -427,3 +427,30 @@ ghtest!(explain_shows_the_seed_teaser_and_trailing_headline, |dir| {
     let shown = run_stdout(argv!["explain", &out, "004_c4e8c7e18ecd5dd9"]);
     assert_eq!(shown.matches("clean.repeated_lines").count(), 10, "{shown}");
 });
+
+ghtest!(
+    a_sites_menu_above_the_article_goes_and_the_seed_repairs_still_run,
+    |dir| {
+        // Seed 000 as a page's text reads when its menu came with it: the menu goes (clean.leading_lines), the
+        // seed's own repairs run as before, and what is kept is the text kept from the seed alone.
+        let seeds = seeds_dir();
+        let seed = std::fs::read_dir(&seeds)
+            .expect("the seeds")
+            .map(|e| e.expect("a seed").path())
+            .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("000_")))
+            .expect("seed 000");
+        let article = std::fs::read_to_string(seed).expect("seed 000");
+        let menu = "عربي21\nالرئيسية\nأخبار\nسياسة\nاقتصاد\nرياضة\nفيديو\n";
+        let poem = "قصيدة الأطلال\nإبراهيم ناجي\nيا فؤادي لا تسل أين الهوى\nكان صرحا من خيال فهوى";
+        let body =
+            line("menu", &format!("{menu}{article}"), &[]) + &line("plain", &article, &[]) + &line("poem", poem, &[]);
+        let input = dir.write("menu.jsonl", body);
+        let o = run_stages(&dir, &input, "normalize,clean", &[]);
+        let (menu_doc, plain) = (o.kept("menu"), o.kept("plain"));
+        assert_eq!(text(menu_doc), text(plain));
+        let rules = removed_rules(menu_doc);
+        assert_eq!(rules[..7], ["clean.leading_lines"; 7], "{menu_doc}");
+        assert_eq!(rules[7..], removed_rules(plain)[..], "{menu_doc}");
+        assert_eq!(text(o.kept("poem")), poem);
+    }
+);

@@ -402,3 +402,117 @@ ghtest!(a_zstd_archive_and_a_wet_file_read_like_the_rest, |dir| {
     assert_eq!(kept[0]["text"], "فقرة أولى من النص المستخرج.\nفقرة ثانية من النص نفسه.");
     assert_eq!(kept[0]["meta"]["url"], "https://a.example/3");
 });
+
+ghtest!(a_zstd_archive_with_its_dictionary_reads_raw_or_compressed, |dir| {
+    // The `.warc.zst` convention: a skippable frame first, holding the dictionary every record's frame was
+    // compressed with, the dictionary itself plain or zstd-compressed.
+    let pages: Vec<Vec<u8>> = (0..40)
+        .map(|i| {
+            let text = format!("{}\nوهذا هو الخبر رقم {i} من الأخبار.", seed("004"));
+            let record = RecordBuilder::default()
+                .warc_type(RecordType::Response)
+                .header(WarcHeader::TargetURI, format!("https://a.example/{i}"))
+                .body(http("200 OK", "text/html", &news_page("خبر", &text, UTF_8, true)))
+                .build()
+                .expect("a record");
+            let mut raw = Vec::new();
+            WarcWriter::new(&mut raw).write(&record).expect("writing");
+            raw
+        })
+        .collect();
+    let dict = zstd::dict::from_samples(&pages, 16 * 1024).expect("a dictionary");
+    let mut compressor = zstd::bulk::Compressor::with_dictionary(3, &dict).expect("a compressor");
+    let frames: Vec<u8> = pages
+        .iter()
+        .flat_map(|p| compressor.compress(p).expect("compressing"))
+        .collect();
+    for (name, stored) in [
+        ("raw", dict.clone()),
+        ("packed", zstd::encode_all(&dict[..], 3).expect("zstd")),
+    ] {
+        let mut file = 0x184D_2A5Du32.to_le_bytes().to_vec();
+        file.extend((stored.len() as u32).to_le_bytes());
+        file.extend(&stored);
+        file.extend(&frames);
+        let input = dir.write(&format!("{name}.warc.zst"), &file);
+        let out = dir.join(&format!("{name}-out"));
+        run_ok(argv!["run", &input, "-o", &out, "--stages", "normalize"]);
+        let kept = kept_by_url(&out);
+        assert_eq!(kept.len(), 40, "{name}");
+        assert!(
+            kept["https://a.example/39"]["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("رقم 39"),
+            "{name}"
+        );
+    }
+});
+
+ghtest!(pages_without_an_article_are_removed_with_the_extractors_reason, |dir| {
+    let menu_only = "<html><head><title>الرئيسية</title></head><body><nav><a href=\"/\">الرئيسية</a> \
+                     <a href=\"/news\">أخبار</a></nav></body></html>";
+    let records = [
+        Rec {
+            kind: RecordType::Response,
+            uri: "https://a.example/menu",
+            block: http("200 OK", "text/html", menu_only.as_bytes()),
+        },
+        Rec {
+            kind: RecordType::Response,
+            uri: "https://a.example/script",
+            block: http(
+                "200 OK",
+                "text/html",
+                b"<html><head><script>var a = 1;</script></head><body><script>go(a)</script></body></html>",
+            ),
+        },
+        Rec {
+            kind: RecordType::Response,
+            uri: "https://a.example/blank",
+            block: http("200 OK", "text/html", b"<html><body>\n</body></html>"),
+        },
+        Rec {
+            kind: RecordType::Response,
+            uri: "https://a.example/ok",
+            block: http("200 OK", "text/html", &news_page("خبر", &seed("004"), UTF_8, true)),
+        },
+    ];
+    let input = dir.write("empty.warc.gz", warc_gz(&records));
+    let out = dir.out();
+    run_ok(argv!["run", &input, "-o", &out, "--stages", "normalize"]);
+    let removed = read_jsonl_dir(&out.join("removed"));
+    let reasons: Vec<(&str, &str)> = removed
+        .iter()
+        .map(|r| {
+            (
+                r["detail"]["url"].as_str().unwrap_or(""),
+                r["reason"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("https://a.example/script", "extract.failed"),
+            ("https://a.example/blank", "extract.failed")
+        ],
+        "{removed:?}"
+    );
+    assert!(
+        removed
+            .iter()
+            .all(|r| r["detail"]["error"] == "failed to grab the article"),
+        "{removed:?}"
+    );
+    // A page of two menu words is what the extractor found: kept here, for the filters to judge.
+    let kept = kept_by_url(&out);
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert!(
+        kept["https://a.example/menu"]["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("أخبار"),
+        "{kept:?}"
+    );
+});

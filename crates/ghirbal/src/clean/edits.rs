@@ -26,6 +26,8 @@ pub enum Rule {
     RepeatedLines,
     /// A teaser, share bar, copyright footer or other boilerplate line (or the tail of one).
     Boilerplate,
+    /// A leading block of a site's navigation (menu items, a breadcrumb).
+    LeadingLines,
     /// A trailing block of related headlines.
     TrailingLines,
     /// A trailing run of leads of other stories of the same site.
@@ -34,11 +36,12 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 6] = [
+    pub const ALL: [Rule; 7] = [
         Rule::SymbolLines,
         Rule::SiteLines,
         Rule::RepeatedLines,
         Rule::Boilerplate,
+        Rule::LeadingLines,
         Rule::TrailingLines,
         Rule::RelatedStories,
     ];
@@ -50,6 +53,7 @@ impl Rule {
             Rule::SiteLines => "clean.site_lines",
             Rule::RepeatedLines => "clean.repeated_lines",
             Rule::Boilerplate => "clean.boilerplate",
+            Rule::LeadingLines => "clean.leading_lines",
             Rule::TrailingLines => "clean.trailing_lines",
             Rule::RelatedStories => "clean.related_stories",
         }
@@ -62,6 +66,7 @@ impl Rule {
             Rule::SiteLines => "site_lines",
             Rule::RepeatedLines => "repeated_lines",
             Rule::Boilerplate => "boilerplate_lines",
+            Rule::LeadingLines => "leading_lines",
             Rule::TrailingLines => "trailing_lines",
             Rule::RelatedStories => "related_stories_lines",
         }
@@ -74,6 +79,7 @@ impl Rule {
             Rule::SiteLines => "site_lines_removed",
             Rule::RepeatedLines => "repeated_lines_removed",
             Rule::Boilerplate => "boilerplate_lines_removed",
+            Rule::LeadingLines => "leading_lines_removed",
             Rule::TrailingLines => "trailing_lines_removed",
             Rule::RelatedStories => "related_stories_lines_removed",
         }
@@ -100,8 +106,8 @@ pub(super) struct Edit {
 }
 
 /// Lines removed per rule.
-pub(super) fn counts(edits: &[Edit]) -> [usize; 6] {
-    let mut n = [0; 6];
+pub(super) fn counts(edits: &[Edit]) -> [usize; Rule::ALL.len()] {
+    let mut n = [0; Rule::ALL.len()];
     for e in edits {
         n[Rule::ALL.iter().position(|r| *r == e.rule).unwrap_or(0)] += 1;
     }

@@ -6,7 +6,8 @@
 //! or a lost hemistich, they stay; self-contained lines
 //! the document's site repeats on many of its pages (found across the corpus by the `lines` phase) dropped
 //! ([`site`]); boilerplate lines dropped and link tails cut ([`boilerplate`]); copies of lines the
-//! document already holds dropped ([`repetition`]); a trailing block of related headlines dropped
+//! document already holds dropped ([`repetition`]); a leading block of a site's menu dropped ([`leading`]);
+//! a trailing block of related headlines dropped
 //! ([`trailing`]); a trailing run of other stories' leads dropped ([`site`]). Lines are compared on their
 //! key form. Whether a line may go at all depends on the document's [`shape`]: wrapped text, the opening.
 //! Blank lines that end up next to each other are merged. A document with no text left is removed with
@@ -14,6 +15,7 @@
 
 pub mod boilerplate;
 pub mod edits;
+mod leading;
 mod marks;
 mod repetition;
 pub(crate) mod shape;
@@ -48,6 +50,8 @@ pub struct CleanConfig {
     /// Extra boilerplate rules, in the syntax of `boilerplate_ar.txt` (`^ phrase`, `= phrase`, `~ phrase`,
     /// `| phrase`, `> phrase`).
     pub extra_boilerplate: Vec<String>,
+    /// Drop a leading block of a site's navigation (menu items, a breadcrumb) before an article.
+    pub leading_menu: bool,
     /// Drop a trailing block of related headlines.
     pub trailing_headlines: bool,
     /// Drop self-contained lines that recur in at least this many documents of one site, across the corpus
@@ -69,6 +73,7 @@ impl Default for CleanConfig {
             repeated_lines: true,
             boilerplate: true,
             extra_boilerplate: Vec::new(),
+            leading_menu: true,
             trailing_headlines: true,
             site_lines_min_docs: 10,
             related_stories: true,
@@ -146,6 +151,9 @@ impl Clean {
         }
         if self.cfg.repeated_lines {
             repetition::mark(m, verse);
+        }
+        if self.cfg.leading_menu {
+            leading::mark(m, verse);
         }
         if self.cfg.trailing_headlines {
             trailing::mark(m, teaser, verse);

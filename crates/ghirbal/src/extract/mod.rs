@@ -68,8 +68,25 @@ pub fn extract(html: &str, url: Option<&str>, bounds: Bounds) -> Result<Extracte
         reason: FAILED,
         message: e.to_string(),
     };
-    let mut readability = dom_smoothie::Readability::new(html, url, Some(config)).map_err(failed)?;
-    let article = readability.parse().map_err(failed)?;
+    // A page is untrusted input to a parser we did not write: a panic inside it is this page's failure, not
+    // the run's.
+    let parsed = std::panic::catch_unwind(|| {
+        dom_smoothie::Readability::new(html, url, Some(config)).and_then(|mut r| r.parse())
+    });
+    let article = match parsed {
+        Ok(result) => result.map_err(failed)?,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            return Err(Failure {
+                reason: FAILED,
+                message: format!("the extractor panicked on this page: {what}"),
+            });
+        }
+    };
     let mut lines = tidy(&article.text_content);
     let head_lines = head::take_leading(&mut lines);
     let text = lines.join("\n");
