@@ -516,3 +516,73 @@ ghtest!(pages_without_an_article_are_removed_with_the_extractors_reason, |dir| {
         "{kept:?}"
     );
 });
+
+ghtest!(pages_are_extracted_once_the_scan_replays_the_lines_phase, |dir| {
+    // With site tables on, the `lines` phase extracts every page and keeps what it found for the scan, which
+    // takes it from there: the output is the one-command run's, and the cache is gone once the scan is done.
+    let records: Vec<Rec> = (0..12)
+        .map(|i| Rec {
+            kind: RecordType::Response,
+            uri: ["https://a.example/1", "https://a.example/2", "https://b.example/3"][i % 3],
+            block: http(
+                "200 OK",
+                "text/html",
+                &news_page("خبر", &format!("{}\nالخبر رقم {i}.", seed("004")), UTF_8, true),
+            ),
+        })
+        .collect();
+    let input = dir.write("site.warc.gz", warc_gz(&records));
+    let config = dir.write("site.toml", "[clean]\nsite_lines_min_docs = 2\n");
+    let argv_for = |out: &Path| {
+        argv![
+            "run",
+            &input,
+            "-c",
+            &config,
+            "-o",
+            out,
+            "-q",
+            "--stages",
+            "normalize,clean"
+        ]
+    };
+    let one = dir.join("one");
+    run_ok(argv_for(&one));
+    assert!(!one.join("work/extract/00000.bin").exists(), "removed after the scan");
+
+    let stepped = dir.join("stepped");
+    for phase in ["plan", "lines", "lines-count"] {
+        let mut argv = argv_for(&stepped);
+        argv.extend(argv!["--phase", phase]);
+        run_ok(argv);
+    }
+    // The scan takes the text from the cache: a mark put into it shows in the output.
+    let cached = stepped.join("work/extract/00000.bin");
+    let reader = ghirbal::extract::cache::Reader::open(cached.clone())
+        .expect("a readable cache")
+        .expect("the lines phase wrote one");
+    let mut entries: Vec<_> = reader.entries(0..u32::MAX).expect("entries").into_iter().collect();
+    assert_eq!(entries.len(), 12);
+    if let Ok(x) = &mut entries[0].1 {
+        x.text.push_str("\nعلامة من الذاكرة.");
+    }
+    let mut writer = ghirbal::extract::cache::Writer::create(cached.clone()).expect("a writer");
+    writer.append(&entries).expect("append");
+    writer.finish().expect("finish");
+    for phase in ["scan", "cluster", "near", "near-clusters", "write", "finish"] {
+        let mut argv = argv_for(&stepped);
+        argv.extend(argv!["--phase", phase]);
+        run_ok(argv);
+    }
+    assert!(!cached.exists(), "removed after the scan");
+    let texts = |out: &Path| -> Vec<String> {
+        read_jsonl_dir(&out.join("kept"))
+            .iter()
+            .map(|r| r["text"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    let (a, b) = (texts(&one), texts(&stepped));
+    assert_eq!(a.len(), 12);
+    assert!(b[0].ends_with("علامة من الذاكرة."), "{}", b[0]);
+    assert_eq!(a[1..], b[1..], "every other page as the one-command run has it");
+});

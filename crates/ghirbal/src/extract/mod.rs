@@ -9,6 +9,7 @@
 //! page's size, its element count and its nesting depth; a page over a bound is removed with
 //! `extract.too_large` and the bound it broke, never parsed.
 
+pub mod cache;
 mod head;
 
 use crate::Reason;
@@ -34,7 +35,7 @@ pub struct Bounds {
 }
 
 /// What extraction found.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Extracted {
     /// The article's paragraphs, one per line.
     pub text: String,
@@ -47,7 +48,7 @@ pub struct Extracted {
 }
 
 /// Why a page gave no document: the reason and a message for the removal's detail.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Failure {
     /// `extract.*`.
     pub reason: Reason,

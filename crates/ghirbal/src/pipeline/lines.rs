@@ -27,7 +27,8 @@ use super::keybuf::{KeyBuffer, Records};
 use super::layout::{Layout, Phase};
 use super::sort::{PairSorter, Sorted};
 use super::steps::TaskSlice;
-use crate::read::{self, ReadItem, ShardSpec};
+use crate::extract::cache::{self, Pages};
+use crate::read::{self, ReadItem, ShardKind, ShardSpec};
 use crate::text::HashSet64;
 use crate::{Config, Document, Error, Result};
 
@@ -166,12 +167,18 @@ impl Lines<'_> {
         self.layout.work.join(format!("lines/{shard:05}.bin"))
     }
 
-    /// One shard: each document's distinct (site, line) records, partitioned by line.
+    /// One shard: each document's distinct (site, line) records, partitioned by line. A web shard's pages
+    /// are extracted here; what extraction gave each goes to the shard's cache for the scan.
     fn hash_shard(&self, spec: &ShardSpec) -> Result<()> {
         let parts = self.config.run.partitions as usize;
         let spill = self.layout.work.join(format!("lines/{:05}.spill", spec.index));
         let mut buffer = KeyBuffer::new(parts, spill);
         let field = &self.config.clean.site_field;
+        let web = matches!(spec.kind, ShardKind::Warc { .. } | ShardKind::Html { .. });
+        let mut cache = match web {
+            true => Some(cache::Writer::create(cache::path(&self.layout.work, spec.index))?),
+            false => None,
+        };
         run_ordered(
             self.threads,
             |emit| read::read_shard(spec, &self.config.input, self.config.run.batch_bytes, emit).map(|_| ()),
@@ -179,14 +186,22 @@ impl Lines<'_> {
                 ReadItem::Batch(batch) => {
                     let mut records: Records = std::array::from_fn(|_| vec![Vec::new(); parts]);
                     let opts = self.config.key;
-                    for doc in read::parse_batch(batch, &self.config.input).into_iter().flatten() {
+                    let mut found = Vec::new();
+                    let mut pages = if web { Pages::Record(&mut found) } else { Pages::Extract };
+                    for doc in read::parse_batch_with(batch, &self.config.input, &mut pages)
+                        .into_iter()
+                        .flatten()
+                    {
                         doc_records(&doc, field, &opts, &mut records);
                     }
-                    records
+                    (records, found)
                 }
-                ReadItem::End(..) => std::array::from_fn(|_| Vec::new()),
+                ReadItem::End(..) => (std::array::from_fn(|_| Vec::new()), Vec::new()),
             },
-            |records| {
+            |(records, found)| {
+                if let Some(cache) = cache.as_mut() {
+                    cache.append(&found)?;
+                }
                 if records.iter().all(Vec::is_empty) {
                     return Ok(());
                 }
@@ -194,6 +209,9 @@ impl Lines<'_> {
             },
         )?;
         buffer.write(&self.records(spec.index))?;
+        if let Some(cache) = cache {
+            cache.finish()?;
+        }
         self.layout.mark_done(Phase::Lines, spec.index)
     }
 

@@ -20,6 +20,7 @@ use super::Progress;
 use crate::dedup::minhash::MinHasher;
 use crate::dedup::near::Verify;
 use crate::dedup::{exact, keep};
+use crate::extract::cache::{self, Pages};
 use crate::read::{self, BadRecord, RawBatch, ReadItem, ShardEnd, ShardSpec};
 use crate::stats::{InputProblem, StageList};
 use crate::write::{removed_line, tmp_path, Encoder, RemovedFields};
@@ -90,6 +91,13 @@ impl Scan<'_> {
         }
         let total: u64 = todo.iter().map(|s| shard_bytes(s)).sum();
         tracing::info!(shards = todo.len(), skipped = shards.len() - todo.len(), "scan phase");
+        // Web shards whose pages the `lines` phase extracted already.
+        let mut extracted = std::collections::HashMap::new();
+        for spec in &todo {
+            if let Some(reader) = cache::Reader::open(cache::path(&self.layout.work, spec.index))? {
+                extracted.insert(spec.index, reader);
+            }
+        }
         self.progress.start("scan", total);
         let mut sink = Sink { scan: self, open: None };
         let result = run_ordered(
@@ -102,7 +110,10 @@ impl Scan<'_> {
                 Ok(())
             },
             |item| match item {
-                ReadItem::Batch(batch) => Out::Batch(self.process(batch)),
+                ReadItem::Batch(batch) => {
+                    let cached = extracted.get(&batch.shard);
+                    Out::Batch(self.process(batch, cached))
+                }
                 ReadItem::End(shard, end) => Out::End(shard, end),
             },
             |out| sink.accept(out),
@@ -111,12 +122,21 @@ impl Scan<'_> {
         result
     }
 
-    fn process(&self, batch: RawBatch) -> BatchOut {
+    fn process(&self, batch: RawBatch, extracted: Option<&cache::Reader>) -> BatchOut {
         let (shard, consumed) = (batch.shard, batch.consumed);
         let mut stats = StageList::default();
         let read_stats = stats.entry("read");
         read_stats.bytes_in += batch.raw_bytes;
-        let records = read::parse_batch(batch, &self.config.input);
+        let seqs = batch.first_seq..batch.first_seq + batch.payload.pages() as u32;
+        let records = match extracted.map(|c| c.entries(seqs)) {
+            Some(Ok(mut known)) => read::parse_batch_with(batch, &self.config.input, &mut Pages::Replay(&mut known)),
+            Some(Err(e)) => {
+                // The pages are extracted again: the same text, only slower.
+                tracing::warn!("{e}: extracting the pages of shard {shard} again");
+                read::parse_batch(batch, &self.config.input)
+            }
+            None => read::parse_batch(batch, &self.config.input),
+        };
         let mut docs = Vec::with_capacity(records.len());
         let mut removed: Vec<(Removed, crate::Ordinal)> = Vec::new();
         read_stats.docs_in += records.len() as u64;
@@ -463,6 +483,12 @@ impl Sink<'_, '_> {
         open.stats.problem = end.problem;
         open.stats.other_records = end.other_records;
         write_json(&layout.task_stats(Phase::Scan, open.shard), &open.stats)?;
-        layout.mark_done(Phase::Scan, open.shard)
+        layout.mark_done(Phase::Scan, open.shard)?;
+        // The shard's extracted pages are in its scan output now.
+        let cached = cache::path(&layout.work, open.shard);
+        if cached.exists() {
+            std::fs::remove_file(&cached).map_err(crate::Error::io("removing", &cached))?;
+        }
+        Ok(())
     }
 }

@@ -22,6 +22,7 @@ pub use compress::Codec;
 pub use plan::{plan, ShardKind, ShardSpec};
 
 use crate::doc::RecordProblem;
+use crate::extract::cache::Pages;
 use crate::stats::InputProblem;
 use crate::{Document, InputConfig, Reason, Removal, Result};
 
@@ -103,6 +104,17 @@ pub enum Payload {
     Records(Vec<Record>),
 }
 
+impl Payload {
+    /// The number of web pages in the batch (0 for other kinds).
+    pub fn pages(&self) -> usize {
+        match self {
+            Payload::Web(_, records) => records.len(),
+            Payload::Pages(files) => files.len(),
+            _ => 0,
+        }
+    }
+}
+
 /// What the reader says when a shard is finished.
 #[derive(Debug, Default)]
 pub struct ShardEnd {
@@ -160,13 +172,18 @@ fn read_parquet(_: u32, path: &Path, _: &InputConfig, _: &mut dyn FnMut(ReadItem
 
 /// Turns a raw batch into records (documents or bad records). Runs on worker threads.
 pub fn parse_batch(batch: RawBatch, input: &InputConfig) -> Vec<Record> {
+    parse_batch_with(batch, input, &mut Pages::Extract)
+}
+
+/// [`parse_batch`], web pages' main text taken from `pages` (recorded for a cache, or replayed from one).
+pub fn parse_batch_with(batch: RawBatch, input: &InputConfig, pages: &mut Pages<'_>) -> Vec<Record> {
     match batch.payload {
         Payload::Lines { file, buf, ends, lines } => {
             jsonl::parse(batch.shard, batch.first_seq, &file, &buf, &ends, &lines, input)
         }
         Payload::Files(files) => txt::parse(batch.shard, batch.first_seq, files, input),
-        Payload::Pages(files) => web::parse_pages(batch.shard, batch.first_seq, files, input),
-        Payload::Web(file, records) => web::parse_records(batch.shard, batch.first_seq, &file, records, input),
+        Payload::Pages(files) => web::parse_pages(batch.shard, batch.first_seq, files, input, pages),
+        Payload::Web(file, records) => web::parse_records(batch.shard, batch.first_seq, &file, records, input, pages),
         Payload::Records(records) => records,
     }
 }
