@@ -586,3 +586,37 @@ ghtest!(pages_are_extracted_once_the_scan_replays_the_lines_phase, |dir| {
     assert!(b[0].ends_with("علامة من الذاكرة."), "{}", b[0]);
     assert_eq!(a[1..], b[1..], "every other page as the one-command run has it");
 });
+
+ghtest!(every_real_warc_file_runs_and_the_clipped_one_is_reported, |dir| {
+    // The real archives of ../shared/data/diverse/web: a multilingual crawl, ClueWeb's quirks, chunked
+    // transfer, revisits, a POST, resource records, and one archive clipped inside a record.
+    let web = shared_dir("data/diverse/web");
+    let mut files: Vec<_> = std::fs::read_dir(&web)
+        .expect("listing the web folder")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.to_string_lossy().contains(".warc"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8, "the real WARC files are missing: {files:?}");
+    for file in files {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let out = dir.join(&format!("out-{name}"));
+        let (code, _, stderr) = run(argv!["run", &file, "-o", &out, "-q"]);
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        let stats = read_stats(&out);
+        assert_eq!(stats["conservation"]["holds"], true, "{name}: {stats}");
+        if name.contains("clipped") {
+            assert_eq!(code, 1, "{name}: {stderr}");
+            assert!(
+                stderr.contains(&name) && stderr.contains("ends inside the record"),
+                "{stderr}"
+            );
+            assert_eq!(stats["totals"]["removed_by_reason"]["read.truncated"], 1, "{stats}");
+        } else {
+            assert_eq!(code, 0, "{name}: {stderr}");
+        }
+    }
+});

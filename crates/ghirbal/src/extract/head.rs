@@ -142,14 +142,27 @@ pub(super) fn is_byline(line: &str) -> bool {
     CREDITS.contains(&first) && (first == "بقلم" || line[first.len()..].trim_start().starts_with(':'))
 }
 
+/// Longest line above a byline taken as the article's headline or standfirst, in words.
+const MAX_STANDFIRST_WORDS: usize = 60;
+
 /// Removes the date lines and bylines among the first three lines (a headline may come before them) and
-/// returns them, in order.
+/// returns them, in order. The lines above a byline go with it: pages print the headline and its
+/// standfirst above the credit, and the body below it (Assabah: «- الجيل الذي سعى النظام لتدجينه … -»
+/// over «حوار: آسيا العتروس»), unless one of them is longer than a standfirst.
 pub(super) fn take_leading(lines: &mut Vec<String>) -> Vec<String> {
     let head = lines.len().min(3);
+    let above = (0..head)
+        .find(|&i| is_byline(&lines[i]))
+        .filter(|&k| (0..k).all(|i| lines[i].split_whitespace().count() <= MAX_STANDFIRST_WORDS))
+        .unwrap_or(0);
     let furniture: Vec<usize> = (0..head)
-        .filter(|&i| is_date_line(&lines[i]) || is_byline(&lines[i]))
+        .filter(|&i| i < above || is_date_line(&lines[i]) || is_byline(&lines[i]))
         .collect();
-    furniture.iter().rev().map(|&i| lines.remove(i)).rev().collect()
+    // Removed from the last so the indices hold, then put back in page order (a lazy `rev().map().rev()`
+    // would remove from the first).
+    let mut taken: Vec<String> = furniture.iter().rev().map(|&i| lines.remove(i)).collect();
+    taken.reverse();
+    taken
 }
 
 /// Whether `line` is only a date (and the words around one).
@@ -172,6 +185,36 @@ pub(super) fn is_date_line(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_standfirst_above_the_byline_goes_with_it() {
+        let mut lines: Vec<String> = [
+            "- الجيل الذي سعى النظام لتدجينه هو الذي ينتفض مطالبا بحريته",
+            "حوار: آسيا العتروس",
+            "مالذي يحدث في السودان؟",
+        ]
+        .map(String::from)
+        .to_vec();
+        let head = take_leading(&mut lines);
+        assert_eq!(head.len(), 2, "{head:?} {lines:?}");
+        assert_eq!(lines, ["مالذي يحدث في السودان؟"], "{head:?}");
+        // A date and a byline: both taken, in page order, the body left whole.
+        let mut lines: Vec<String> = [
+            "الأحد، 04 آب/اغسطس 2013",
+            "بقلم: فلان الفلاني",
+            "نص المقال الأول.",
+            "نص ثان.",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(take_leading(&mut lines), ["الأحد، 04 آب/اغسطس 2013", "بقلم: فلان الفلاني"]);
+        assert_eq!(lines, ["نص المقال الأول.", "نص ثان."]);
+        // A paragraph longer than a standfirst above a credit line stays in the text.
+        let long = vec!["كلمة"; 80].join(" ");
+        let mut lines = vec![long.clone(), "بقلم: فلان".into(), "نص.".into()];
+        assert_eq!(take_leading(&mut lines), ["بقلم: فلان"]);
+        assert_eq!(lines, [long, "نص.".to_string()]);
+    }
 
     #[test]
     fn date_lines_and_sentences_apart() {
