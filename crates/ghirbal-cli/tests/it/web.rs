@@ -585,6 +585,27 @@ ghtest!(pages_are_extracted_once_the_scan_replays_the_lines_phase, |dir| {
     assert_eq!(a.len(), 12);
     assert!(b[0].ends_with("علامة من الذاكرة."), "{}", b[0]);
     assert_eq!(a[1..], b[1..], "every other page as the one-command run has it");
+
+    // A damaged cache is redone from the input, with a warning: the output is the one-command run's.
+    let damaged = dir.join("damaged");
+    let phase = |name: &str| {
+        let mut argv = argv_for(&damaged);
+        argv.extend(argv!["--phase", name]);
+        run(argv)
+    };
+    for name in ["plan", "lines", "lines-count"] {
+        assert_eq!(phase(name).0, 0, "{name}");
+    }
+    let cached = damaged.join("work/extract/00000.bin");
+    let bytes = std::fs::read(&cached).expect("the cache");
+    std::fs::write(&cached, &bytes[..bytes.len() / 2]).expect("cutting the cache");
+    let (code, _, stderr) = phase("scan");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("extracting the pages of shard 0 again"), "{stderr}");
+    for name in ["cluster", "near", "near-clusters", "write", "finish"] {
+        assert_eq!(phase(name).0, 0, "{name}");
+    }
+    assert_eq!(texts(&damaged), a);
 });
 
 ghtest!(every_real_warc_file_runs_and_the_clipped_one_is_reported, |dir| {

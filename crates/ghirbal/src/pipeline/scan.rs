@@ -94,8 +94,14 @@ impl Scan<'_> {
         // Web shards whose pages the `lines` phase extracted already.
         let mut extracted = std::collections::HashMap::new();
         for spec in &todo {
-            if let Some(reader) = cache::Reader::open(cache::path(&self.layout.work, spec.index))? {
-                extracted.insert(spec.index, reader);
+            match cache::Reader::open(cache::path(&self.layout.work, spec.index)) {
+                Ok(Some(reader)) => {
+                    extracted.insert(spec.index, reader);
+                }
+                Ok(None) => {}
+                // A damaged cache is redone from the input: the same text, only slower; failing here would
+                // leave a run no rerun can finish.
+                Err(e) => tracing::warn!("{e}: extracting the pages of shard {} again", spec.index),
             }
         }
         self.progress.start("scan", total);
