@@ -440,7 +440,7 @@ ghtest!(
             .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("000_")))
             .expect("seed 000");
         let article = std::fs::read_to_string(seed).expect("seed 000");
-        let menu = "عربي21\nالرئيسية\nأخبار\nسياسة\nاقتصاد\nرياضة\nفيديو\n";
+        let menu = "Arabi21\nالرئيسية\nأخبار\nسياسة\nاقتصاد\nرياضة\nفيديو\n";
         let poem = "قصيدة الأطلال\nإبراهيم ناجي\nيا فؤادي لا تسل أين الهوى\nكان صرحا من خيال فهوى";
         let body =
             line("menu", &format!("{menu}{article}"), &[]) + &line("plain", &article, &[]) + &line("poem", poem, &[]);

@@ -11,10 +11,13 @@
 //! removed is the run up to its last navigation line — the lines after that, short as they may be, are the
 //! article's title, date or byline and stay. It goes when
 //! - it holds at least three navigation items, and at least two thirds of its lines are navigation lines
-//!   (a site name or a date line among the menu items goes with them);
+//!   (a date line or a label among the menu items goes with them);
 //! - the text after it has at least two lines that end a sentence: an article follows;
 //! - the document is not verse ([`crate::text::looks_like_verse`]).
 //!
+//! Above a menu at the top of the page, the lines with no Arabic letter (the site's name in Latin letters,
+//! editions, a language switch) go too; an Arabic line there (a title above its menu or breadcrumb) stays.
+//! A line ending in a colon is never a menu line, and a run right after one is the text's own list.
 //! A title that happens to be one navigation word («رياضة») is never three items; a hadith's «كتاب
 //! الطهارة» / «باب الوضوء» or a poem's title and poet are not navigation words. A document is never
 //! emptied by this rule.
@@ -33,27 +36,25 @@ const MIN_ITEMS: usize = 3;
 /// How far into a document a menu is looked for (in non-blank lines).
 const MAX_HEAD: usize = 60;
 
-/// The navigation words' key forms, each also without its «ال».
-fn vocabulary() -> &'static HashSet<String> {
-    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+/// The navigation words' key forms, each also without its «ال», and the phrases (entries of two words or
+/// more) whole.
+fn vocabulary() -> &'static (HashSet<String>, HashSet<String>) {
+    static SET: OnceLock<(HashSet<String>, HashSet<String>)> = OnceLock::new();
     SET.get_or_init(|| {
-        let words: Vec<String> = WORDS
+        let entries: Vec<String> = WORDS
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .flat_map(|l| {
-                crate::normalize::key(l)
-                    .split(' ')
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-            })
+            .map(crate::normalize::key)
             .collect();
+        let words: Vec<String> = entries.iter().filter(|e| !e.contains(' ')).cloned().collect();
         let bare: Vec<String> = words
             .iter()
             .filter_map(|w| strip(w, "ال"))
             .map(str::to_string)
             .collect();
-        words.into_iter().chain(bare).collect()
+        let phrases = entries.into_iter().filter(|e| e.contains(' ')).collect();
+        (words.into_iter().chain(bare).collect(), phrases)
     })
 }
 
@@ -64,7 +65,7 @@ fn strip<'w>(word: &'w str, prefix: &str) -> Option<&'w str> {
 
 /// True for a navigation word, as it stands or with a leading «و», «ال» or both taken off.
 fn known(word: &str) -> bool {
-    let v = vocabulary();
+    let v = &vocabulary().0;
     let bare = |w: &str| v.contains(w) || strip(w, "ال").is_some_and(|r| v.contains(r));
     bare(word) || strip(word, "و").is_some_and(bare)
 }
@@ -77,8 +78,8 @@ fn menu_items(line: &str) -> Option<Vec<&str>> {
     if !line.contains(char::is_alphabetic) {
         return line.contains(char::is_numeric).then(Vec::new);
     }
-    let ends = end_of(line) == End::Sentence || line.ends_with(['،', '؛', ':', ',', ';']);
-    if ends && words(line) > 1 {
+    let ends = end_of(line) == End::Sentence || line.ends_with(['،', '؛', ',', ';']);
+    if (ends && words(line) > 1) || announces(line) {
         return None;
     }
     let items: Vec<&str> = line
@@ -94,8 +95,22 @@ fn menu_items(line: &str) -> Option<Vec<&str>> {
 /// True when every word of the item (a lone «و» aside) is a navigation word.
 fn navigation(item: &str) -> bool {
     let key = crate::normalize::key(item);
+    if vocabulary().1.contains(&key) {
+        return true;
+    }
     let mut words = key.split(' ').filter(|w| *w != "و").peekable();
     words.peek().is_some() && words.all(known)
+}
+
+/// A line that announces what follows: it ends in a colon («التالي:», «كالتالي:-»).
+fn announces(line: &str) -> bool {
+    let line = line.trim_end().trim_end_matches(['-', 'ـ', ' ']);
+    line.ends_with(':')
+}
+
+/// An Arabic letter (the Arabic block and its supplements, letters only).
+fn is_arabic_letter(c: char) -> bool {
+    c.is_alphabetic() && matches!(c, '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}')
 }
 
 /// A line that ends a sentence of three words or more: the article has begun.
@@ -135,20 +150,25 @@ pub(super) fn mark(m: &mut Marks<'_>, verse: impl FnOnce() -> bool) {
             })
         })
         .collect();
-    let mut blocks = Vec::new();
+    let mut blocks: Vec<Vec<usize>> = Vec::new();
     let mut start = 0;
     while start < head.len() {
         let end = (start..head.len()).find(|&i| head[i].is_none()).unwrap_or(head.len());
         // A list a line announces («… الأقسام التالية:») is the text's own.
-        let announced = start > 0 && m.text(live[start - 1]).trim_end().ends_with(':');
+        let announced = start > 0 && announces(m.text(live[start - 1]));
         if let Some(lines) = core(&head, start..end).filter(|_| !announced) {
-            // At the top of the page the short lines above the menu (the site's name, its editions, a date)
-            // go with it; below a longer line (the page's title) only the menu goes.
-            blocks.push(if start == 0 { 0..lines.end } else { lines });
+            // Above a menu at the top of the page, the lines with no Arabic letter (the site's name in Latin
+            // letters, its editions, a language switch) go with it; an Arabic line there may be the article's
+            // title, and stays.
+            let above = (start == 0)
+                .then(|| (0..lines.start).filter(|&i| !m.text(live[i]).chars().any(is_arabic_letter)))
+                .into_iter()
+                .flatten();
+            blocks.push(above.chain(lines).collect());
         }
         start = end + 1;
     }
-    let Some(last) = blocks.last().map(|b| b.end) else {
+    let Some(last) = blocks.last().and_then(|b| b.last()).map(|&i| i + 1) else {
         return;
     };
     let sentences = live[last..]
@@ -186,8 +206,13 @@ mod tests {
         // On one line, with separators; the site's name and a section compound go with the items.
         let t = format!("الرئيسية | عربي ودولي | اقتصاد\nافتتاح مستشفى جديد في الأحساء\n{BODY}");
         assert_eq!(run(&t), [false, true, true, true]);
-        let t = format!("صحيفة الوطن\nالرئيسية\nالأخبار\nالرياضة\n\nعنوان الخبر هنا\n{BODY}");
+        // A Latin site name above the menu goes with it; an Arabic line there may be a title, and stays.
+        let t = format!("Watan\nالرئيسية\nالأخبار\nالرياضة\n\nعنوان الخبر هنا\n{BODY}");
         assert_eq!(run(&t), [false, false, false, false, true, true, true, true]);
+        let t = format!("الهلال بطلا للدوري\nأخبار | رياضة | فيديو\n{BODY}");
+        assert_eq!(run(&t), [true, false, true, true]);
+        let t = format!("افتتاح مستشفى جديد بالأحساء\nالرئيسية › أخبار › محليات\n{BODY}");
+        assert_eq!(run(&t), [true, false, true, true]);
         let t = format!("الرئيسية › أخبار › محليات\n{BODY}");
         assert_eq!(run(&t), [false, true, true]);
     }
@@ -198,11 +223,8 @@ mod tests {
         // then its menu, then the title.
         let cnn = "CNN\nالطبعة: العربية\nU.S.\nINTERNATIONAL\nMÉXICO\n: التلفزيون\nUS\nCNNi\nCNN en Español\nHLN\nالصفحة الرئيسية\nفيديو\nالشرق الأوسط\nالعالم\nاقتصاد وأعمال\nمنوعات\nصحة وتكنولوجيا\nرياضة\nملفات وتقارير\nمعارضون يسيطرون على مخازن للصواريخ بريف دمشق\nالأحد، 04 آب/اغسطس 2013، آخر تحديث 02:21 (GMT+0400)";
         let keep = run(&format!("{cnn}\n{BODY}"));
-        assert_eq!(
-            keep.iter().position(|k| *k),
-            Some(19),
-            "all of the head up to the title goes"
-        );
+        let kept: Vec<usize> = (0..19).filter(|&i| keep[i]).collect();
+        assert_eq!(kept, [1], "the head up to the title goes but «الطبعة: العربية», Arabic above the menu");
         assert!(keep[19..].iter().all(|k| *k));
         // Assabah's: the page title first, then furniture, then the sections; only the sections go.
         let assabah = "الناشط الحقوقي السوداني خالد عبد الكريم ماسا لـ«الصباح»: كل الشروط متوفرة لثورة سودانية - الصباح | Assabah\nتجاوز إلى المحتوى الرئيسي\nاستمارة البحث\nبحث\nالمؤسس : الحبيب شيخ روحه - الجمعة 8 فيفري 2019\nتابعونا على\nFeb.\n19\n2020\nالأولى\nالحياة الوطنية\nوطنية\nالاقتصادية\nجهات\nقضايا المجتمع\nفكر و فن\nصباح العالم\nرياضة\nالناشط الحقوقي السوداني خالد عبد الكريم ماسا لـ«الصباح»: كل الشروط متوفرة لثورة سودانية";
@@ -227,6 +249,11 @@ mod tests {
         // A list of sections the article itself names, announced by a sentence.
         let t = format!("تضم الصحيفة الأقسام التالية:\nأخبار\nرياضة\nفيديو\n{BODY}");
         assert_eq!(run(&t), [true; 6]);
+        let t = format!("تضم الصحيفة أقساما هي كالتالي:-\nأخبار\nرياضة\nفيديو\n{BODY}");
+        assert_eq!(run(&t), [true; 6]);
+        assert_eq!(run(&format!("الأقسام:\nأخبار\nرياضة\nفيديو\n{BODY}")), [true; 6]);
+        // Books of a hadith collection.
+        assert_eq!(run(&format!("كتاب الأدب\nكتاب الطب\nكتاب العلم\n{BODY}")), [true; 5]);
     }
 
     #[test]
@@ -243,7 +270,16 @@ mod tests {
         ] {
             assert!(navigation(item), "{item}");
         }
-        for item in ["الهلال", "كتاب الطهارة", "وزير الصحة", "باب"] {
+        for item in [
+            "الهلال",
+            "كتاب الطهارة",
+            "كتاب الأدب",
+            "وزير الصحة",
+            "باب",
+            "من",
+            "عن",
+            "آخر",
+        ] {
             assert!(!navigation(item), "{item}");
         }
         assert!(menu_items("قال الوزير كذا.").is_none());

@@ -88,7 +88,12 @@ impl Writer {
     }
 
     fn put_str(&mut self, s: &str) -> Result<()> {
-        self.put(&(s.len() as u32).to_le_bytes())?;
+        // Page text is bounded by `max_page_bytes` (u32 range); a longer string would not fit its length.
+        let len = u32::try_from(s.len()).map_err(|_| Error::Corrupt {
+            path: self.tmp.clone(),
+            message: format!("a string of {} bytes is too long for the cache", s.len()),
+        })?;
+        self.put(&len.to_le_bytes())?;
         self.put(s.as_bytes())
     }
 
@@ -173,7 +178,11 @@ impl Reader {
             .map_err(Error::io("reading", &path))?;
         let index_at = u64::from_le_bytes(footer[..8].try_into().unwrap_or_default());
         let count = u32::from_le_bytes(footer[8..12].try_into().unwrap_or_default()) as u64;
-        if &footer[12..] != MAGIC || index_at + count * 12 + 16 != len {
+        let end = count
+            .checked_mul(12)
+            .and_then(|n| n.checked_add(16))
+            .and_then(|n| n.checked_add(index_at));
+        if &footer[12..] != MAGIC || end != Some(len) {
             return Err(corrupt("its footer does not match its length"));
         }
         let mut raw = vec![0u8; (count * 12) as usize];
@@ -223,8 +232,15 @@ fn read_entry(r: &mut impl Read, seq: u32) -> std::result::Result<Entry, String>
     let string = |r: &mut dyn Read| -> std::result::Result<String, String> {
         let mut len = [0u8; 4];
         r.read_exact(&mut len).map_err(|e| format!("entry {seq}: {e}"))?;
-        let mut bytes = vec![0u8; u32::from_le_bytes(len) as usize];
-        r.read_exact(&mut bytes).map_err(|e| format!("entry {seq}: {e}"))?;
+        // Read through `take`: a damaged length gives a short read, never a huge allocation.
+        let len = u64::from(u32::from_le_bytes(len));
+        let mut bytes = Vec::new();
+        r.take(len)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("entry {seq}: {e}"))?;
+        if bytes.len() as u64 != len {
+            return Err(format!("entry {seq} is cut short"));
+        }
         String::from_utf8(bytes).map_err(|_| format!("entry {seq} holds invalid UTF-8"))
     };
     get(r, &mut byte)?;
@@ -303,6 +319,13 @@ mod tests {
         // A cut file is an error naming it, never entries made up.
         let bytes = std::fs::read(&path).expect("read");
         std::fs::write(&path, &bytes[..bytes.len() - 5]).expect("write");
+        assert!(matches!(Reader::open(path.clone()), Err(Error::Corrupt { .. })));
+        // A footer whose numbers overflow is damage too, not a panic or a huge allocation.
+        let mut forged = bytes[..bytes.len() - 16].to_vec();
+        forged.extend(u64::MAX.to_le_bytes());
+        forged.extend(u32::MAX.to_le_bytes());
+        forged.extend(MAGIC);
+        std::fs::write(&path, &forged).expect("write");
         assert!(matches!(Reader::open(path), Err(Error::Corrupt { .. })));
     }
 }
