@@ -224,7 +224,11 @@ mod tests {
         let cnn = "CNN\nالطبعة: العربية\nU.S.\nINTERNATIONAL\nMÉXICO\n: التلفزيون\nUS\nCNNi\nCNN en Español\nHLN\nالصفحة الرئيسية\nفيديو\nالشرق الأوسط\nالعالم\nاقتصاد وأعمال\nمنوعات\nصحة وتكنولوجيا\nرياضة\nملفات وتقارير\nمعارضون يسيطرون على مخازن للصواريخ بريف دمشق\nالأحد، 04 آب/اغسطس 2013، آخر تحديث 02:21 (GMT+0400)";
         let keep = run(&format!("{cnn}\n{BODY}"));
         let kept: Vec<usize> = (0..19).filter(|&i| keep[i]).collect();
-        assert_eq!(kept, [1], "the head up to the title goes but «الطبعة: العربية», Arabic above the menu");
+        assert_eq!(
+            kept,
+            [1],
+            "the head up to the title goes but «الطبعة: العربية», Arabic above the menu"
+        );
         assert!(keep[19..].iter().all(|k| *k));
         // Assabah's: the page title first, then furniture, then the sections; only the sections go.
         let assabah = "الناشط الحقوقي السوداني خالد عبد الكريم ماسا لـ«الصباح»: كل الشروط متوفرة لثورة سودانية - الصباح | Assabah\nتجاوز إلى المحتوى الرئيسي\nاستمارة البحث\nبحث\nالمؤسس : الحبيب شيخ روحه - الجمعة 8 فيفري 2019\nتابعونا على\nFeb.\n19\n2020\nالأولى\nالحياة الوطنية\nوطنية\nالاقتصادية\nجهات\nقضايا المجتمع\nفكر و فن\nصباح العالم\nرياضة\nالناشط الحقوقي السوداني خالد عبد الكريم ماسا لـ«الصباح»: كل الشروط متوفرة لثورة سودانية";

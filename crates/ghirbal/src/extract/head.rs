@@ -151,9 +151,13 @@ const MAX_STANDFIRST_WORDS: usize = 60;
 /// over «حوار: آسيا العتروس»), unless one of them is longer than a standfirst.
 pub(super) fn take_leading(lines: &mut Vec<String>) -> Vec<String> {
     let head = lines.len().min(3);
+    let words = |i: usize| lines[i].split_whitespace().count();
+    // Only over a body: the text after the byline must outweigh what stands above it (a short item signed at
+    // its end keeps its paragraphs).
     let above = (0..head)
         .find(|&i| is_byline(&lines[i]))
-        .filter(|&k| (0..k).all(|i| lines[i].split_whitespace().count() <= MAX_STANDFIRST_WORDS))
+        .filter(|&k| (0..k).all(|i| words(i) <= MAX_STANDFIRST_WORDS))
+        .filter(|&k| (k + 1..lines.len()).map(words).sum::<usize>() > (0..k).map(words).sum::<usize>())
         .unwrap_or(0);
     let furniture: Vec<usize> = (0..head)
         .filter(|&i| i < above || is_date_line(&lines[i]) || is_byline(&lines[i]))
@@ -191,13 +195,14 @@ mod tests {
         let mut lines: Vec<String> = [
             "- الجيل الذي سعى النظام لتدجينه هو الذي ينتفض مطالبا بحريته",
             "حوار: آسيا العتروس",
-            "مالذي يحدث في السودان؟",
+            "مالذي يحدث في السودان؟ والى أين يتجه البلد الذي يقوده الرئيس منذ ثلاثين عاما؟",
         ]
         .map(String::from)
         .to_vec();
         let head = take_leading(&mut lines);
         assert_eq!(head.len(), 2, "{head:?} {lines:?}");
-        assert_eq!(lines, ["مالذي يحدث في السودان؟"], "{head:?}");
+        assert_eq!(lines.len(), 1, "{head:?}");
+        assert!(lines[0].starts_with("مالذي"), "{lines:?}");
         // A date and a byline: both taken, in page order, the body left whole.
         let mut lines: Vec<String> = [
             "الأحد، 04 آب/اغسطس 2013",
@@ -209,6 +214,16 @@ mod tests {
         .to_vec();
         assert_eq!(take_leading(&mut lines), ["الأحد، 04 آب/اغسطس 2013", "بقلم: فلان الفلاني"]);
         assert_eq!(lines, ["نص المقال الأول.", "نص ثان."]);
+        // A short item signed at its end keeps its paragraphs.
+        let mut lines: Vec<String> = [
+            "افتتح الوزير المستشفى الجديد اليوم.",
+            "وحضر الافتتاح عدد من المسؤولين.",
+            "كتب: فلان",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(take_leading(&mut lines), ["كتب: فلان"]);
+        assert_eq!(lines.len(), 2);
         // A paragraph longer than a standfirst above a credit line stays in the text.
         let long = vec!["كلمة"; 80].join(" ");
         let mut lines = vec![long.clone(), "بقلم: فلان".into(), "نص.".into()];
