@@ -28,6 +28,7 @@ use std::sync::OnceLock;
 use super::edits::Rule;
 use super::marks::Marks;
 use super::shape::{end_of, End};
+use crate::normalize::chars::is_arabic_letter;
 
 const WORDS: &str = include_str!("menu_ar.txt");
 const MAX_ITEM_WORDS: usize = 4;
@@ -106,11 +107,6 @@ fn navigation(item: &str) -> bool {
 fn announces(line: &str) -> bool {
     let line = line.trim_end().trim_end_matches(['-', 'ـ', ' ']);
     line.ends_with(':')
-}
-
-/// An Arabic letter (the Arabic block and its supplements, letters only).
-fn is_arabic_letter(c: char) -> bool {
-    c.is_alphabetic() && matches!(c, '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}')
 }
 
 /// A line that ends a sentence of three words or more: the article has begun.
