@@ -399,6 +399,11 @@ impl Config {
             return Err(Error::Config(format!("clean.extra_boilerplate: {e}")));
         }
         self.filter.gopher_repetition.validate().map_err(Error::Config)?;
+        if self.output.format == OutputFormat::Parquet && !cfg!(feature = "parquet") {
+            return Err(Error::Config(
+                "output.format = \"parquet\" needs a ghirbal built with the `parquet` feature".into(),
+            ));
+        }
         self.input.charset()?;
         let dedup_at = self.stages.iter().position(|s| s.starts_with("dedup."));
         if let Some(at) = dedup_at {

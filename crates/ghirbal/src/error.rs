@@ -54,6 +54,14 @@ pub enum Error {
     /// The output directory belongs to another run (different config or inputs) or is not a ghirbal output.
     #[error("{0}")]
     OutputMismatch(String),
+    /// Another process holds the output directory's lock.
+    #[error("{} is in use by another ghirbal process ({holder}): wait for it to end, or choose another -o", out.display())]
+    Locked {
+        /// The output directory.
+        out: PathBuf,
+        /// What the lock file says about the process that holds it.
+        holder: String,
+    },
     /// A step of a run was asked for before the steps it needs (`--phase`).
     #[error("{0}")]
     NotReady(String),

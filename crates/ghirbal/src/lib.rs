@@ -31,6 +31,7 @@ mod reason;
 mod stage;
 mod stats;
 pub mod text;
+pub mod work;
 pub mod write;
 
 pub use config::{

@@ -65,11 +65,10 @@ pub struct Writer {
 impl Writer {
     /// Starts the cache of a shard at `path`.
     pub fn create(path: PathBuf) -> Result<Writer> {
-        let tmp = path.with_extension("tmp");
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(Error::io("creating", dir))?;
         }
-        let file = std::fs::File::create(&tmp).map_err(Error::io("creating", &tmp))?;
+        let (file, tmp) = crate::work::create_tmp(&path)?;
         let mut w = Writer {
             path,
             tmp,
@@ -146,7 +145,7 @@ impl Writer {
         self.put(MAGIC)?;
         self.out.flush().map_err(Error::io("writing", &self.tmp))?;
         self.out.get_ref().sync_all().map_err(Error::io("syncing", &self.tmp))?;
-        std::fs::rename(&self.tmp, &self.path).map_err(Error::io("renaming", &self.tmp))
+        crate::work::commit(&self.tmp, &self.path)
     }
 }
 

@@ -26,8 +26,7 @@ pub(crate) struct SectionWriter {
 impl SectionWriter {
     /// Starts writing `path`.
     pub(crate) fn create(path: &Path) -> Result<SectionWriter> {
-        let tmp = crate::write::tmp_path(path);
-        let file = File::create(&tmp).map_err(Error::io("creating", &tmp))?;
+        let (file, tmp) = crate::work::create_tmp(path)?;
         let out = BufWriter::with_capacity(1 << 20, file);
         Ok(SectionWriter {
             out,
@@ -91,7 +90,7 @@ impl SectionWriter {
         self.out
             .into_inner()
             .map_err(|e| Error::io("writing", &self.tmp)(e.into_error()))?;
-        std::fs::rename(&self.tmp, &self.path).map_err(Error::io("renaming", &self.tmp))
+        crate::work::commit(&self.tmp, &self.path)
     }
 }
 

@@ -112,7 +112,7 @@ impl Layout {
     }
     /// Marks a task complete; call only once all its outputs are in place.
     pub fn mark_done(&self, phase: Phase, index: u32) -> Result<()> {
-        crate::write::write_atomic(&self.marker(phase, index), b"")
+        crate::work::write_atomic(&self.marker(phase, index), b"")
     }
     /// Creates every folder.
     pub fn create(&self) -> Result<()> {
@@ -133,16 +133,18 @@ impl Layout {
         }
         Ok(())
     }
-    /// Removes a previous run's outputs and state (for `--force`).
+    /// Removes a previous run's outputs and state (for `--force`, and before a plan). The manifest goes
+    /// first and `stats.json` second: a clear killed half-way leaves an `OUT` that the next run plans again,
+    /// never one that looks complete or resumable with half its files gone.
     pub fn clear(&self) -> Result<()> {
+        for file in [self.manifest(), self.stats(), self.out.join("report.html")] {
+            if file.exists() {
+                std::fs::remove_file(&file).map_err(Error::io("removing", &file))?;
+            }
+        }
         for dir in [self.kept(), self.removed(), self.work.clone()] {
             if dir.exists() {
                 std::fs::remove_dir_all(&dir).map_err(Error::io("removing", &dir))?;
-            }
-        }
-        for file in [self.stats(), self.out.join("report.html")] {
-            if file.exists() {
-                std::fs::remove_file(&file).map_err(Error::io("removing", &file))?;
             }
         }
         Ok(())
@@ -165,5 +167,5 @@ pub(crate) fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<
         message: e.to_string(),
     })?;
     data.push(b'\n');
-    crate::write::write_atomic(path, &data)
+    crate::work::write_atomic(path, &data)
 }

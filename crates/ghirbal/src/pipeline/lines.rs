@@ -229,7 +229,7 @@ impl Lines<'_> {
             let mut cur = Cursor::new(&data);
             for sorter in &mut sorters {
                 let recs = cur.bytes();
-                if cur.overrun || recs.len() % 16 != 0 {
+                if cur.overrun || !recs.len().is_multiple_of(16) {
                     return Err(Error::Corrupt {
                         path,
                         message: format!("partition {p} is truncated"),
@@ -243,8 +243,8 @@ impl Lines<'_> {
         }
         let [all, openings] = sorters;
         let (table, shared) = self.repeated_and_openings(all.finish()?, openings.finish()?)?;
-        crate::write::write_atomic(&self.table(p, "table"), &table)?;
-        crate::write::write_atomic(&self.table(p, "openings"), &shared)?;
+        crate::work::write_atomic(&self.table(p, "table"), &table)?;
+        crate::work::write_atomic(&self.table(p, "openings"), &shared)?;
         self.layout.mark_done(Phase::Lines, LINE_TABLES + p)
     }
 

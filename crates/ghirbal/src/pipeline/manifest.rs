@@ -49,8 +49,9 @@ impl Manifest {
         read_json(&path).map(Some)
     }
 
-    /// Saves it.
+    /// Saves it (atomically: a manifest is whole or absent).
     pub fn save(&self, layout: &Layout) -> Result<()> {
+        std::fs::create_dir_all(&layout.work).map_err(crate::Error::io("creating", &layout.work))?;
         write_json(&layout.manifest(), self)
     }
 

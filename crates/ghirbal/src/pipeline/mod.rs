@@ -32,6 +32,7 @@ pub use steps::{Step, StepReport, TaskSlice};
 
 use crate::read::plan;
 use crate::stats::RunStats;
+use crate::work::{LockMode, OutLock};
 use crate::{Config, Error, Result, Stage};
 
 /// Progress callbacks (the CLI draws a bar; the library stays silent).
@@ -92,7 +93,7 @@ pub struct RunReport {
 /// Runs the whole job: plan (or resume), scan, cluster, write, stats.
 pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
     let started = Instant::now();
-    let (layout, manifest) = open(opts, config, true)?;
+    let (layout, manifest, _lock) = open(opts, config, LockMode::Exclusive, true)?;
     if layout.stats().exists() {
         return Ok(RunReport {
             stats: layout::read_json(&layout.stats())?,
@@ -128,7 +129,11 @@ pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
 /// plan makes (or checks) the manifest; every other step needs the plan and every earlier step complete, and
 /// its output, once all its slices have run, is what a one-shot run writes, byte for byte.
 pub fn run_step(opts: &RunOptions, config: &Config, step: Step, slice: TaskSlice) -> Result<StepReport> {
-    let (layout, manifest) = open(opts, config, step == Step::Plan)?;
+    let mode = match step {
+        Step::Plan => LockMode::Exclusive,
+        _ => LockMode::Shared,
+    };
+    let (layout, manifest, _lock) = open(opts, config, mode, step == Step::Plan)?;
     step.check_ready(&layout, config, &manifest)?;
     match step {
         Step::Plan => {}
@@ -149,33 +154,30 @@ pub fn run_step(opts: &RunOptions, config: &Config, step: Step, slice: TaskSlice
 /// The task indices of `step` that have not run yet in the run planned in `opts.out` (which must have its
 /// plan): what a scheduler submits, one task each, as `--shard i/N` with N above every index.
 pub fn pending_tasks(opts: &RunOptions, config: &Config, step: Step) -> Result<Vec<u32>> {
-    let (layout, manifest) = open(opts, config, false)?;
+    let (layout, manifest, _lock) = open(opts, config, LockMode::Shared, false)?;
     Ok(step.pending_tasks(&layout, config, &manifest))
 }
 
-/// The output directory and its plan: made (step `plan`, or the first invocation of a one-shot run) or
-/// loaded and checked against this config and these inputs.
-fn open(opts: &RunOptions, config: &Config, create: bool) -> Result<(Layout, Manifest)> {
+/// The output directory, locked, and its plan: made (step `plan`, or the first invocation of a one-shot run)
+/// or loaded and checked against this config and these inputs.
+///
+/// The manifest is the first thing a run writes that says what `OUT` holds, and it lands whole (atomic
+/// write) or not at all: an `OUT` without one holds nothing worth keeping, so a run that finds none starts
+/// over, whatever a killed predecessor left there.
+fn open(opts: &RunOptions, config: &Config, mode: LockMode, create: bool) -> Result<(Layout, Manifest, OutLock)> {
     config.validate()?;
     let layout = Layout::new(&opts.out);
-    if create {
-        prepare_output(&layout, opts.force)?;
-    }
-    let inputs = if opts.inputs.is_empty() {
-        vec![example_corpus(&layout)?]
-    } else {
-        opts.inputs.clone()
-    };
-    let files = plan::expand(&inputs)?;
-    let manifest = match Manifest::load(&layout)? {
+    let lock = lock_output(&layout, mode, create, opts.force)?;
+    let manifest = match load_manifest(&layout)? {
         Some(m) => {
-            m.check(config, &files, &layout)?;
+            m.check(config, &input_files(opts, &layout)?, &layout)?;
             m
         }
         None if create => {
+            layout.clear()?;
+            let files = input_files(opts, &layout)?;
             let shards = plan::plan(&files, &config.input)?;
             let m = Manifest::new(config, files, shards);
-            layout.create()?;
             m.save(&layout)?;
             m
         }
@@ -187,7 +189,40 @@ fn open(opts: &RunOptions, config: &Config, create: bool) -> Result<(Layout, Man
         }
     };
     layout.create()?;
-    Ok((layout, manifest))
+    Ok((layout, manifest, lock))
+}
+
+/// The manifest, if the plan was made; an unreadable one is named with the way out.
+fn load_manifest(layout: &Layout) -> Result<Option<Manifest>> {
+    Manifest::load(layout).map_err(|e| match e {
+        Error::Corrupt { path, message } => Error::OutputMismatch(format!(
+            "{} is unreadable ({message}): rerun with --force to start over",
+            path.display()
+        )),
+        e => e,
+    })
+}
+
+/// The input files of the run: the user's (or the bundled example), without anything inside `OUT` itself
+/// (an `-o` inside an input folder would otherwise read its own output on the next run).
+fn input_files(opts: &RunOptions, layout: &Layout) -> Result<Vec<plan::InputFile>> {
+    let inputs = if opts.inputs.is_empty() {
+        vec![example_corpus(layout)?]
+    } else {
+        opts.inputs.clone()
+    };
+    let mut files = plan::expand(&inputs)?;
+    if let Ok(out) = layout.out.canonicalize() {
+        files.retain(|f| f.path.canonicalize().map_or(true, |p| !p.starts_with(&out)));
+    }
+    if files.is_empty() {
+        let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+        return Err(Error::InputNotFound(format!(
+            "{} hold(s) no file ghirbal reads",
+            names.join(", ")
+        )));
+    }
+    Ok(files)
 }
 
 /// What every step's tasks share: the plan, the threads, the progress bar.
@@ -338,11 +373,18 @@ fn build_stages(config: &Config, site_lines: Option<std::sync::Arc<lines::SiteLi
         .collect()
 }
 
-/// Makes sure `out` is ours to write: absent, empty, or a ghirbal output (cleared first with `force`).
-fn prepare_output(layout: &Layout, force: bool) -> Result<()> {
+/// Makes sure `out` is ours to write — absent, empty, or a ghirbal output (its lock file or its manifest
+/// says so) — and locks it. With `force`, clears what a previous run left (under the exclusive lock).
+fn lock_output(layout: &Layout, mode: LockMode, create: bool, force: bool) -> Result<OutLock> {
     let out = &layout.out;
     if !out.exists() {
-        return std::fs::create_dir_all(out).map_err(Error::io("creating", out));
+        if !create {
+            return Err(Error::NotReady(format!(
+                "{} does not exist: run `ghirbal run … --phase plan` first",
+                out.display()
+            )));
+        }
+        std::fs::create_dir_all(out).map_err(Error::io("creating", out))?;
     }
     if !out.is_dir() {
         return Err(Error::OutputMismatch(format!(
@@ -350,7 +392,7 @@ fn prepare_output(layout: &Layout, force: bool) -> Result<()> {
             out.display()
         )));
     }
-    let ours = layout.manifest().exists();
+    let ours = crate::work::lock::lock_path(out).exists() || layout.manifest().exists();
     let empty = std::fs::read_dir(out)
         .map_err(Error::io("listing", out))?
         .next()
@@ -361,10 +403,15 @@ fn prepare_output(layout: &Layout, force: bool) -> Result<()> {
             out.display()
         )));
     }
-    if ours && force {
-        layout.clear()?;
+    let lock = OutLock::acquire(out, mode)?;
+    if mode == LockMode::Exclusive {
+        if force {
+            layout.clear()?;
+        }
+        // No other process works in OUT now: temporary files are what killed processes left.
+        crate::work::atomic::remove_stale_tmp(out)?;
     }
-    Ok(())
+    Ok(lock)
 }
 
 /// Writes the embedded example corpus under `OUT/work/example/` (only when missing or different, so that its

@@ -200,10 +200,10 @@ impl Route<'_> {
                 Ok(())
             },
             |item| match item {
-                Item::Batch(b) => Out::Batch(self.process(b)),
-                Item::End(s) => Out::End(s),
+                Item::Batch(b) => self.process(b).map(Out::Batch),
+                Item::End(s) => Ok(Out::End(s)),
             },
-            |out| self.consume(out, &mut open),
+            |out| self.consume(out?, &mut open),
         );
         self.progress.finish();
         result
@@ -244,7 +244,7 @@ impl Route<'_> {
         }
     }
 
-    fn process(&self, b: Batch) -> BatchOut {
+    fn process(&self, b: Batch) -> Result<BatchOut> {
         let mut stats = WriteShardStats::default();
         let (mut kept, mut removed) = (Vec::new(), Vec::new());
         let mut decisions = b.decisions.into_iter().peekable();
@@ -261,7 +261,7 @@ impl Route<'_> {
                     stats.kept += 1;
                     stats.kept_text_bytes += text_bytes;
                 }
-                Some(decision) => self.decided(json, b.shard, *seq, decision, &mut kept, &mut removed, &mut stats),
+                Some(decision) => self.decided(json, b.shard, *seq, decision, &mut kept, &mut removed, &mut stats)?,
             }
         }
         for (_, _, r) in scan_removed {
@@ -269,12 +269,12 @@ impl Route<'_> {
             stats.removed += 1;
         }
         let out = &self.config.output;
-        BatchOut {
+        Ok(BatchOut {
             shard: b.shard,
-            kept: encode_output(&kept, Channel::Kept, out),
-            removed: encode_output(&removed, Channel::Removed, out),
+            kept: encode_output(&kept, Channel::Kept, out, &self.layout.kept())?,
+            removed: encode_output(&removed, Channel::Removed, out, &self.layout.removed())?,
             stats,
-        }
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -287,17 +287,17 @@ impl Route<'_> {
         kept: &mut Vec<u8>,
         removed: &mut Vec<u8>,
         stats: &mut WriteShardStats,
-    ) {
+    ) -> Result<()> {
         let origin = crate::doc::memory_origin(0);
-        let Some((id, text, meta, annotations)) = std::str::from_utf8(json)
-            .ok()
-            .and_then(|line| parse_record(line, "id", "text", String::new).ok())
-        else {
-            // A scan line we wrote ourselves that does not parse: keep it rather than lose it.
-            push_line(kept, json);
-            stats.kept += 1;
-            return;
-        };
+        // A scan line we wrote ourselves that does not parse is a corrupt work file: keeping it would let a
+        // document dedup removed escape, so the task fails and names the file.
+        let (id, text, meta, annotations) = std::str::from_utf8(json)
+            .map_err(|e| e.to_string())
+            .and_then(|line| parse_record(line, "id", "text", String::new).map_err(|e| format!("{e:?}")))
+            .map_err(|e| Error::Corrupt {
+                path: self.layout.scan_docs(shard),
+                message: format!("the record of sequence number {seq} does not parse: {e}"),
+            })?;
         let mut doc = Document {
             id,
             text,
@@ -372,12 +372,13 @@ impl Route<'_> {
                 let entry = stats.dedup_removed.entry(removal.reason.code.to_owned()).or_default();
                 entry.0 += 1;
                 entry.1 += doc.text.len() as u64;
-                return;
+                return Ok(());
             }
         }
         doc.write_json_line(kept);
         stats.kept += 1;
         stats.kept_text_bytes += doc.text.len() as u64;
+        Ok(())
     }
 
     fn consume(&self, out: Out, open: &mut Option<(u32, PartWriter, PartWriter, WriteShardStats)>) -> Result<()> {

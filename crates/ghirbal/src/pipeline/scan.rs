@@ -23,7 +23,8 @@ use crate::dedup::{exact, keep};
 use crate::extract::cache::{self, Pages};
 use crate::read::{self, BadRecord, RawBatch, ReadItem, ShardEnd, ShardSpec};
 use crate::stats::{InputProblem, StageList};
-use crate::write::{removed_line, tmp_path, Encoder, RemovedFields};
+use crate::work::tmp_path;
+use crate::write::{removed_line, Encoder, RemovedFields};
 use crate::{Compression, Config, Document, Error, Outcome, Removal, Result, Stage, StageCx};
 
 /// Work files are written fast: zstd level 1.
@@ -118,17 +119,17 @@ impl Scan<'_> {
             |item| match item {
                 ReadItem::Batch(batch) => {
                     let cached = extracted.get(&batch.shard);
-                    Out::Batch(self.process(batch, cached))
+                    self.process(batch, cached).map(Out::Batch)
                 }
-                ReadItem::End(shard, end) => Out::End(shard, end),
+                ReadItem::End(shard, end) => Ok(Out::End(shard, end)),
             },
-            |out| sink.accept(out),
+            |out| sink.accept(out?),
         );
         self.progress.finish();
         result
     }
 
-    fn process(&self, batch: RawBatch, extracted: Option<&cache::Reader>) -> BatchOut {
+    fn process(&self, batch: RawBatch, extracted: Option<&cache::Reader>) -> Result<BatchOut> {
         let (shard, consumed) = (batch.shard, batch.consumed);
         let mut stats = StageList::default();
         let read_stats = stats.entry("read");
@@ -174,7 +175,7 @@ impl Scan<'_> {
         mut docs: Vec<Document>,
         removed: Vec<(Removed, crate::Ordinal)>,
         mut stats: StageList,
-    ) -> BatchOut {
+    ) -> Result<BatchOut> {
         let parts = self.config.run.partitions as usize;
         let mut records: Records = std::array::from_fn(|_| vec![Vec::new(); parts]);
         let mut lines = Vec::new();
@@ -240,10 +241,15 @@ impl Scan<'_> {
                 }
             }
         }
-        BatchOut {
+        let compressing = |path| Error::io("compressing a batch for", path);
+        Ok(BatchOut {
             shard,
-            survivors: WORK_ENCODER.encode(&lines),
-            removed: WORK_ENCODER.encode(&removed_lines),
+            survivors: WORK_ENCODER
+                .encode(&lines)
+                .map_err(compressing(self.layout.scan_docs(shard)))?,
+            removed: WORK_ENCODER
+                .encode(&removed_lines)
+                .map_err(compressing(self.layout.scan_removed(shard)))?,
             records,
             sketches: sketches.0,
             sketch_lens: sketches.1,
@@ -251,7 +257,7 @@ impl Scan<'_> {
             n_survivors: docs.len() as u64,
             n_removed: removed.len() as u64,
             consumed,
-        }
+        })
     }
 }
 
@@ -409,8 +415,7 @@ struct Sink<'s, 'a> {
 }
 
 fn create(path: PathBuf) -> Result<(BufWriter<File>, PathBuf)> {
-    let tmp = tmp_path(&path);
-    let file = File::create(&tmp).map_err(Error::io("creating", &tmp))?;
+    let (file, _) = crate::work::create_tmp(&path)?;
     Ok((BufWriter::with_capacity(1 << 20, file), path))
 }
 
@@ -424,7 +429,7 @@ fn close(file: (BufWriter<File>, PathBuf)) -> Result<()> {
     writer
         .into_inner()
         .map_err(|e| Error::io("writing", &tmp)(e.into_error()))?;
-    std::fs::rename(&tmp, &path).map_err(Error::io("renaming", &tmp))
+    crate::work::commit(&tmp, &path)
 }
 
 impl Sink<'_, '_> {

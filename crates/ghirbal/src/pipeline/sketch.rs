@@ -77,8 +77,7 @@ pub(crate) struct SketchWriter {
 impl SketchWriter {
     /// Starts `path` (and `path.idx`).
     pub(crate) fn create(path: &Path) -> Result<SketchWriter> {
-        let tmp = crate::write::tmp_path(path);
-        let file = File::create(&tmp).map_err(Error::io("creating", &tmp))?;
+        let (file, _) = crate::work::create_tmp(path)?;
         Ok(SketchWriter {
             data: BufWriter::with_capacity(1 << 20, file),
             path: path.to_owned(),
@@ -91,7 +90,7 @@ impl SketchWriter {
     pub(crate) fn append(&mut self, records: &[u8], lens: &[(u32, u32)]) -> Result<()> {
         self.data
             .write_all(records)
-            .map_err(Error::io("writing", crate::write::tmp_path(&self.path)))?;
+            .map_err(Error::io("writing", crate::work::tmp_path(&self.path)))?;
         for (seq, len) in lens {
             self.index.put_u32(*seq);
             self.index.put_u64(self.offset);
@@ -102,14 +101,14 @@ impl SketchWriter {
 
     /// Writes the index and renames both files into place.
     pub(crate) fn finish(mut self) -> Result<()> {
-        let tmp = crate::write::tmp_path(&self.path);
+        let tmp = crate::work::tmp_path(&self.path);
         self.data
             .into_inner()
             .map_err(|e| Error::io("writing", &tmp)(e.into_error()))?;
         self.index.put_u32(u32::MAX);
         self.index.put_u64(self.offset);
-        crate::write::write_atomic(&index_path(&self.path), &self.index)?;
-        std::fs::rename(&tmp, &self.path).map_err(Error::io("renaming", &tmp))
+        crate::work::write_atomic(&index_path(&self.path), &self.index)?;
+        crate::work::commit(&tmp, &self.path)
     }
 }
 

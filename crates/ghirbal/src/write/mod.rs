@@ -63,35 +63,44 @@ impl Encoder {
         }
     }
 
-    /// One independent frame holding `data`.
-    pub fn encode(&self, data: &[u8]) -> Vec<u8> {
+    /// One independent frame holding `data`. A compressor that fails (out of memory, a bad level) fails the
+    /// run: an empty frame would lose documents the stats count as written.
+    pub fn encode(&self, data: &[u8]) -> std::io::Result<Vec<u8>> {
         match self.compression {
-            Compression::None => data.to_vec(),
-            // In-memory compression of a byte slice only fails on allocation failure.
-            Compression::Zstd => zstd::bulk::compress(data, self.zstd_level).unwrap_or_default(),
+            Compression::None => Ok(data.to_vec()),
+            Compression::Zstd => zstd::bulk::compress(data, self.zstd_level),
             Compression::Gzip => {
                 let level = flate2::Compression::new(self.gzip_level);
                 let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 3), level);
-                let _ = enc.write_all(data);
-                enc.finish().unwrap_or_default()
+                enc.write_all(data)?;
+                enc.finish()
             }
         }
     }
 }
 
-/// Encodes one batch of JSONL lines for an output channel, in the configured format.
-pub fn encode_output(lines: &[u8], channel: Channel, cfg: &OutputConfig) -> Encoded {
+/// Encodes one batch of JSONL lines for an output channel, in the configured format; `part` names the
+/// output for an error.
+pub fn encode_output(lines: &[u8], channel: Channel, cfg: &OutputConfig, part: &Path) -> Result<Encoded> {
     match cfg.format {
-        OutputFormat::Jsonl => Encoded::Bytes(
-            Encoder::new(cfg.compression, cfg.zstd_level, cfg.gzip_level).encode(lines),
+        OutputFormat::Jsonl => Ok(Encoded::Bytes(
+            Encoder::new(cfg.compression, cfg.zstd_level, cfg.gzip_level)
+                .encode(lines)
+                .map_err(Error::io("compressing a batch for", part))?,
             lines.len() as u64,
-        ),
+        )),
         #[cfg(feature = "parquet")]
-        OutputFormat::Parquet => Encoded::Arrow(parquet::to_batch(lines, channel), lines.len() as u64),
+        OutputFormat::Parquet => Ok(Encoded::Arrow(
+            parquet::to_batch(lines, channel, part)?,
+            lines.len() as u64,
+        )),
+        // `Config::validate` refuses this format in a build without Parquet.
         #[cfg(not(feature = "parquet"))]
         OutputFormat::Parquet => {
             let _ = channel;
-            Encoded::Bytes(lines.to_vec(), lines.len() as u64)
+            Err(Error::Config(
+                "--format parquet needs a ghirbal built with the `parquet` feature".into(),
+            ))
         }
     }
 }
@@ -141,14 +150,17 @@ impl PartWriter {
 
     fn open_part(&mut self) -> Result<()> {
         let path = self.final_path();
-        let tmp = tmp_path(&path);
-        let file = File::create(&tmp).map_err(Error::io("creating", &tmp))?;
+        let (file, tmp) = crate::work::create_tmp(&path)?;
         let sink = match self.cfg.format {
             OutputFormat::Jsonl => Sink::Bytes(file),
             #[cfg(feature = "parquet")]
             OutputFormat::Parquet => Sink::Parquet(Box::new(parquet::writer(file, self.channel, &self.cfg, &tmp)?)),
             #[cfg(not(feature = "parquet"))]
-            OutputFormat::Parquet => Sink::Bytes(file),
+            OutputFormat::Parquet => {
+                return Err(Error::Config(
+                    "--format parquet needs a ghirbal built with the `parquet` feature".into(),
+                ))
+            }
         };
         self.open = Some((sink, tmp, 0));
         Ok(())
@@ -199,7 +211,7 @@ impl PartWriter {
             }
         }
         let path = self.final_path();
-        std::fs::rename(&tmp, &path).map_err(Error::io("renaming", &tmp))?;
+        crate::work::commit(&tmp, &path)?;
         self.written.push(path);
         self.index += 1;
         Ok(())
@@ -212,22 +224,6 @@ impl PartWriter {
     }
 }
 
-/// The temporary name a file is written under before its rename.
-pub fn tmp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp"))
-}
-
-/// Writes `data` to `path` atomically (temporary file, then rename).
-pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    let tmp = tmp_path(path);
-    std::fs::write(&tmp, data).map_err(Error::io("writing", &tmp))?;
-    std::fs::rename(&tmp, path).map_err(Error::io("renaming", &tmp))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,8 +233,8 @@ mod tests {
     fn frames_concatenate_into_one_valid_stream() {
         for compression in [Compression::Zstd, Compression::Gzip, Compression::None] {
             let enc = Encoder::new(compression, 3, 6);
-            let mut file = enc.encode("{\"id\":\"أ\"}\n".as_bytes());
-            file.extend(enc.encode(b"{\"id\":\"b\"}\n"));
+            let mut file = enc.encode("{\"id\":\"أ\"}\n".as_bytes()).expect("encode");
+            file.extend(enc.encode(b"{\"id\":\"b\"}\n").expect("encode"));
             let mut out = String::new();
             match compression {
                 Compression::Zstd => zstd::stream::read::Decoder::new(&file[..])
@@ -262,7 +258,7 @@ mod tests {
         };
         let mut w = PartWriter::new(dir.path(), "part-00000".into(), Channel::Kept, &cfg);
         for line in ["aaaaaa\n", "bbbbbb\n", "cc\n"] {
-            w.write(encode_output(line.as_bytes(), Channel::Kept, &cfg))
+            w.write(encode_output(line.as_bytes(), Channel::Kept, &cfg, dir.path()).expect("encode"))
                 .expect("write");
         }
         assert!(

@@ -50,12 +50,19 @@ fn schema(channel: Channel) -> Arc<Schema> {
 }
 
 /// Converts JSONL lines written by ghirbal into an Arrow batch for `channel`.
-pub(super) fn to_batch(lines: &[u8], channel: Channel) -> RecordBatch {
+pub(super) fn to_batch(lines: &[u8], channel: Channel, part: &Path) -> Result<RecordBatch> {
     let names = columns(channel);
     let mut strings: Vec<StringBuilder> = names.iter().map(|_| StringBuilder::new()).collect();
     let mut similarity = Float64Builder::new();
     for line in lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-        let obj: RawObject<'_> = serde_json::from_slice(line).unwrap_or(RawObject(Vec::new()));
+        // The lines are ours; one that does not parse is a bug, and a row of empty strings would hide it.
+        let obj: RawObject<'_> = serde_json::from_slice(line).map_err(|e| Error::Parquet {
+            path: part.to_owned(),
+            message: format!(
+                "an output record does not parse ({e}): {}",
+                String::from_utf8_lossy(line)
+            ),
+        })?;
         for (i, name) in names.iter().enumerate() {
             let raw = obj.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.get());
             if *name == "similarity" {
@@ -82,7 +89,7 @@ pub(super) fn to_batch(lines: &[u8], channel: Channel) -> RecordBatch {
         })
         .collect();
     // The arrays are built to match the schema column for column.
-    RecordBatch::try_new(schema(channel), arrays).unwrap_or_else(|_| RecordBatch::new_empty(schema(channel)))
+    RecordBatch::try_new(schema(channel), arrays).map_err(|e| err(part, &e))
 }
 
 /// A Parquet writer for one part.
