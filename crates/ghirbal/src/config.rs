@@ -62,7 +62,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             preset: Preset::Ghirbal,
-            stages: KNOWN_STAGES.iter().map(|s| (*s).to_owned()).collect(),
+            stages: crate::registry::names().map(str::to_owned).collect(),
             input: InputConfig::default(),
             output: OutputConfig::default(),
             dedup: DedupConfig::default(),
@@ -320,19 +320,6 @@ impl Default for RunConfig {
     }
 }
 
-/// The per-document stages this version knows, in their default order.
-pub const KNOWN_STAGES: &[&str] = &[
-    "normalize",
-    "clean",
-    "filter.language",
-    "filter.gopher_quality",
-    "filter.gopher_repetition",
-    "filter.fineweb_quality",
-    "filter.aramix_punctuation",
-    "dedup.exact",
-    "dedup.near",
-];
-
 /// Writes `over` into `base`, table by table (arrays and values replace).
 fn merge(base: &mut toml::Table, over: toml::Table) {
     for (k, v) in over {
@@ -388,12 +375,7 @@ impl Config {
     /// Checks values that serde cannot.
     pub fn validate(&self) -> Result<()> {
         for name in &self.stages {
-            if !KNOWN_STAGES.contains(&name.as_str()) {
-                return Err(Error::Config(format!(
-                    "unknown stage {name:?} (known: {})",
-                    KNOWN_STAGES.join(", ")
-                )));
-            }
+            crate::registry::lookup(name)?;
         }
         if let Err(e) = crate::clean::boilerplate::Boilerplate::new(&self.clean.extra_boilerplate) {
             return Err(Error::Config(format!("clean.extra_boilerplate: {e}")));
@@ -459,6 +441,16 @@ impl Config {
     /// True when stage `name` is enabled.
     pub fn has_stage(&self, name: &str) -> bool {
         self.stages.iter().any(|s| s == name)
+    }
+
+    /// True when near dedup runs (the `near` and `near-clusters` steps have tasks).
+    pub fn near_dedup(&self) -> bool {
+        self.has_stage(crate::dedup::NEAR.stage)
+    }
+
+    /// True when exact dedup runs.
+    pub fn exact_dedup(&self) -> bool {
+        self.has_stage(crate::dedup::EXACT.stage)
     }
 }
 

@@ -1,5 +1,6 @@
 //! `ghirbal explain OUT ID`: why a document was kept or removed, with the evidence, read back from a finished
-//! output directory (`kept/`, `removed/` and the run's config in `work/manifest.json`).
+//! output directory: `kept/`, `removed/` and the run's config in `stats.json` — nothing under `work/`, which
+//! may be deleted once a run is complete (a run not finished yet is read with its `work/manifest.json`).
 //!
 //! - a near duplicate: its keeper, the LSH bands the two share, the estimated and exact similarity
 //!   (recomputed from the two stored texts, so `work/` may be deleted), and a short line diff;
@@ -16,8 +17,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::dedup::minhash::{estimated_jaccard, exact_jaccard, MinHasher};
-use crate::pipeline::layout::Layout;
 use crate::pipeline::manifest::Manifest;
+use crate::work::Layout;
 use crate::{Config, Error, Result};
 
 /// Lines of diff shown on each side at most.
@@ -28,13 +29,7 @@ const LINE_CHARS: usize = 90;
 /// Explains document `id` of the run in `out`, as text for a terminal.
 pub fn explain(out: &Path, id: &str) -> Result<String> {
     let layout = Layout::new(out);
-    let manifest = Manifest::load(&layout)?.ok_or_else(|| {
-        Error::OutputMismatch(format!(
-            "{} is not a ghirbal output (no work/manifest.json)",
-            out.display()
-        ))
-    })?;
-    let config = &manifest.config;
+    let config = &run_config(&layout)?;
     let kept = find(&layout.kept(), |r| r["id"] == id)?;
     let mut text = String::new();
     if let Some(doc) = kept {
@@ -72,6 +67,23 @@ pub fn explain(out: &Path, id: &str) -> Result<String> {
         }
     }
     Ok(text)
+}
+
+/// The run's configuration: from `stats.json` once the run is complete, else from the plan.
+fn run_config(layout: &Layout) -> Result<Config> {
+    if layout.stats().exists() {
+        let stats = crate::pipeline::read_stats(layout)?;
+        if let Some(config) = stats.config {
+            return Ok(config);
+        }
+    }
+    let manifest = Manifest::load(layout)?.ok_or_else(|| {
+        Error::OutputMismatch(format!(
+            "{} is not a finished ghirbal output (no stats.json with its config, no work/manifest.json)",
+            layout.out.display()
+        ))
+    })?;
+    Ok(manifest.config)
 }
 
 fn explain_near(layout: &Layout, config: &Config, doc: &Value, text: &mut String) -> Result<()> {

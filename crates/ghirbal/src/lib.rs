@@ -28,6 +28,7 @@ pub mod normalize;
 pub mod pipeline;
 pub mod read;
 mod reason;
+mod registry;
 mod stage;
 mod stats;
 pub mod text;

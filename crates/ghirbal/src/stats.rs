@@ -224,6 +224,10 @@ pub struct RunStats {
     pub other_records: BTreeMap<String, u64>,
     /// The accounting check.
     pub conservation: Conservation,
+    /// The full configuration of the run: what `ghirbal explain` needs, so that `OUT/work/` may be deleted
+    /// once the run is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<crate::Config>,
 }
 
 #[cfg(test)]

@@ -558,7 +558,7 @@ ghtest!(pages_are_extracted_once_the_scan_replays_the_lines_phase, |dir| {
     }
     // The scan takes the text from the cache: a mark put into it shows in the output.
     let cached = stepped.join("work/extract/00000.bin");
-    let reader = ghirbal::extract::cache::Reader::open(cached.clone())
+    let reader = ghirbal::work::pages::PagesReader::open(&cached)
         .expect("a readable cache")
         .expect("the lines phase wrote one");
     let mut entries: Vec<_> = reader.entries(0..u32::MAX).expect("entries").into_iter().collect();
@@ -566,7 +566,7 @@ ghtest!(pages_are_extracted_once_the_scan_replays_the_lines_phase, |dir| {
     if let Ok(x) = &mut entries[0].1 {
         x.text.push_str("\nعلامة من الذاكرة.");
     }
-    let mut writer = ghirbal::extract::cache::Writer::create(cached.clone()).expect("a writer");
+    let mut writer = ghirbal::work::pages::PagesWriter::create(&cached).expect("a writer");
     writer.append(&entries).expect("append");
     writer.finish().expect("finish");
     for phase in ["scan", "cluster", "near", "near-clusters", "write", "finish"] {

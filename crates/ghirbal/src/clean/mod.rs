@@ -20,6 +20,7 @@ mod marks;
 mod repetition;
 pub(crate) mod shape;
 mod site;
+pub mod site_table;
 mod trailing;
 
 use std::sync::Arc;
@@ -31,8 +32,8 @@ pub use edits::{Record, Rule};
 use marks::Marks;
 
 use crate::normalize::{fold_lines_into, output, KeySpec};
-use crate::pipeline::lines::SiteLines;
 use crate::{Document, Outcome, Reason, Removal, Stage, StageCx};
+use site_table::SiteLines;
 
 /// Nothing left after cleaning (or nothing there to begin with).
 pub const EMPTY: Reason = Reason::new("clean", "clean.empty");
@@ -167,7 +168,7 @@ impl Clean {
     fn site(&self, doc: &Document) -> Option<u64> {
         self.site_lines
             .as_ref()
-            .and_then(|_| crate::pipeline::lines::site_of(doc, &self.cfg.site_field))
+            .and_then(|_| site_table::site_of(doc, &self.cfg.site_field))
     }
 }
 

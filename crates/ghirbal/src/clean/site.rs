@@ -1,5 +1,5 @@
 //! The two site-wide rules, which use what the `lines` phase found across the corpus
-//! ([`crate::pipeline::lines::SiteLines`]):
+//! ([`super::site_table::SiteLines`]):
 //!
 //! - **`clean.site_lines`**: a line its site repeats on at least `site_lines_min_docs` pages (contact
 //!   footers, «...المزيد», widget text, fixed bylines and datelines). Only a *self-contained* line goes: a
@@ -23,7 +23,7 @@
 use super::edits::Rule;
 use super::marks::Marks;
 use super::shape::{key_words, Shape};
-use crate::pipeline::lines::SiteLines;
+use super::site_table::SiteLines;
 
 /// At most this many lines form a related-stories run.
 const MAX_RELATED: usize = 5;

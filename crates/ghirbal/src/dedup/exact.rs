@@ -1,6 +1,7 @@
 //! Exact deduplication: documents whose whitespace-normalised text is identical (xxh3-128) form a group; the
 //! keep rule picks one keeper, the others are removed with `dedup.exact`, `duplicate_of` and the group size.
 
+use super::Decision;
 use crate::normalize::{fold_into, output, KeyOptions};
 use crate::Ordinal;
 
@@ -89,23 +90,6 @@ pub struct ExactKey {
     pub id: String,
 }
 
-/// What the cluster phase decided about one document.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Decision {
-    /// Kept, as the keeper of a group of `cluster_size` documents.
-    Keeper {
-        /// Documents in the group, the keeper included.
-        cluster_size: u32,
-    },
-    /// Removed as a duplicate of `keeper_id`.
-    Duplicate {
-        /// The keeper's id.
-        keeper_id: String,
-        /// Documents in the group, the keeper included.
-        group_size: u32,
-    },
-}
-
 /// Groups keys by hash and decides each group: the keeper is the smallest (rank, ordinal).
 pub fn decide(mut keys: Vec<ExactKey>) -> Vec<(Ordinal, Decision)> {
     keys.sort_unstable_by(|a, b| (a.hash, &a.rank, a.ordinal).cmp(&(b.hash, &b.rank, b.ordinal)));
@@ -116,13 +100,20 @@ pub fn decide(mut keys: Vec<ExactKey>) -> Vec<(Ordinal, Decision)> {
         }
         let size = group.len() as u32;
         let keeper = &group[0];
-        out.push((keeper.ordinal, Decision::Keeper { cluster_size: size }));
+        out.push((
+            keeper.ordinal,
+            Decision::Keeper {
+                cluster_id: None,
+                cluster_size: size,
+            },
+        ));
         for dup in &group[1..] {
             out.push((
                 dup.ordinal,
-                Decision::Duplicate {
+                Decision::Exact {
                     keeper_id: keeper.id.clone(),
                     group_size: size,
+                    cluster: None,
                 },
             ));
         }
@@ -212,17 +203,25 @@ mod tests {
             vec![
                 (
                     Ordinal::new(0, 0),
-                    Decision::Duplicate {
+                    Decision::Exact {
                         keeper_id: "d2".into(),
-                        group_size: 3
+                        group_size: 3,
+                        cluster: None
                     }
                 ),
-                (Ordinal::new(0, 2), Decision::Keeper { cluster_size: 3 }),
+                (
+                    Ordinal::new(0, 2),
+                    Decision::Keeper {
+                        cluster_id: None,
+                        cluster_size: 3
+                    }
+                ),
                 (
                     Ordinal::new(0, 3),
-                    Decision::Duplicate {
+                    Decision::Exact {
                         keeper_id: "d2".into(),
-                        group_size: 3
+                        group_size: 3,
+                        cluster: None
                     }
                 ),
             ]

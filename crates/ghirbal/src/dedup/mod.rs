@@ -7,10 +7,13 @@
 //! and unique documents: LSH candidates, each verified, clustered around keepers without chaining, removed
 //! with `dedup.near`, `duplicate_of`, the similarity and the cluster size.
 
+pub mod decision;
 pub mod exact;
 pub mod keep;
 pub mod minhash;
 pub mod near;
+
+pub use decision::Decision;
 
 use crate::Reason;
 

@@ -1,18 +1,39 @@
 //! Finishing a run: summing every task's stats into `stats.json` and checking conservation — documents read
 //! must equal documents written to `kept/` plus `removed/`. A run whose books do not balance fails loudly.
 
-use super::layout::{read_json, write_json, Layout, Phase};
 use super::route::WriteShardStats;
 use super::scan::ScanShardStats;
 use crate::read::ShardSpec;
 use crate::stats::{Conservation, PhaseTimes, RunStats, StageList};
+use crate::work::{json, Layout, Step};
 use crate::{Config, Error, Result};
+
+/// `OUT/stats.json`, as a finished run wrote it.
+pub(crate) fn read_stats(layout: &Layout) -> Result<RunStats> {
+    let path = layout.stats();
+    let data = std::fs::read(&path).map_err(Error::io("reading", &path))?;
+    serde_json::from_slice(&data).map_err(|e| Error::Corrupt {
+        path: path.clone(),
+        message: e.to_string(),
+    })
+}
+
+/// Writes `OUT/stats.json` (an output for people and scripts: plain JSON, no checksum key).
+fn write_stats(layout: &Layout, stats: &RunStats) -> Result<()> {
+    let path = layout.stats();
+    let mut data = serde_json::to_vec_pretty(stats).map_err(|e| Error::Corrupt {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    data.push(b'\n');
+    crate::work::write_atomic(&path, &data)
+}
 
 /// Documents that reached the write phase (survivors and scan removals), for progress.
 pub(crate) fn scanned_docs(layout: &Layout, shards: &[ShardSpec]) -> Result<u64> {
     let mut total = 0;
     for s in shards {
-        let stats: ScanShardStats = read_json(&layout.task_stats(Phase::Scan, s.index))?;
+        let stats: ScanShardStats = json::read(&layout.task_stats(Step::Scan, s.index))?;
         total += stats.survivors + stats.removed;
     }
     Ok(total)
@@ -33,8 +54,8 @@ pub(crate) fn finish(layout: &Layout, config: &Config, shards: &[ShardSpec], tim
     let (mut kept, mut removed) = (0, 0);
     let mut exact_removed = (0, 0);
     for s in shards {
-        let scan: ScanShardStats = read_json(&layout.task_stats(Phase::Scan, s.index))?;
-        let write: WriteShardStats = read_json(&layout.task_stats(Phase::Write, s.index))?;
+        let scan: ScanShardStats = json::read(&layout.task_stats(Step::Scan, s.index))?;
+        let write: WriteShardStats = json::read(&layout.task_stats(Step::Write, s.index))?;
         stages += &scan.stages;
         stats.totals.docs_in += scan.records;
         stats.totals.bytes_in += scan.raw_bytes;
@@ -61,7 +82,7 @@ pub(crate) fn finish(layout: &Layout, config: &Config, shards: &[ShardSpec], tim
         removed += write.removed;
         stats.totals.text_bytes_kept += write.kept_text_bytes;
     }
-    if config.has_stage("dedup.near") {
+    if config.near_dedup() {
         near_stats(layout, config, &mut stages, exact_removed)?;
     }
     if let Some((_, read)) = stages.0.first() {
@@ -85,7 +106,8 @@ pub(crate) fn finish(layout: &Layout, config: &Config, shards: &[ShardSpec], tim
     };
     stats.stages = stages;
     stats.peak_rss_bytes = peak_rss();
-    write_json(&layout.stats(), &stats)?;
+    stats.config = Some(config.clone());
+    write_stats(layout, &stats)?;
     if !holds {
         return Err(Error::Conservation {
             input: stats.totals.docs_in,
@@ -103,7 +125,8 @@ fn near_stats(layout: &Layout, config: &Config, stages: &mut StageList, exact_re
     st.docs_kept -= exact_removed.0;
     st.bytes_in -= exact_removed.1;
     st.bytes_out -= exact_removed.1;
-    if let Some((clusters, parts)) = super::near::cluster_stats(layout, config.run.partitions)? {
+    let (clusters, parts) = super::near_clusters::stats(layout, config.run.partitions)?;
+    {
         let counts = [
             ("band_records", parts.band_records),
             ("candidates_verified", parts.verified),

@@ -5,13 +5,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::layout::{read_json, write_json, Layout};
 use crate::read::plan::InputFile;
 use crate::read::ShardSpec;
+use crate::work::{json, Layout, VERSION as FORMAT};
 use crate::{Config, Error, Result};
-
-/// Bumped when the work-file formats change.
-const FORMAT: u32 = 3;
 
 /// What a run was started with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,13 +43,13 @@ impl Manifest {
         if !path.exists() {
             return Ok(None);
         }
-        read_json(&path).map(Some)
+        json::read(&path).map(Some)
     }
 
     /// Saves it (atomically: a manifest is whole or absent).
     pub fn save(&self, layout: &Layout) -> Result<()> {
         std::fs::create_dir_all(&layout.work).map_err(crate::Error::io("creating", &layout.work))?;
-        write_json(&layout.manifest(), self)
+        json::write(&layout.manifest(), self)
     }
 
     /// Refuses to continue a run started with another config, version or inputs.

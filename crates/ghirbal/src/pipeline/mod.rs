@@ -7,33 +7,31 @@
 //! Every task reads and writes files only and leaves a marker when its outputs are in place, so a run killed
 //! at any moment resumes where it stopped and produces byte-identical output; any engine can run the tasks.
 
-mod binfile;
 mod cluster;
 mod finish;
 mod flow;
-mod keybuf;
-pub mod layout;
 pub mod lines;
 pub mod manifest;
 mod near;
+mod near_clusters;
+mod output;
 mod route;
 mod scan;
-mod sketch;
-mod sort;
 pub mod steps;
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use layout::Layout;
 use manifest::Manifest;
 use steps::site_lines_on;
-pub use steps::{Step, StepReport, TaskSlice};
 
-use crate::read::plan;
+pub use crate::work::{Layout, Step, StepReport, TaskSlice};
+pub(crate) use finish::read_stats;
+
 use crate::stats::RunStats;
-use crate::work::{LockMode, OutLock};
-use crate::{Config, Error, Result, Stage};
+use crate::work::LockMode;
+use crate::{Config, Error, Result};
+use output::open;
 
 /// Progress callbacks (the CLI draws a bar; the library stays silent).
 pub trait Progress: Send + Sync {
@@ -96,7 +94,7 @@ pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
     let (layout, manifest, _lock) = open(opts, config, LockMode::Exclusive, true)?;
     if layout.stats().exists() {
         return Ok(RunReport {
-            stats: layout::read_json(&layout.stats())?,
+            stats: finish::read_stats(&layout)?,
             out: opts.out.clone(),
             already_complete: true,
             seconds: 0.0,
@@ -107,7 +105,9 @@ pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
     // Steps with no tasks in this config (site lines or near dedup off) are skipped, and not timed.
     for step in Step::ALL.into_iter().filter(|s| step_has_tasks(*s, config, &manifest)) {
         let t = Instant::now();
-        runner.run(step, TaskSlice::ALL)?;
+        runner
+            .run(step, TaskSlice::ALL)
+            .map_err(|e| redo_producer(&layout, e))?;
         let seconds = t.elapsed().as_secs_f64();
         match step {
             Step::Lines | Step::LinesCount => times.lines += seconds,
@@ -116,7 +116,7 @@ pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
             _ => times.cluster += seconds,
         }
     }
-    let stats = finish::finish(&layout, config, &manifest.shards, times)?;
+    let stats = finish::finish(&layout, config, &manifest.shards, times).map_err(|e| redo_producer(&layout, e))?;
     Ok(RunReport {
         stats,
         out: opts.out.clone(),
@@ -135,18 +135,19 @@ pub fn run_step(opts: &RunOptions, config: &Config, step: Step, slice: TaskSlice
     };
     let (layout, manifest, _lock) = open(opts, config, mode, step == Step::Plan)?;
     step.check_ready(&layout, config, &manifest)?;
-    match step {
-        Step::Plan => {}
-        Step::Finish if slice.takes(0) && !layout.stats().exists() => {
-            finish::finish(&layout, config, &manifest.shards, crate::stats::PhaseTimes::default())?;
+    let done = match step {
+        Step::Plan | Step::Finish if !slice.takes(0) || layout.stats().exists() => Ok(()),
+        Step::Plan => Ok(()),
+        Step::Finish => {
+            finish::finish(&layout, config, &manifest.shards, crate::stats::PhaseTimes::default()).map(|_| ())
         }
-        Step::Finish => {}
-        _ => Runner::new(opts, config, &layout, &manifest)?.run(step, slice)?,
-    }
+        _ => Runner::new(opts, config, &layout, &manifest)?.run(step, slice),
+    };
+    done.map_err(|e| redo_producer(&layout, e))?;
     Ok(StepReport {
         step,
         slice,
-        total: step.markers(config, &manifest).map_or(1, |m| m.len()),
+        total: step.tasks(config, &manifest).map_or(1, |t| t.len()),
         pending: step.pending(&layout, config, &manifest),
     })
 }
@@ -156,73 +157,6 @@ pub fn run_step(opts: &RunOptions, config: &Config, step: Step, slice: TaskSlice
 pub fn pending_tasks(opts: &RunOptions, config: &Config, step: Step) -> Result<Vec<u32>> {
     let (layout, manifest, _lock) = open(opts, config, LockMode::Shared, false)?;
     Ok(step.pending_tasks(&layout, config, &manifest))
-}
-
-/// The output directory, locked, and its plan: made (step `plan`, or the first invocation of a one-shot run)
-/// or loaded and checked against this config and these inputs.
-///
-/// The manifest is the first thing a run writes that says what `OUT` holds, and it lands whole (atomic
-/// write) or not at all: an `OUT` without one holds nothing worth keeping, so a run that finds none starts
-/// over, whatever a killed predecessor left there.
-fn open(opts: &RunOptions, config: &Config, mode: LockMode, create: bool) -> Result<(Layout, Manifest, OutLock)> {
-    config.validate()?;
-    let layout = Layout::new(&opts.out);
-    let lock = lock_output(&layout, mode, create, opts.force)?;
-    let manifest = match load_manifest(&layout)? {
-        Some(m) => {
-            m.check(config, &input_files(opts, &layout)?, &layout)?;
-            m
-        }
-        None if create => {
-            layout.clear()?;
-            let files = input_files(opts, &layout)?;
-            let shards = plan::plan(&files, &config.input)?;
-            let m = Manifest::new(config, files, shards);
-            m.save(&layout)?;
-            m
-        }
-        None => {
-            return Err(Error::NotReady(format!(
-                "{} has no plan: run `ghirbal run … --phase plan` first",
-                opts.out.display()
-            )))
-        }
-    };
-    layout.create()?;
-    Ok((layout, manifest, lock))
-}
-
-/// The manifest, if the plan was made; an unreadable one is named with the way out.
-fn load_manifest(layout: &Layout) -> Result<Option<Manifest>> {
-    Manifest::load(layout).map_err(|e| match e {
-        Error::Corrupt { path, message } => Error::OutputMismatch(format!(
-            "{} is unreadable ({message}): rerun with --force to start over",
-            path.display()
-        )),
-        e => e,
-    })
-}
-
-/// The input files of the run: the user's (or the bundled example), without anything inside `OUT` itself
-/// (an `-o` inside an input folder would otherwise read its own output on the next run).
-fn input_files(opts: &RunOptions, layout: &Layout) -> Result<Vec<plan::InputFile>> {
-    let inputs = if opts.inputs.is_empty() {
-        vec![example_corpus(layout)?]
-    } else {
-        opts.inputs.clone()
-    };
-    let mut files = plan::expand(&inputs)?;
-    if let Ok(out) = layout.out.canonicalize() {
-        files.retain(|f| f.path.canonicalize().map_or(true, |p| !p.starts_with(&out)));
-    }
-    if files.is_empty() {
-        let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-        return Err(Error::InputNotFound(format!(
-            "{} hold(s) no file ghirbal reads",
-            names.join(", ")
-        )));
-    }
-    Ok(files)
 }
 
 /// What every step's tasks share: the plan, the threads, the progress bar.
@@ -279,7 +213,7 @@ impl<'a> Runner<'a> {
             Step::LinesCount => self.lines().count_partitions(slice),
             Step::Scan => {
                 let site_lines = site_lines_on(config).then(|| self.lines().load()).transpose()?;
-                let stages = build_stages(config, site_lines)?;
+                let stages = crate::registry::build_stages(config, site_lines)?;
                 scan::Scan {
                     layout,
                     config,
@@ -287,15 +221,15 @@ impl<'a> Runner<'a> {
                     threads: self.threads,
                     progress: self.progress,
                     near: config
-                        .has_stage("dedup.near")
+                        .near_dedup()
                         .then(|| crate::dedup::minhash::MinHasher::new(&config.dedup.near.minhash())),
                 }
                 .run(&shards)
             }
             Step::Cluster => cluster.run(slice),
-            Step::Near | Step::NearClusters if !config.has_stage("dedup.near") => Ok(()),
+            Step::Near | Step::NearClusters if !config.near_dedup() => Ok(()),
             Step::Near => near::Near(&cluster).partitions(slice),
-            Step::NearClusters if slice.takes(0) => near::Near(&cluster).cluster_all(),
+            Step::NearClusters if slice.takes(0) => near_clusters::run(&cluster),
             Step::NearClusters => Ok(()),
             Step::Write => {
                 // Duplicate ids fail the run before anything is written, whichever invocation ran the cluster.
@@ -325,105 +259,28 @@ impl<'a> Runner<'a> {
 
 /// True for the steps `run` runs itself (not `plan` and `finish`) that have tasks in this config.
 fn step_has_tasks(step: Step, config: &Config, manifest: &Manifest) -> bool {
-    step.markers(config, manifest).is_some_and(|m| !m.is_empty())
+    step.tasks(config, manifest).is_some_and(|t| !t.is_empty())
 }
 
-/// The per-document stages named in the config, in order (dedup stages are phases, not stages).
-fn build_stages(config: &Config, site_lines: Option<std::sync::Arc<lines::SiteLines>>) -> Result<Vec<Box<dyn Stage>>> {
-    let key = |name: &str| {
-        let at = |s: &str| config.stages.iter().position(|x| x == s);
-        crate::normalize::KeySpec {
-            opts: config.key,
-            normalized: matches!((at("normalize"), at(name)), (Some(n), Some(i)) if n < i),
-        }
+/// A task failed on a damaged or missing work file: the marker of the task that wrote the file goes, so the
+/// next run redoes that task from its inputs (byte for byte what it wrote before), and the error says so.
+fn redo_producer(layout: &Layout, err: Error) -> Error {
+    let (path, message) = match &err {
+        Error::Corrupt { path, message } => (path.clone(), message.clone()),
+        Error::Io { path, source, op } if path.starts_with(&layout.work) => (path.clone(), format!("{op}: {source}")),
+        _ => return err,
     };
-    config
-        .stages
-        .iter()
-        .filter_map(|name| -> Option<Result<Box<dyn Stage>>> {
-            Some(Ok(match name.as_str() {
-                "clean" => match crate::clean::Clean::from_config(&config.clean, key("clean"), site_lines.clone()) {
-                    Ok(stage) => Box::new(stage),
-                    Err(e) => return Some(Err(Error::Config(e))),
-                },
-                "normalize" => Box::new(crate::normalize::Normalize),
-                "filter.fineweb_quality" => Box::new(crate::filter::fineweb_quality::FinewebQuality::from_config(
-                    &config.filter.fineweb_quality,
-                    key("filter.fineweb_quality"),
-                )),
-                "filter.aramix_punctuation" => {
-                    Box::new(crate::filter::aramix_punctuation::AramixPunctuation::from_config(
-                        &config.filter.aramix_punctuation,
-                    ))
-                }
-                "filter.gopher_quality" => Box::new(crate::filter::gopher_quality::GopherQuality::from_config(
-                    &config.filter.gopher_quality,
-                    key("filter.gopher_quality"),
-                )),
-                "filter.gopher_repetition" => {
-                    Box::new(crate::filter::gopher_repetition::GopherRepetition::from_config(
-                        &config.filter.gopher_repetition,
-                        key("filter.gopher_repetition"),
-                    ))
-                }
-                "filter.language" => Box::new(crate::filter::language::Language::from_config(&config.filter.language)),
-                _ => return None,
-            }))
-        })
-        .collect()
-}
-
-/// Makes sure `out` is ours to write — absent, empty, or a ghirbal output (its lock file or its manifest
-/// says so) — and locks it. With `force`, clears what a previous run left (under the exclusive lock).
-fn lock_output(layout: &Layout, mode: LockMode, create: bool, force: bool) -> Result<OutLock> {
-    let out = &layout.out;
-    if !out.exists() {
-        if !create {
-            return Err(Error::NotReady(format!(
-                "{} does not exist: run `ghirbal run … --phase plan` first",
-                out.display()
-            )));
-        }
-        std::fs::create_dir_all(out).map_err(Error::io("creating", out))?;
+    let Some((step, task)) = layout.producer(&path) else {
+        return err;
+    };
+    if std::fs::remove_file(layout.marker(step, task)).is_err() {
+        // No marker: the failing task is the one writing the file; its own error stands.
+        return err;
     }
-    if !out.is_dir() {
-        return Err(Error::OutputMismatch(format!(
-            "{} exists and is not a directory",
-            out.display()
-        )));
+    Error::Corrupt {
+        path,
+        message: format!("{message}; step {step} will redo task {task}, which wrote it: run the same command again"),
     }
-    let ours = crate::work::lock::lock_path(out).exists() || layout.manifest().exists();
-    let empty = std::fs::read_dir(out)
-        .map_err(Error::io("listing", out))?
-        .next()
-        .is_none();
-    if !ours && !empty {
-        return Err(Error::OutputMismatch(format!(
-            "{} exists, is not empty and is not a ghirbal output; choose another -o",
-            out.display()
-        )));
-    }
-    let lock = OutLock::acquire(out, mode)?;
-    if mode == LockMode::Exclusive {
-        if force {
-            layout.clear()?;
-        }
-        // No other process works in OUT now: temporary files are what killed processes left.
-        crate::work::atomic::remove_stale_tmp(out)?;
-    }
-    Ok(lock)
-}
-
-/// Writes the embedded example corpus under `OUT/work/example/` (only when missing or different, so that its
-/// modification time, part of the resume check, stays put).
-fn example_corpus(layout: &Layout) -> Result<PathBuf> {
-    let dir = layout.work.join("example");
-    let path = dir.join("news.jsonl");
-    if std::fs::read(&path).ok().as_deref() != Some(crate::EXAMPLE_CORPUS.as_bytes()) {
-        std::fs::create_dir_all(&dir).map_err(Error::io("creating", &dir))?;
-        std::fs::write(&path, crate::EXAMPLE_CORPUS).map_err(Error::io("writing", &path))?;
-    }
-    Ok(path)
 }
 
 #[cfg(test)]
@@ -508,7 +365,7 @@ mod tests {
         };
         for preset in [crate::Preset::Ghirbal, crate::Preset::Fineweb2] {
             let config = Config::preset(preset);
-            let stages = build_stages(&config, None).expect("stages");
+            let stages = crate::registry::build_stages(&config, None).expect("stages");
             for i in 0..1500 {
                 let len = next(120);
                 let text: String = (0..len).map(|_| POOL[next(POOL.len())]).collect();

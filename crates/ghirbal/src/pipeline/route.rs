@@ -1,24 +1,23 @@
-//! Phase 3, write: for every shard, stream its scan survivors and scan removals in input order, apply the
+//! Step `write`: for every shard, stream its scan survivors and scan removals in input order, apply the
 //! cluster decisions, and write `kept/part-S-NNN.*` and `removed/part-S-NNN.*`.
 //!
 //! Most documents are not in any duplicate group: their scan line is copied as is, without parsing. Keepers are
 //! re-serialised with `meta.ghirbal.cluster_size`; duplicates become removed records with `duplicate_of`.
 
-use std::io::{BufRead, BufReader};
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
 use super::cluster::decisions_for;
 use super::flow::run_ordered;
-use super::layout::{write_json, Layout, Phase};
-use super::near::{outcomes_for, NearOutcome};
+use super::near_clusters::decisions_of_shard;
+use super::scan::ScanShardStats;
 use super::Progress;
-use crate::dedup::exact::Decision;
-use crate::dedup::near::Similarity;
-use crate::dedup::{EXACT, NEAR};
+use crate::dedup::{decision, Decision, EXACT, NEAR};
 use crate::doc::parse_record;
 use crate::read::ShardSpec;
+use crate::work::scanlines::{ScanLine, ScanReader};
+use crate::work::{json, Layout, Step};
 use crate::write::{encode_output, removed_line, Channel, Encoded, PartWriter, RemovedFields};
 use crate::{Config, DedupMode, Document, Error, Ordinal, Removal, Result};
 
@@ -40,98 +39,6 @@ pub(crate) struct WriteShardStats {
     pub annotated: std::collections::BTreeMap<String, u64>,
 }
 
-/// What dedup decided about one document that is in a cluster.
-#[derive(Clone, Debug, PartialEq)]
-enum Decided {
-    /// Kept as a keeper of cluster `cluster_id` (None: its own).
-    Keeper {
-        cluster_id: Option<String>,
-        cluster_size: u32,
-    },
-    /// An exact copy of `keeper_id`; `cluster` when that keeper is in a near-dup cluster.
-    Exact {
-        keeper_id: String,
-        group_size: u32,
-        cluster: Option<(String, u32)>,
-    },
-    /// A verified near duplicate of `keeper_id`.
-    Near {
-        keeper_id: String,
-        similarity: Similarity,
-        cluster_id: String,
-        cluster_size: u32,
-    },
-}
-
-/// Merges a shard's exact decisions and near outcomes (both sorted by sequence number); a near outcome
-/// replaces the exact keeper decision of the same document (its cluster counts the exact copies).
-fn merge_decisions(exact: Vec<(u32, Decision)>, near: Vec<(u32, NearOutcome)>) -> Vec<(u32, Decided)> {
-    let mut out: Vec<(u32, Decided)> = exact
-        .into_iter()
-        .map(|(seq, d)| {
-            let decided = match d {
-                Decision::Keeper { cluster_size } => Decided::Keeper {
-                    cluster_id: None,
-                    cluster_size,
-                },
-                Decision::Duplicate { keeper_id, group_size } => Decided::Exact {
-                    keeper_id,
-                    group_size,
-                    cluster: None,
-                },
-            };
-            (seq, decided)
-        })
-        .collect();
-    let near = near.into_iter().map(|(seq, n)| {
-        let decided = match n {
-            NearOutcome::Keeper {
-                cluster_id,
-                cluster_size,
-            } => Decided::Keeper {
-                cluster_id: Some(cluster_id),
-                cluster_size,
-            },
-            NearOutcome::Duplicate {
-                keeper_id,
-                similarity,
-                cluster_id,
-                cluster_size,
-            } => Decided::Near {
-                keeper_id,
-                similarity,
-                cluster_id,
-                cluster_size,
-            },
-        };
-        (seq, decided)
-    });
-    out.extend(near);
-    // Stable: for one sequence number the near outcome (pushed last) comes last and wins, except that an exact
-    // copy keeps its exact decision and only learns its cluster.
-    out.sort_by_key(|(seq, _)| *seq);
-    let mut merged: Vec<(u32, Decided)> = Vec::with_capacity(out.len());
-    for item in out {
-        match (merged.last_mut(), item) {
-            (
-                Some((seq, Decided::Exact { cluster, .. })),
-                (
-                    s,
-                    Decided::Keeper {
-                        cluster_id,
-                        cluster_size,
-                    },
-                ),
-            ) if *seq == s => {
-                *cluster = cluster_id.map(|id| (id, cluster_size));
-            }
-            (Some(last), item) if last.0 == item.0 => *last = item,
-            (_, item) => merged.push(item),
-        }
-    }
-    merged
-}
-
 /// Scan lines (`SEQ\tTEXT_BYTES\tJSON`) held in one buffer.
 #[derive(Default)]
 struct Lines {
@@ -143,7 +50,7 @@ struct Batch {
     shard: u32,
     docs: Lines,
     removed: Lines,
-    decisions: Vec<(u32, Decided)>,
+    decisions: Vec<(u32, Decision)>,
 }
 
 struct BatchOut {
@@ -177,7 +84,7 @@ impl Route<'_> {
         let todo: Vec<u32> = shards
             .iter()
             .map(|s| s.index)
-            .filter(|s| !self.layout.is_done(Phase::Write, *s))
+            .filter(|s| !self.layout.is_done(Step::Write, *s))
             .collect();
         if todo.is_empty() {
             return Ok(());
@@ -211,10 +118,11 @@ impl Route<'_> {
 
     fn produce(&self, shard: u32, emit: &mut dyn FnMut(Item) -> bool) -> Result<bool> {
         let exact = decisions_for(self.layout, self.config.run.partitions, shard)?;
-        let near = outcomes_for(self.layout, shard)?;
-        let mut decisions = merge_decisions(exact, near).into_iter().peekable();
-        let mut docs = LineReader::open(&self.layout.scan_docs(shard))?;
-        let mut removed = LineReader::open(&self.layout.scan_removed(shard))?;
+        let near = decisions_of_shard(self.layout, self.config.near_dedup(), shard)?;
+        let mut decisions = decision::merge(exact, near).into_iter().peekable();
+        let counts: ScanShardStats = json::read(&self.layout.task_stats(Step::Scan, shard))?;
+        let mut docs = ScanReader::open(&self.layout.scan_docs(shard), counts.survivors)?;
+        let mut removed = ScanReader::open(&self.layout.scan_removed(shard), counts.removed)?;
         loop {
             let mut batch = Batch {
                 shard,
@@ -222,13 +130,13 @@ impl Route<'_> {
                 removed: Lines::default(),
                 decisions: Vec::new(),
             };
-            let more = docs.fill(&mut batch.docs, self.config.run.batch_bytes)?;
+            let more = fill(&mut docs, &mut batch.docs, self.config.run.batch_bytes)?;
             let cut = if more {
                 batch.docs.items.last().map_or(0, |i| i.0 + 1)
             } else {
                 u32::MAX
             };
-            removed.fill_until(&mut batch.removed, cut)?;
+            fill_until(&mut removed, &mut batch.removed, cut)?;
             while let Some(d) = decisions.next_if(|d| d.0 < cut) {
                 batch.decisions.push(d);
             }
@@ -283,7 +191,7 @@ impl Route<'_> {
         json: &[u8],
         shard: u32,
         seq: u32,
-        decision: Decided,
+        decision: Decision,
         kept: &mut Vec<u8>,
         removed: &mut Vec<u8>,
         stats: &mut WriteShardStats,
@@ -309,7 +217,7 @@ impl Route<'_> {
             as_read: None,
         };
         let removal = match decision {
-            Decided::Keeper {
+            Decision::Keeper {
                 cluster_id,
                 cluster_size,
             } => {
@@ -319,7 +227,7 @@ impl Route<'_> {
                 stats.keepers += 1;
                 None
             }
-            Decided::Exact {
+            Decision::Exact {
                 keeper_id,
                 group_size,
                 cluster,
@@ -329,7 +237,7 @@ impl Route<'_> {
                 let (cluster_id, size) = cluster.unwrap_or((keeper_id, group_size));
                 Some((removal, cluster_id, size))
             }
-            Decided::Near {
+            Decision::Near {
                 keeper_id,
                 similarity,
                 cluster_id,
@@ -410,8 +318,8 @@ impl Route<'_> {
                 };
                 kept.finish()?;
                 removed.finish()?;
-                write_json(&self.layout.task_stats(Phase::Write, shard), &stats)?;
-                self.layout.mark_done(Phase::Write, shard)
+                json::write(&self.layout.task_stats(Step::Write, shard), &stats)?;
+                self.layout.mark_done(Step::Write, shard)
             }
         }
     }
@@ -442,92 +350,33 @@ fn push_line(out: &mut Vec<u8>, json: &[u8]) {
     out.push(b'\n');
 }
 
-/// Reads `SEQ\tTEXT_BYTES\tJSON` lines from a zstd work file.
-struct LineReader {
-    reader: Box<dyn BufRead + Send>,
-    path: std::path::PathBuf,
-    pending: Option<(u32, u64, Vec<u8>)>,
-    done: bool,
+fn push(lines: &mut Lines, line: ScanLine) {
+    let start = lines.buf.len();
+    lines.buf.extend_from_slice(&line.json);
+    lines.items.push((line.seq, line.text_bytes, start..lines.buf.len()));
 }
 
-impl LineReader {
-    fn open(path: &std::path::Path) -> Result<LineReader> {
-        let file = std::fs::File::open(path).map_err(Error::io("opening", path))?;
-        // A shard that produced no records has an empty work file: no frame at all, no lines.
-        let empty = file.metadata().map_err(Error::io("reading metadata of", path))?.len() == 0;
-        let decoder = zstd::stream::read::Decoder::new(file).map_err(Error::io("opening", path))?;
-        Ok(LineReader {
-            reader: Box::new(BufReader::with_capacity(1 << 20, decoder)),
-            path: path.to_owned(),
-            pending: None,
-            done: empty,
-        })
+/// Reads lines until `batch_bytes` are buffered; false once the file is exhausted.
+fn fill(reader: &mut ScanReader, lines: &mut Lines, batch_bytes: u64) -> Result<bool> {
+    while (lines.buf.len() as u64) < batch_bytes {
+        match reader.next()? {
+            Some(line) => push(lines, line),
+            None => return Ok(false),
+        }
     }
+    Ok(true)
+}
 
-    fn next(&mut self) -> Result<Option<(u32, u64, Vec<u8>)>> {
-        if let Some(p) = self.pending.take() {
-            return Ok(Some(p));
+/// Reads every line whose sequence number is below `cut`.
+fn fill_until(reader: &mut ScanReader, lines: &mut Lines, cut: u32) -> Result<()> {
+    while let Some(line) = reader.next()? {
+        if line.seq >= cut {
+            reader.push_back(line);
+            break;
         }
-        if self.done {
-            return Ok(None);
-        }
-        let mut line = Vec::new();
-        let n = self
-            .reader
-            .read_until(b'\n', &mut line)
-            .map_err(Error::io("reading", &self.path))?;
-        if n == 0 {
-            self.done = true;
-            return Ok(None);
-        }
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
-        let corrupt = || Error::Corrupt {
-            path: self.path.clone(),
-            message: "a line without its SEQ\\tBYTES\\t prefix".into(),
-        };
-        let mut fields = line.splitn(3, |&b| b == b'\t');
-        let seq = fields
-            .next()
-            .and_then(|f| std::str::from_utf8(f).ok()?.parse().ok())
-            .ok_or_else(corrupt)?;
-        let bytes = fields
-            .next()
-            .and_then(|f| std::str::from_utf8(f).ok()?.parse().ok())
-            .ok_or_else(corrupt)?;
-        let json = fields.next().ok_or_else(corrupt)?.to_vec();
-        Ok(Some((seq, bytes, json)))
+        push(lines, line);
     }
-
-    fn push(lines: &mut Lines, (seq, bytes, json): (u32, u64, Vec<u8>)) {
-        let start = lines.buf.len();
-        lines.buf.extend_from_slice(&json);
-        lines.items.push((seq, bytes, start..lines.buf.len()));
-    }
-
-    /// Reads lines until `batch_bytes` are buffered; false once the file is exhausted.
-    fn fill(&mut self, lines: &mut Lines, batch_bytes: u64) -> Result<bool> {
-        while (lines.buf.len() as u64) < batch_bytes {
-            match self.next()? {
-                Some(line) => Self::push(lines, line),
-                None => return Ok(false),
-            }
-        }
-        Ok(true)
-    }
-
-    /// Reads every line whose sequence number is below `cut`.
-    fn fill_until(&mut self, lines: &mut Lines, cut: u32) -> Result<()> {
-        while let Some(line) = self.next()? {
-            if line.0 >= cut {
-                self.pending = Some(line);
-                break;
-            }
-            Self::push(lines, line);
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 /// The name every output part of a shard starts with (then `-NNN`).

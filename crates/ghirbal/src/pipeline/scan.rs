@@ -1,34 +1,28 @@
-//! Phase 1, scan: read every shard, run the per-document stages, compute dedup keys.
+//! Step `scan`: read every shard, run the per-document stages, compute dedup keys.
 //!
-//! Per shard it writes the survivors (`work/scan/S.jsonl.zst`, lines prefixed `SEQ\tTEXT_BYTES\t`), the
-//! documents removed so far (`work/scan/S.removed.jsonl.zst`), the dedup keys split into partitions
-//! (`work/keys/S.bin`), its stats, and last its completion marker. Shards with a marker are skipped.
+//! Per shard it writes the survivors and the documents removed so far ([`crate::work::scanlines`]), the
+//! dedup keys split into partitions ([`crate::work::keys`]), the near-dup sketches ([`crate::work::sketch`]),
+//! its stats, and last its completion marker. Shards with a marker are skipped.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::PathBuf;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::binfile::Put;
 use super::flow::run_ordered;
-use super::keybuf::{KeyBuffer, Records};
-use super::layout::{write_json, Layout, Phase};
-use super::sketch::{self, SketchWriter};
 use super::Progress;
 use crate::dedup::minhash::MinHasher;
 use crate::dedup::near::Verify;
 use crate::dedup::{exact, keep};
-use crate::extract::cache::{self, Pages};
+use crate::extract::cache::Pages;
 use crate::read::{self, BadRecord, RawBatch, ReadItem, ShardEnd, ShardSpec};
 use crate::stats::{InputProblem, StageList};
-use crate::work::tmp_path;
-use crate::write::{removed_line, Encoder, RemovedFields};
-use crate::{Compression, Config, Document, Error, Outcome, Removal, Result, Stage, StageCx};
-
-/// Work files are written fast: zstd level 1.
-pub(crate) const WORK_ENCODER: Encoder = Encoder::new(Compression::Zstd, -7, 6);
+use crate::work::keys::{KeyBatch, KeyWriter};
+use crate::work::pages::PagesReader;
+use crate::work::scanlines::{encode_frame, line_prefix, ScanWriter};
+use crate::work::sketch::{self, SketchWriter};
+use crate::work::{json, Layout, Step};
+use crate::write::{removed_line, RemovedFields};
+use crate::{Config, Document, Error, Outcome, Removal, Result, Stage, StageCx};
 
 /// What the scan of one shard counted, saved as `work/stats/scan/S.json`.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -66,7 +60,7 @@ struct BatchOut {
     shard: u32,
     survivors: Vec<u8>,
     removed: Vec<u8>,
-    records: Records,
+    keys: KeyBatch,
     sketches: Vec<u8>,
     sketch_lens: Vec<(u32, u32)>,
     stats: StageList,
@@ -85,7 +79,7 @@ impl Scan<'_> {
     pub(crate) fn run(&self, shards: &[ShardSpec]) -> Result<()> {
         let todo: Vec<&ShardSpec> = shards
             .iter()
-            .filter(|s| !self.layout.is_done(Phase::Scan, s.index))
+            .filter(|s| !self.layout.is_done(Step::Scan, s.index))
             .collect();
         if todo.is_empty() {
             return Ok(());
@@ -95,7 +89,7 @@ impl Scan<'_> {
         // Web shards whose pages the `lines` phase extracted already.
         let mut extracted = std::collections::HashMap::new();
         for spec in &todo {
-            match cache::Reader::open(cache::path(&self.layout.work, spec.index)) {
+            match PagesReader::open(&self.layout.pages(spec.index)) {
                 Ok(Some(reader)) => {
                     extracted.insert(spec.index, reader);
                 }
@@ -129,7 +123,7 @@ impl Scan<'_> {
         result
     }
 
-    fn process(&self, batch: RawBatch, extracted: Option<&cache::Reader>) -> Result<BatchOut> {
+    fn process(&self, batch: RawBatch, extracted: Option<&PagesReader>) -> Result<BatchOut> {
         let (shard, consumed) = (batch.shard, batch.consumed);
         let mut stats = StageList::default();
         let read_stats = stats.entry("read");
@@ -176,26 +170,25 @@ impl Scan<'_> {
         removed: Vec<(Removed, crate::Ordinal)>,
         mut stats: StageList,
     ) -> Result<BatchOut> {
-        let parts = self.config.run.partitions as usize;
-        let mut records: Records = std::array::from_fn(|_| vec![Vec::new(); parts]);
+        let mut keys = KeyBatch::new(self.config.run.partitions as usize);
         let mut lines = Vec::new();
-        let exact_on = self.config.has_stage("dedup.exact");
+        let exact_on = self.config.exact_dedup();
         let mut sketches = (Vec::new(), Vec::new());
         let (mut exact_seconds, mut near_seconds) = (0.0, 0.0);
         for doc in &mut docs {
-            lines.extend_from_slice(format!("{}\t{}\t", doc.ordinal.seq(), doc.text.len()).as_bytes());
+            line_prefix(&mut lines, doc.ordinal.seq(), doc.text.len());
             doc.write_json_line(&mut lines);
-            push_id(&mut records[1], &doc.id, doc.ordinal, doc.origin.line);
+            keys.id(&doc.id, doc.ordinal, doc.origin.line);
             let rank = keep::rank(&*doc, &self.config.dedup);
             let spec = self.dedup_key_spec(doc);
             if exact_on {
                 let started = Instant::now();
-                self.exact_key(doc, spec, &rank, &mut records[0]);
+                self.exact_key(doc, spec, &rank, &mut keys);
                 exact_seconds += started.elapsed().as_secs_f64();
             }
             if let Some(hasher) = &self.near {
                 let started = Instant::now();
-                self.near_key(hasher, doc, spec, &rank, &mut records[2], &mut sketches);
+                self.near_key(hasher, doc, spec, &rank, &mut keys, &mut sketches);
                 near_seconds += started.elapsed().as_secs_f64();
             }
         }
@@ -216,10 +209,10 @@ impl Scan<'_> {
         }
         let mut removed_lines = Vec::new();
         for (item, ordinal) in &removed {
-            removed_lines.extend_from_slice(format!("{}\t0\t", ordinal.seq()).as_bytes());
+            line_prefix(&mut removed_lines, ordinal.seq(), 0);
             match item {
                 Removed::Bad(bad) => {
-                    push_id(&mut records[1], &bad.id, bad.ordinal, 0);
+                    keys.id(&bad.id, bad.ordinal, 0);
                     let fields = RemovedFields {
                         id: &bad.id,
                         text: &bad.text,
@@ -230,7 +223,7 @@ impl Scan<'_> {
                 }
                 Removed::Doc(boxed) => {
                     let (doc, removal) = boxed.as_ref();
-                    push_id(&mut records[1], &doc.id, doc.ordinal, doc.origin.line);
+                    keys.id(&doc.id, doc.ordinal, doc.origin.line);
                     let fields = RemovedFields {
                         id: &doc.id,
                         text: &doc.text,
@@ -244,13 +237,9 @@ impl Scan<'_> {
         let compressing = |path| Error::io("compressing a batch for", path);
         Ok(BatchOut {
             shard,
-            survivors: WORK_ENCODER
-                .encode(&lines)
-                .map_err(compressing(self.layout.scan_docs(shard)))?,
-            removed: WORK_ENCODER
-                .encode(&removed_lines)
-                .map_err(compressing(self.layout.scan_removed(shard)))?,
-            records,
+            survivors: encode_frame(&lines).map_err(compressing(self.layout.scan_docs(shard)))?,
+            removed: encode_frame(&removed_lines).map_err(compressing(self.layout.scan_removed(shard)))?,
+            keys,
             sketches: sketches.0,
             sketch_lens: sketches.1,
             stats,
@@ -284,13 +273,9 @@ impl Scan<'_> {
     }
 
     /// The exact-dedup record: key hash, ordinal, rank, id — in the partition of the hash.
-    fn exact_key(&self, doc: &mut Document, spec: crate::normalize::KeySpec, rank: &[u8], parts: &mut [Vec<u8>]) {
+    fn exact_key(&self, doc: &mut Document, spec: crate::normalize::KeySpec, rank: &[u8], keys: &mut KeyBatch) {
         let hash = exact::hash_key(doc.analysis.key(&doc.text, spec));
-        let buf = &mut parts[(hash as u64 % parts.len() as u64) as usize];
-        buf.put_u128(hash);
-        buf.put_u64(doc.ordinal.0);
-        buf.put_bytes(rank);
-        buf.put_bytes(doc.id.as_bytes());
+        keys.exact_key(hash, doc.ordinal, rank, &doc.id);
     }
 
     /// The near-dup records: one (band hash, ordinal) per band in the partition of the hash, and the sketch.
@@ -301,7 +286,7 @@ impl Scan<'_> {
         doc: &mut Document,
         spec: crate::normalize::KeySpec,
         rank: &[u8],
-        parts: &mut [Vec<u8>],
+        keys: &mut KeyBatch,
         sketches: &mut (Vec<u8>, Vec<(u32, u32)>),
     ) {
         let kw = doc.analysis.key_words(&doc.text, spec);
@@ -311,9 +296,7 @@ impl Scan<'_> {
         };
         let bands = hasher.bands(&signature);
         for band in &bands {
-            let buf = &mut parts[(band % parts.len() as u64) as usize];
-            buf.put_u64(*band);
-            buf.put_u64(doc.ordinal.0);
+            keys.band(*band, doc.ordinal);
         }
         let payload = match self.config.dedup.near.verify {
             Verify::Exact => &shingles,
@@ -328,15 +311,6 @@ impl Scan<'_> {
 enum Removed {
     Bad(Box<BadRecord>),
     Doc(Box<(Document, Removal)>),
-}
-
-fn push_id(ids: &mut [Vec<u8>], id: &str, ordinal: crate::Ordinal, line: u64) {
-    let hash = xxhash_rust::xxh3::xxh3_128(id.as_bytes());
-    let buf = &mut ids[(hash as u64 % ids.len() as u64) as usize];
-    buf.put_u128(hash);
-    buf.put_u64(ordinal.0);
-    buf.put_u64(line);
-    buf.put_bytes(id.as_bytes());
 }
 
 /// Runs one stage over a batch; the runner does the counting.
@@ -402,9 +376,9 @@ fn shard_bytes(spec: &ShardSpec) -> u64 {
 /// The open files of the shard being written.
 struct OpenShard {
     shard: u32,
-    docs: (BufWriter<File>, PathBuf),
-    removed: (BufWriter<File>, PathBuf),
-    keys: KeyBuffer,
+    docs: ScanWriter,
+    removed: ScanWriter,
+    keys: KeyWriter,
     sketches: Option<SketchWriter>,
     stats: ScanShardStats,
 }
@@ -414,24 +388,6 @@ struct Sink<'s, 'a> {
     open: Option<OpenShard>,
 }
 
-fn create(path: PathBuf) -> Result<(BufWriter<File>, PathBuf)> {
-    let (file, _) = crate::work::create_tmp(&path)?;
-    Ok((BufWriter::with_capacity(1 << 20, file), path))
-}
-
-fn append(file: &mut (BufWriter<File>, PathBuf), data: &[u8]) -> Result<()> {
-    file.0.write_all(data).map_err(Error::io("writing", tmp_path(&file.1)))
-}
-
-fn close(file: (BufWriter<File>, PathBuf)) -> Result<()> {
-    let (writer, path) = file;
-    let tmp = tmp_path(&path);
-    writer
-        .into_inner()
-        .map_err(|e| Error::io("writing", &tmp)(e.into_error()))?;
-    crate::work::commit(&tmp, &path)
-}
-
 impl Sink<'_, '_> {
     fn shard(&mut self, shard: u32) -> Result<&mut OpenShard> {
         if self.open.as_ref().map(|o| o.shard) != Some(shard) {
@@ -439,9 +395,9 @@ impl Sink<'_, '_> {
             let parts = self.scan.config.run.partitions as usize;
             self.open = Some(OpenShard {
                 shard,
-                docs: create(layout.scan_docs(shard))?,
-                removed: create(layout.scan_removed(shard))?,
-                keys: KeyBuffer::new(parts, layout.work.join(format!("keys/{shard:05}.spill"))),
+                docs: ScanWriter::create(layout.scan_docs(shard))?,
+                removed: ScanWriter::create(layout.scan_removed(shard))?,
+                keys: KeyWriter::new(parts, &layout.keys(shard)),
                 sketches: match self.scan.near {
                     Some(_) => Some(SketchWriter::create(&layout.sketch(shard))?),
                     None => None,
@@ -459,9 +415,9 @@ impl Sink<'_, '_> {
             Out::Batch(b) => {
                 self.scan.progress.advance(b.consumed, b.n_survivors + b.n_removed);
                 let open = self.shard(b.shard)?;
-                append(&mut open.docs, &b.survivors)?;
-                append(&mut open.removed, &b.removed)?;
-                open.keys.extend(&b.records)?;
+                open.docs.append(&b.survivors)?;
+                open.removed.append(&b.removed)?;
+                open.keys.extend(&b.keys)?;
                 if let Some(w) = open.sketches.as_mut() {
                     w.append(&b.sketches, &b.sketch_lens)?;
                 }
@@ -483,8 +439,8 @@ impl Sink<'_, '_> {
 
     fn finish(&self, mut open: OpenShard, end: ShardEnd) -> Result<()> {
         let layout = self.scan.layout;
-        close(open.docs)?;
-        close(open.removed)?;
+        open.docs.finish()?;
+        open.removed.finish()?;
         open.keys.write(&layout.keys(open.shard))?;
         if let Some(w) = open.sketches {
             w.finish()?;
@@ -493,10 +449,10 @@ impl Sink<'_, '_> {
         open.stats.raw_bytes = end.raw_bytes;
         open.stats.problem = end.problem;
         open.stats.other_records = end.other_records;
-        write_json(&layout.task_stats(Phase::Scan, open.shard), &open.stats)?;
-        layout.mark_done(Phase::Scan, open.shard)?;
+        json::write(&layout.task_stats(Step::Scan, open.shard), &open.stats)?;
+        layout.mark_done(Step::Scan, open.shard)?;
         // The shard's extracted pages are in its scan output now.
-        let cached = cache::path(&layout.work, open.shard);
+        let cached = layout.pages(open.shard);
         if cached.exists() {
             std::fs::remove_file(&cached).map_err(crate::Error::io("removing", &cached))?;
         }

@@ -29,6 +29,32 @@ pub type HashSet64 = HashSet<u64, Fast>;
 /// A map from 64-bit hashes.
 pub type HashMap64<V> = HashMap<u64, V, Fast>;
 
+/// A hasher for keys that are not hashes — document ordinals (`shard << 32 | seq`), counters — which it mixes
+/// (the splitmix64 finaliser). The pass-through [`Prehashed`] would put ordinal 5 of every shard in one
+/// bucket chain: lookups slow down with the number of input files.
+#[derive(Default)]
+pub struct Mixing(u64);
+
+impl Hasher for Mixing {
+    fn finish(&self) -> u64 {
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map from document ordinals (or other structured 64-bit keys).
+pub type OrdinalMap<V> = HashMap<u64, V, BuildHasherDefault<Mixing>>;
+
 /// An empty [`HashSet64`] with room for `n`.
 pub fn hash_set(n: usize) -> HashSet64 {
     HashSet::with_capacity_and_hasher(n, Fast::default())

@@ -1,10 +1,59 @@
-//! The work layer: everything a run keeps on disk besides its outputs, and how it gets there.
+//! The work layer: every file a run keeps under `OUT/work/`, one module per format, each with a typed record,
+//! one writer and one reader; the one way a file lands on disk ([`atomic`]); the lock on `OUT` ([`lock`]);
+//! the steps and their markers ([`step`], [`layout`]).
 //!
-//! - [`atomic`]: the one way a file lands in `OUT/` (per-process temporary name, sync, rename, sync);
-//! - [`lock`]: the lock on `OUT` that keeps two runs from writing one output.
+//! ```text
+//! OUT/ghirbal.lock                lock            the OS lock; "this folder is a ghirbal output"
+//! OUT/work/manifest.json          json            config, inputs, shard plan        (plan)
+//!          lines/S.bin            site_lines      (site, line) records by partition (lines, per shard)
+//!          extract/S.bin          pages           what extraction gave each page    (lines, per web shard)
+//!          lines/P.tables         site_lines      repeated lines, shared openings   (lines-count, per partition)
+//!          scan/S.jsonl.zst       scanlines       survivors, SEQ\tBYTES\tJSON       (scan, per shard)
+//!          scan/S.removed.jsonl.zst scanlines     what the stages removed           (scan)
+//!          keys/S.bin             keys            exact keys, ids, band records     (scan)
+//!          near/S.sketch(.idx)    sketch          near-dup sketches                 (scan, near dedup on)
+//!          dups/P.bin             decisions       exact decisions by shard, ids used twice (cluster)
+//!          near/edges/P.bin       edges           verified near-dup pairs           (near)
+//!          near/clusters.bin      decisions       near decisions by shard           (near-clusters)
+//!          stats/STEP/N.json      json            what each task counted
+//!          markers/STEP/N.done    layout          "task N of STEP is complete"
+//! ```
+//! Every binary file starts with a header naming its kind and [`VERSION`] and carries checksums (per section,
+//! per record, per zstd frame); JSON files carry a checksum key. A reader that finds anything else returns
+//! [`crate::Error::Corrupt`] naming the file and the byte; the pipeline then removes the marker of the task
+//! that wrote it ([`layout::Layout::producer`]) so that the next run redoes that task from its inputs.
 
 pub mod atomic;
+pub(crate) mod codec;
+pub(crate) mod decisions;
+pub(crate) mod edges;
+pub(crate) mod json;
+pub(crate) mod keys;
+pub mod layout;
 pub mod lock;
+pub mod pages;
+pub(crate) mod partbuf;
+pub(crate) mod scanlines;
+pub(crate) mod sections;
+pub(crate) mod site_lines;
+pub(crate) mod sketch;
+pub(crate) mod sort;
+pub mod step;
+
+use std::path::{Path, PathBuf};
 
 pub use atomic::{commit, create_tmp, tmp_path, write_atomic};
+pub use layout::Layout;
 pub use lock::{LockMode, OutLock};
+pub use step::{Step, StepReport, TaskSlice};
+
+/// The work format: bumped whenever any file under `OUT/work/` changes. A work folder of another version is
+/// refused by name (the manifest says which version wrote it; every binary file's header too).
+pub const VERSION: u32 = 4;
+
+/// The spill folder of the file at `path` (`path.spill/`), for writers that outgrow memory.
+pub(crate) fn spill_dir(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".spill");
+    PathBuf::from(p)
+}
