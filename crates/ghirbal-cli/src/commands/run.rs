@@ -44,7 +44,9 @@ fn resolve_config(args: &RunArgs) -> anyhow::Result<Config> {
     let preset = args.preset.map(ghirbal::Preset::from);
     let mut config = match &args.config {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading config {}", path.display()))?;
+            // A config file that cannot be read is a mistake in the command, as one that does not parse.
+            let text = std::fs::read_to_string(path)
+                .with_context(|| crate::Usage(format!("reading config {}", path.display())))?;
             Config::load(&text, preset).with_context(|| format!("in config {}", path.display()))?
         }
         None => Config::preset(preset.unwrap_or_default()),
