@@ -1,6 +1,6 @@
 //! Exit codes and messages of failed runs: 1 when the run fails (the message names the file), 2 for usage.
 
-use crate::util::{ids, line, outcome, run};
+use crate::util::{ids, line, outcome, run, run_within};
 
 ghtest!(missing_input_path_is_named, |dir| {
     let missing = dir.join("nope.jsonl");
@@ -69,6 +69,22 @@ ghtest!(bad_config_files_are_usage_errors, |dir| {
     assert_usage_error(&dir, argv!["-c", bad_stage], "dedup.fuzzy");
     let bad_budget = dir.write("budget.toml", "[run]\nmemory_budget = \"lots\"\n");
     assert_usage_error(&dir, argv!["-c", bad_budget], "budget.toml");
+});
+
+ghtest!(absurd_thread_counts_are_capped_with_a_warning, |dir| {
+    let input = dir.write("in.jsonl", line("a", "نص أول", &[]) + &line("b", "نص ثان", &[]));
+    let out = dir.out();
+    // Uncapped, 100,000 threads took minutes on two documents: a minute is far more than a capped run needs.
+    let (code, _, stderr) = run_within(
+        argv!["run", input, "-o", out, "--threads", "100000"],
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("--threads 100000") && stderr.contains("per core"),
+        "no warning about the cap:\n{stderr}"
+    );
+    assert_eq!(ids(&outcome(&out).kept), ["a", "b"]);
 });
 
 ghtest!(empty_input_is_an_empty_run, |dir| {
