@@ -8,6 +8,7 @@
 mod commands;
 mod flags;
 mod progress;
+mod terminal;
 
 use std::fmt;
 use std::process::ExitCode;
@@ -54,7 +55,8 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("ghirbal: error: {err:#}");
+            // Messages quote ids and paths from the data.
+            eprintln!("ghirbal: error: {}", terminal::escape_controls(&format!("{err:#}")));
             ExitCode::from(exit_code(&err))
         }
     }

@@ -6,6 +6,7 @@ use anyhow::Context;
 use ghirbal::{Compression, Config, OutputFormat, RunOptions, RunReport};
 
 use crate::flags::{CompressionArg, FormatArg, RunArgs};
+use crate::terminal::escape_controls;
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let config = resolve_config(&args)?;
@@ -29,13 +30,15 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let report = ghirbal::run(&opts, &config).with_context(|| format!("run into {} failed", args.out.display()))?;
     if !args.quiet {
-        eprint!("{}", summary(&report));
+        // OUT may be any path; nothing in the summary may drive the terminal.
+        eprint!("{}", escape_controls(&summary(&report)));
     }
     if report.stats.input_problems.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
     for problem in &report.stats.input_problems {
-        eprintln!("ghirbal: error: {}", problem.message);
+        // The message names an input, which may be a file found in a folder: data, not the user's words.
+        eprintln!("ghirbal: error: {}", escape_controls(&problem.message));
     }
     Ok(ExitCode::from(1))
 }

@@ -36,5 +36,6 @@ mod output_dir;
 mod parquet;
 mod repairs;
 mod resume;
+mod terminal;
 mod util;
 mod web;
