@@ -2,12 +2,14 @@
 //!
 //! The codes are a contract with scripts and schedulers (README, "Exit codes"): 0 success; 1 the run failed
 //! (the message names the file and line); 2 a usage mistake in the flags or the configuration, which no rerun
-//! of the same command can fix. The code is chosen by the *kind* of error found in the chain (`ghirbal::Error`,
-//! or [`Usage`] for what the CLI checks itself), never by the wording of a message.
+//! of the same command can fix; 130 / 143 stopped by SIGINT / SIGTERM (`signals.rs`). The code is chosen by
+//! the *kind* of error found in the chain (`ghirbal::Error`, or [`Usage`] for what the CLI checks itself),
+//! never by the wording of a message.
 
 mod commands;
 mod flags;
 mod progress;
+mod signals;
 mod terminal;
 
 use std::fmt;

@@ -6,6 +6,7 @@ use anyhow::Context;
 use ghirbal::{Compression, Config, OutputFormat, RunOptions, RunReport};
 
 use crate::flags::{CompressionArg, FormatArg, RunArgs};
+use crate::progress::Tracker;
 use crate::terminal::escape_controls;
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -13,9 +14,12 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut opts = RunOptions::new(args.inputs.clone(), args.out.clone());
     opts.threads = capped_threads(args.threads, available_cores());
     opts.force = args.force;
-    if !args.quiet {
-        opts.progress = crate::progress::bar();
-    }
+    let step = args
+        .phase
+        .map(|step| format!("{step} --shard {}", args.shard.unwrap_or_default()));
+    let tracker = Tracker::new(step, !args.quiet);
+    opts.progress = tracker.reporter();
+    crate::signals::stop_with_message(tracker)?;
     if let Some(step) = args.phase {
         let slice = args.shard.unwrap_or_default();
         let report = ghirbal::run_step(&opts, &config, step, slice)
