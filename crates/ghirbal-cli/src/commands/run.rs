@@ -6,15 +6,20 @@ use anyhow::Context;
 use ghirbal::{Compression, Config, OutputFormat, RunOptions, RunReport};
 
 use crate::flags::{CompressionArg, FormatArg, RunArgs};
+use crate::progress::Tracker;
+use crate::terminal::escape_controls;
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let config = resolve_config(&args)?;
     let mut opts = RunOptions::new(args.inputs.clone(), args.out.clone());
-    opts.threads = args.threads;
+    opts.threads = capped_threads(args.threads, available_cores());
     opts.force = args.force;
-    if !args.quiet {
-        opts.progress = crate::progress::bar();
-    }
+    let step = args
+        .phase
+        .map(|step| format!("{step} --shard {}", args.shard.unwrap_or_default()));
+    let tracker = Tracker::new(step, !args.quiet);
+    opts.progress = tracker.reporter();
+    crate::signals::stop_with_message(tracker)?;
     if let Some(step) = args.phase {
         let slice = args.shard.unwrap_or_default();
         let report = ghirbal::run_step(&opts, &config, step, slice)
@@ -29,22 +34,49 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let report = ghirbal::run(&opts, &config).with_context(|| format!("run into {} failed", args.out.display()))?;
     if !args.quiet {
-        eprint!("{}", summary(&report));
+        // OUT may be any path; nothing in the summary may drive the terminal.
+        eprint!("{}", escape_controls(&summary(&report)));
     }
     if report.stats.input_problems.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
     for problem in &report.stats.input_problems {
-        eprintln!("ghirbal: error: {}", problem.message);
+        // The message names an input, which may be a file found in a folder: data, not the user's words.
+        eprintln!("ghirbal: error: {}", escape_controls(&problem.message));
     }
     Ok(ExitCode::from(1))
+}
+
+/// Worker threads per core at most. The work is CPU-bound, so threads beyond the cores only cost start-up time
+/// and memory (`--threads 100000` ran for minutes on 5 documents); four per core leave room for waiting on a
+/// slow disk. Capping, not refusing: the output never depends on the thread count, and a job script that asks
+/// for a node's worth of threads inside a smaller container should still run.
+const THREADS_PER_CORE: usize = 4;
+
+/// The cores this process may use (its CPU affinity and cgroup quota count), at least 1.
+fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// `--threads` (0 = one per core), capped at [`THREADS_PER_CORE`] × `cores` with a warning that says so.
+fn capped_threads(asked: usize, cores: usize) -> usize {
+    let cap = cores.max(1).saturating_mul(THREADS_PER_CORE);
+    if asked <= cap {
+        return asked;
+    }
+    tracing::warn!(
+        "--threads {asked} is more than {THREADS_PER_CORE} per core ({cores} core(s) available): using {cap} threads"
+    );
+    cap
 }
 
 fn resolve_config(args: &RunArgs) -> anyhow::Result<Config> {
     let preset = args.preset.map(ghirbal::Preset::from);
     let mut config = match &args.config {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading config {}", path.display()))?;
+            // A config file that cannot be read is a mistake in the command, as one that does not parse.
+            let text = std::fs::read_to_string(path)
+                .with_context(|| crate::Usage(format!("reading config {}", path.display())))?;
             Config::load(&text, preset).with_context(|| format!("in config {}", path.display()))?
         }
         None => Config::preset(preset.unwrap_or_default()),
@@ -105,4 +137,19 @@ fn summary(report: &RunReport) -> String {
         "ghirbal: {} documents in, {} kept, {} removed{removed}\n  {mb:.1} MB of text in {:.1} s ({rate:.1} MB/s)\n  kept: {out}/kept/  removed: {out}/removed/  stats: {out}/stats.json\n",
         t.docs_in, t.docs_kept, t.docs_removed, report.seconds
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_are_capped_at_four_per_core() {
+        assert_eq!(capped_threads(0, 2), 0, "0 still means one per core");
+        assert_eq!(capped_threads(8, 2), 8);
+        assert_eq!(capped_threads(9, 2), 8);
+        assert_eq!(capped_threads(100_000, 2), 8);
+        assert_eq!(capped_threads(usize::MAX, 64), 256);
+        assert_eq!(capped_threads(5, 0), 4, "no core count known: one core");
+    }
 }

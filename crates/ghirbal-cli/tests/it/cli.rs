@@ -1,6 +1,6 @@
 //! Exit codes and messages of failed runs: 1 when the run fails (the message names the file), 2 for usage.
 
-use crate::util::{ids, line, outcome, run};
+use crate::util::{ids, line, outcome, run, run_within};
 
 ghtest!(missing_input_path_is_named, |dir| {
     let missing = dir.join("nope.jsonl");
@@ -25,12 +25,66 @@ ghtest!(bad_flag_is_a_usage_error, |dir| {
     assert!(!dir.out().exists(), "a usage error created the output");
 });
 
-ghtest!(invalid_config_is_named, |dir| {
+ghtest!(invalid_config_is_a_usage_error_that_names_it, |dir| {
     let cfg = dir.write("cfg.toml", "[dedup]\nkeep = \"shortest\"\n");
     let (code, _, stderr) = run(argv!["run", "-c", cfg, "-o", dir.out()]);
-    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains(&cfg.display().to_string()), "{stderr}");
     assert!(stderr.contains("shortest"), "{stderr}");
+});
+
+/// Runs `ghirbal run IN -o OUT EXTRA...` and checks it is refused as a usage error (exit 2) naming `named`,
+/// before OUT is made.
+fn assert_usage_error(dir: &crate::util::Dir, extra: Vec<std::ffi::OsString>, named: &str) {
+    let input = dir.write("in.jsonl", line("a", "نص", &[]));
+    let mut argv = argv!["run", input, "-o", dir.out()];
+    argv.extend(extra);
+    let (code, _, stderr) = run(&argv);
+    assert_eq!(code, 2, "{argv:?}: {stderr}");
+    assert!(stderr.contains(named), "{argv:?}: {named:?} not in\n{stderr}");
+    assert!(!dir.out().exists(), "{argv:?}: a usage error created the output");
+}
+
+ghtest!(bad_flag_values_are_usage_errors, |dir| {
+    assert_usage_error(&dir, argv!["--memory-budget", "abc"], "memory_budget");
+    assert_usage_error(&dir, argv!["--stages", "bogus"], "\"bogus\"");
+    assert_usage_error(
+        &dir,
+        argv!["--stages", "normalize,dedup.exact,filter.nope"],
+        "filter.nope",
+    );
+    assert_usage_error(&dir, argv!["--phase", "scan", "--shard", "3/2"], "3/2");
+    assert_usage_error(&dir, argv!["--shard", "0/2"], "--phase");
+    assert_usage_error(&dir, argv!["--threads", "many"], "many");
+});
+
+ghtest!(bad_config_files_are_usage_errors, |dir| {
+    let missing = dir.join("missing.toml");
+    assert_usage_error(&dir, argv!["-c", missing], "missing.toml");
+    let syntax = dir.write("syntax.toml", "[dedup\nkeep = \"first\"\n");
+    assert_usage_error(&dir, argv!["-c", syntax], "syntax.toml");
+    let unknown_key = dir.write("unknown.toml", "[dedup]\nkeep_it = \"first\"\n");
+    assert_usage_error(&dir, argv!["-c", unknown_key], "keep_it");
+    let bad_stage = dir.write("stages.toml", "stages = [\"normalize\", \"dedup.fuzzy\"]\n");
+    assert_usage_error(&dir, argv!["-c", bad_stage], "dedup.fuzzy");
+    let bad_budget = dir.write("budget.toml", "[run]\nmemory_budget = \"lots\"\n");
+    assert_usage_error(&dir, argv!["-c", bad_budget], "budget.toml");
+});
+
+ghtest!(absurd_thread_counts_are_capped_with_a_warning, |dir| {
+    let input = dir.write("in.jsonl", line("a", "نص أول", &[]) + &line("b", "نص ثان", &[]));
+    let out = dir.out();
+    // Uncapped, 100,000 threads took minutes on two documents: a minute is far more than a capped run needs.
+    let (code, _, stderr) = run_within(
+        argv!["run", input, "-o", out, "--threads", "100000"],
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("--threads 100000") && stderr.contains("per core"),
+        "no warning about the cap:\n{stderr}"
+    );
+    assert_eq!(ids(&outcome(&out).kept), ["a", "b"]);
 });
 
 ghtest!(empty_input_is_an_empty_run, |dir| {

@@ -200,7 +200,7 @@ ghtest!(an_unknown_encoding_is_a_config_error, |dir| {
     let input = dir.write("a.jsonl", "{\"id\":\"a\",\"text\":\"نص\"}\n");
     let config = dir.write("bad.toml", "[input]\nencoding = \"klingon\"\n");
     let (code, _, stderr) = run(argv!["run", &input, "-o", dir.out(), "-c", &config]);
-    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(code, 2, "a usage error: {stderr}");
     assert!(
         stderr.contains("input.encoding") && stderr.contains("klingon"),
         "{stderr}"

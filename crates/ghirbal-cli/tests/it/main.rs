@@ -36,5 +36,7 @@ mod output_dir;
 mod parquet;
 mod repairs;
 mod resume;
+mod signals;
+mod terminal;
 mod util;
 mod web;

@@ -79,6 +79,43 @@ where
     )
 }
 
+/// Runs `ghirbal ARGS...` as [`run`] does, but kills it and fails the test when it takes longer than `limit`.
+/// For commands that print little: output is collected once the process ends (a full pipe would stall it).
+pub fn run_within<I, S>(argv: I, limit: std::time::Duration) -> (i32, String, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let argv = engine_stages(args(argv));
+    let mut child = Command::new(GHIRBAL)
+        .args(&argv)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting ghirbal");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("polling ghirbal").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("ghirbal {argv:?} still running after {limit:?}: killed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("collecting ghirbal's output");
+    let code = output
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("ghirbal {argv:?} was killed: {:?}", output.status));
+    (
+        code,
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 /// Runs `ghirbal ARGS...` and fails the test unless it exits 0; returns (stdout, stderr).
 fn run_success<I, S>(argv: I) -> (String, String)
 where
