@@ -19,6 +19,8 @@ use clap::Parser;
 
 /// The run failed: an input, the output directory or the data (the message says which).
 const EXIT_FAILED: u8 = 1;
+/// Another ghirbal process holds `OUT`'s lock.
+const EXIT_BUSY: u8 = 3;
 /// A usage mistake: a flag, a flag's value or the configuration (clap exits 2 for its own checks too).
 const EXIT_USAGE: u8 = 2;
 
@@ -73,6 +75,8 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         // An invalid config file or value, an unknown stage, a bad `--memory-budget` or glob: the command
         // must change before it can succeed.
         Some(ghirbal::Error::Config(_)) => EXIT_USAGE,
+        // Another process works in OUT: a scheduler waits and retries, nothing is wrong with the command.
+        Some(ghirbal::Error::Locked { .. }) => EXIT_BUSY,
         // Inputs that are missing or of an unsupported format are failures of the run (exit 1), as every other
         // problem with the data named: a file may appear, a mount come back; the README's table says so.
         // New variants (the library's Error is non_exhaustive) fail the run until they are given a code.

@@ -29,6 +29,7 @@ mod config;
 mod dedup;
 mod determinism;
 mod encodings;
+mod faults;
 mod layout;
 mod long_line;
 mod near;

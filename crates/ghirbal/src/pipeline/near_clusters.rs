@@ -2,17 +2,20 @@
 //! ([`crate::dedup::near::star_clusters`]) → the decisions by shard ([`crate::work::decisions`]) for the write
 //! step. Exact copies of a clustered document learn its cluster (their decision stays `dedup.exact`).
 //!
-//! Memory: every verified pair (about 40 bytes) and the documents they join — the documents that have a
-//! near duplicate, not the corpus.
+//! Memory: the pairs stream through an external sort bounded by `--memory-budget` (they spill to
+//! `work/near/sort/clusters/`); what stays in memory is per document that has a pair — its ordinal, id and
+//! position, its component and keeper (about 60 bytes and the id) — and the exact decisions (the copies'
+//! keeper ids), not the corpus and not the pairs.
 
 use serde::{Deserialize, Serialize};
 
 use super::cluster::{Cluster, ExactInfo};
 use super::near::NearPartitionStats;
-use crate::dedup::near::{components, positions, star_clusters, NearDecision};
+use crate::dedup::near::Similarity;
 use crate::dedup::Decision;
 use crate::work::decisions;
-use crate::work::edges::{self, EdgeDoc};
+use crate::work::edges;
+use crate::work::sort::{Sorter, SortedRecords};
 use crate::work::sections::Kind;
 use crate::work::{json, Layout, Step};
 use crate::{Error, Ordinal, Result};
@@ -36,78 +39,123 @@ pub(crate) fn run(cx: &Cluster<'_>) -> Result<()> {
         return Ok(());
     }
     let exact = ExactInfo::load(cx.layout, cx.config.run.partitions, cx.shards)?;
-    let (mut docs, mut pairs) = (Vec::new(), Vec::new());
-    for p in 0..cx.config.run.partitions {
-        edges::read(&cx.layout.edges(p), &mut docs, &mut pairs)?;
-    }
-    let (decided, stats) = cluster(docs, pairs, &exact, &cx.layout.clusters())?;
+    let docs = Docs::load(cx)?;
+    let budget = cx.config.run.memory_budget_bytes()?;
+    let (decided, stats) = cluster(cx, &docs, &exact, budget)?;
     decisions::write(&cx.layout.clusters(), Kind::NearDecisions, &decided, &[])?;
     json::write(&cx.layout.task_stats(Step::NearClusters, 0), &stats)?;
     cx.layout.mark_done(Step::NearClusters, 0)
 }
 
-/// The decisions, sorted by ordinal, and the counts.
-fn cluster(
-    mut docs: Vec<EdgeDoc>,
-    mut pairs: Vec<crate::dedup::near::Edge>,
-    exact: &ExactInfo,
-    path: &std::path::Path,
-) -> Result<(Vec<(Ordinal, Decision)>, NearClusterStats)> {
-    docs.sort_by(|a, b| (&a.rank, a.ordinal).cmp(&(&b.rank, b.ordinal)));
-    docs.dedup_by_key(|d| d.ordinal);
-    // Pairs from different partitions are distinct; sort them so the adjacency is order-free.
-    pairs.sort_by_key(|e| (e.a, e.b));
-    let order: Vec<Ordinal> = docs.iter().map(|d| d.ordinal).collect();
-    let ids: Vec<String> = docs.into_iter().map(|d| d.id).collect();
-    let pos_of = positions(&order);
-    let component = components(&order, &pairs);
-    // A member stands for its exact copies too: cluster sizes count them.
-    let mut sizes = vec![0u32; order.len()];
-    for (pos, root) in component.iter().enumerate() {
-        sizes[*root] += exact.size(order[pos]);
+/// The documents that have a verified pair, in keep-rule order: what the clustering holds per document
+/// (about 60 bytes and the id); the pairs themselves stream through an external sort.
+struct Docs {
+    order: Vec<Ordinal>,
+    ids: Vec<String>,
+    /// (ordinal, position), sorted by ordinal.
+    index: Vec<(Ordinal, u32)>,
+}
+
+impl Docs {
+    fn load(cx: &Cluster<'_>) -> Result<Docs> {
+        let mut docs = Vec::new();
+        for p in 0..cx.config.run.partitions {
+            edges::read_docs(&cx.layout.edges(p), &mut docs)?;
+        }
+        docs.sort_by(|a, b| (&a.rank, a.ordinal).cmp(&(&b.rank, b.ordinal)));
+        docs.dedup_by_key(|d| d.ordinal);
+        let order: Vec<Ordinal> = docs.iter().map(|d| d.ordinal).collect();
+        let ids = docs.into_iter().map(|d| d.id).collect();
+        let mut index: Vec<(Ordinal, u32)> = order.iter().enumerate().map(|(p, o)| (*o, p as u32)).collect();
+        index.sort_unstable();
+        Ok(Docs { order, ids, index })
     }
-    let missing = |o: Ordinal| Error::Corrupt {
-        path: path.to_owned(),
-        message: format!("a pair joins document {o:?}, which no edges file lists"),
-    };
-    let cluster_of = |o: Ordinal| -> Result<(String, u32)> {
-        let root = component[pos_of(o).ok_or_else(|| missing(o))?];
-        Ok((ids[root].clone(), sizes[root]))
-    };
+
+    fn position(&self, o: Ordinal, path: &std::path::Path) -> Result<u32> {
+        self.index
+            .binary_search_by_key(&o, |x| x.0)
+            .map(|i| self.index[i].1)
+            .map_err(|_| Error::Corrupt {
+                path: path.to_owned(),
+                message: format!("a pair joins document {o:?}, which no edges file lists"),
+            })
+    }
+}
+
+/// Union-find over positions: each component's root is its first document in keep-rule order.
+fn find(parent: &mut [u32], mut x: u32) -> u32 {
+    while parent[x as usize] != x {
+        parent[x as usize] = parent[parent[x as usize] as usize];
+        x = parent[x as usize];
+    }
+    x
+}
+
+/// The decisions, sorted by ordinal, and the counts. Pairs go once through union-find (the components:
+/// cluster ids and sizes) and into a sort by (first, second) position, which the keeper assignment then
+/// reads in order: a document not yet assigned when its turn comes is a keeper, and takes every later,
+/// unassigned neighbour as its duplicate.
+fn cluster(cx: &Cluster<'_>, docs: &Docs, exact: &ExactInfo, budget: u64) -> Result<(Vec<(Ordinal, Decision)>, NearClusterStats)> {
+    let n = docs.order.len();
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    let mut sorter = Sorter::<3>::new(budget / 2, 0, &cx.layout.work.join("near/sort/clusters"));
+    let mut edges = 0u64;
+    for p in 0..cx.config.run.partitions {
+        let path = cx.layout.edges(p);
+        edges::for_each_pair(&path, |e| {
+            let (a, b) = (docs.position(e.a, &path)?, docs.position(e.b, &path)?);
+            let (lo, hi) = (a.min(b), a.max(b));
+            let (ra, rb) = (find(&mut parent, lo), find(&mut parent, hi));
+            parent[ra.max(rb) as usize] = ra.min(rb);
+            edges += 1;
+            sorter.push_record([
+                u64::from(lo) << 32 | u64::from(hi),
+                e.similarity.value.to_bits(),
+                e.similarity.estimate.to_bits(),
+            ])
+        })?;
+    }
+    // A member stands for its exact copies too: cluster sizes count them.
+    let root: Vec<u32> = (0..n as u32).map(|x| find(&mut parent, x)).collect();
+    drop(parent);
+    let mut sizes = vec![0u32; n];
+    for (pos, r) in root.iter().enumerate() {
+        sizes[*r as usize] += exact.size(docs.order[pos]);
+    }
     let mut stats = NearClusterStats {
-        edges: pairs.len() as u64,
+        edges,
         largest_cluster: sizes.iter().copied().max().map_or(0, u64::from),
-        clusters: component.iter().enumerate().filter(|(p, r)| *p == **r).count() as u64,
+        clusters: root.iter().enumerate().filter(|(p, r)| *p as u32 == **r).count() as u64,
         ..Default::default()
     };
-    let mut out = Vec::new();
-    for (o, d) in star_clusters(&order, &pairs) {
-        let (cluster_id, cluster_size) = cluster_of(o)?;
-        out.push((
-            o,
-            match d {
-                NearDecision::Keeper { .. } => Decision::Keeper {
-                    cluster_id: Some(cluster_id),
-                    cluster_size,
-                },
-                NearDecision::Duplicate { keeper, similarity } => {
-                    stats.duplicates += 1;
-                    Decision::Near {
-                        keeper_id: ids[pos_of(keeper).ok_or_else(|| missing(keeper))?].clone(),
-                        similarity,
-                        cluster_id,
-                        cluster_size,
-                    }
-                }
+    let keeper_of = assign_keepers(n, sorter.finish_records()?)?;
+    let cluster_of = |pos: usize| (docs.ids[root[pos] as usize].clone(), sizes[root[pos] as usize]);
+    let mut out = Vec::with_capacity(n);
+    for (pos, assigned) in keeper_of.iter().enumerate() {
+        let (cluster_id, cluster_size) = cluster_of(pos);
+        let decision = match assigned {
+            None => Decision::Keeper {
+                cluster_id: Some(cluster_id),
+                cluster_size,
             },
-        ));
+            Some((keeper, similarity)) => {
+                stats.duplicates += 1;
+                Decision::Near {
+                    keeper_id: docs.ids[*keeper as usize].clone(),
+                    similarity: *similarity,
+                    cluster_id,
+                    cluster_size,
+                }
+            }
+        };
+        out.push((docs.order[pos], decision));
     }
     // Exact copies of a clustered document learn its cluster (their decision stays `dedup.exact`).
-    let mut by_id: Vec<(&str, Ordinal)> = ids.iter().map(String::as_str).zip(order.iter().copied()).collect();
+    let mut by_id: Vec<(&str, usize)> = docs.ids.iter().map(String::as_str).zip(0..).collect();
     by_id.sort_unstable();
     for (copy, keeper_id) in &exact.duplicates {
         if let Ok(i) = by_id.binary_search_by_key(&keeper_id.as_str(), |x| x.0) {
-            let (cluster_id, cluster_size) = cluster_of(by_id[i].1)?;
+            let (cluster_id, cluster_size) = cluster_of(by_id[i].1);
             out.push((
                 Ordinal(*copy),
                 Decision::Keeper {
@@ -119,6 +167,37 @@ fn cluster(
     }
     out.sort_unstable_by_key(|(o, _)| *o);
     Ok((out, stats))
+}
+
+/// For each position: `None` for a keeper, else its keeper's position and their similarity.
+fn assign_keepers(n: usize, mut pairs: SortedRecords<3>) -> Result<Vec<Option<(u32, Similarity)>>> {
+    const FREE: u32 = u32::MAX;
+    let mut keeper = vec![FREE; n];
+    let mut similarity = vec![None; n];
+    let mut next = 0usize;
+    while let Some([key, value, estimate]) = pairs.next()? {
+        let (lo, hi) = ((key >> 32) as usize, (key & 0xffff_ffff) as usize);
+        // Every position up to `lo` has had its turn: one no pair assigned is a keeper.
+        while next <= lo {
+            if keeper[next] == FREE {
+                keeper[next] = next as u32;
+            }
+            next += 1;
+        }
+        if keeper[lo] == lo as u32 && keeper[hi] == FREE {
+            keeper[hi] = lo as u32;
+            similarity[hi] = Some(Similarity {
+                value: f64::from_bits(value),
+                estimate: f64::from_bits(estimate),
+            });
+        }
+    }
+    Ok((0..n)
+        .map(|p| match (keeper[p], similarity[p]) {
+            (k, Some(s)) if k != FREE && k as usize != p => Some((k, s)),
+            _ => None,
+        })
+        .collect())
 }
 
 /// The near-dup decisions about documents of `shard`, sorted by sequence number (empty without near dedup:

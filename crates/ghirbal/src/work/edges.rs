@@ -45,10 +45,9 @@ pub(crate) fn write(path: &Path, docs: &[EdgeDoc], edges: &[Edge]) -> Result<()>
     out.finish()
 }
 
-/// Appends a partition's documents and pairs.
-pub(crate) fn read(path: &Path, docs: &mut Vec<EdgeDoc>, edges: &mut Vec<Edge>) -> Result<()> {
-    let mut file = Sections::open(path, Kind::Edges)?;
-    let (data, offset) = file.read(DOCS)?;
+/// Appends a partition's documents (those its pairs join).
+pub(crate) fn read_docs(path: &Path, docs: &mut Vec<EdgeDoc>) -> Result<()> {
+    let (data, offset) = Sections::open(path, Kind::Edges)?.read(DOCS)?;
     let mut d = Decoder::new(&data, path, offset);
     while !d.is_empty() {
         docs.push(EdgeDoc {
@@ -57,23 +56,25 @@ pub(crate) fn read(path: &Path, docs: &mut Vec<EdgeDoc>, edges: &mut Vec<Edge>) 
             id: d.str("a document's id")?.to_owned(),
         });
     }
-    let (data, offset) = file.read(EDGES)?;
+    Ok(())
+}
+
+/// Calls `f` with each of a partition's pairs (one section in memory at a time, not every partition's).
+pub(crate) fn for_each_pair(path: &Path, mut f: impl FnMut(Edge) -> Result<()>) -> Result<()> {
+    let (data, offset) = Sections::open(path, Kind::Edges)?.read(EDGES)?;
     let mut d = Decoder::new(&data, path, offset);
     if data.len() % EDGE_LEN != 0 {
         return Err(d.corrupt("the pairs are not whole"));
     }
     while !d.is_empty() {
-        let (a, b) = (
-            Ordinal(d.u64("a pair's first ordinal")?),
-            Ordinal(d.u64("a pair's second ordinal")?),
-        );
+        let (a, b) = (Ordinal(d.u64("a pair's first ordinal")?), Ordinal(d.u64("a pair's second ordinal")?));
         let value = f64::from_bits(d.u64("a similarity")?);
         let estimate = f64::from_bits(d.u64("an estimate")?);
-        edges.push(Edge {
+        f(Edge {
             a,
             b,
             similarity: Similarity { value, estimate },
-        });
+        })?;
     }
     Ok(())
 }
@@ -108,7 +109,12 @@ mod tests {
         }];
         write(&path, &docs, &edges).expect("write");
         let (mut d, mut e) = (Vec::new(), Vec::new());
-        read(&path, &mut d, &mut e).expect("read");
+        read_docs(&path, &mut d).expect("docs");
+        for_each_pair(&path, |pair| {
+            e.push(pair);
+            Ok(())
+        })
+        .expect("pairs");
         assert_eq!(d, docs);
         assert_eq!(e.len(), 1);
         assert_eq!((e[0].a, e[0].b, e[0].similarity.value), (edges[0].a, edges[0].b, 0.75));

@@ -1,4 +1,4 @@
-//! External sort of `(u64, u64)` records under a memory budget: records accumulate in memory; when the budget
+//! External sort of fixed-size records of `u64` words (pairs, mostly) under a memory budget: records accumulate in memory; when the budget
 //! is reached they are sorted and written as a run file; at the end the runs are merged. With everything in
 //! memory no file is written. The cluster phase sorts LSH band records with it, so a partition's band table
 //! never needs to fit in RAM — and the order, hence the output, is the same at any budget.
@@ -11,23 +11,25 @@ use std::path::{Path, PathBuf};
 
 use crate::{Error, Result};
 
-/// Bytes one record takes in memory and in a run file.
-const RECORD: usize = 16;
-
-/// Collects records, spilling sorted runs under `dir` when the budget is full.
-pub(crate) struct PairSorter {
-    buf: Vec<(u64, u64)>,
+/// Collects records of `N` words, spilling sorted runs under `dir` when the budget is full.
+pub(crate) struct Sorter<const N: usize> {
+    buf: Vec<[u64; N]>,
     cap: usize,
     dir: PathBuf,
     runs: Vec<PathBuf>,
 }
 
-impl PairSorter {
+/// The sorter of (key, value) pairs most steps use.
+pub(crate) type PairSorter = Sorter<2>;
+
+impl<const N: usize> Sorter<N> {
+    const RECORD: usize = 8 * N;
+
     /// A sorter holding at most `budget` bytes of records (at least 4096 records) and expecting about
     /// `expected` records in all.
-    pub(crate) fn new(budget: u64, expected: usize, dir: &Path) -> PairSorter {
-        let cap = ((budget / RECORD as u64) as usize).max(4096);
-        PairSorter {
+    pub(crate) fn new(budget: u64, expected: usize, dir: &Path) -> Self {
+        let cap = ((budget / Self::RECORD as u64) as usize).max(4096);
+        Sorter {
             buf: Vec::with_capacity(expected.min(cap)),
             cap,
             dir: dir.to_owned(),
@@ -36,11 +38,11 @@ impl PairSorter {
     }
 
     /// Adds one record.
-    pub(crate) fn push(&mut self, key: u64, value: u64) -> Result<()> {
+    pub(crate) fn push_record(&mut self, record: [u64; N]) -> Result<()> {
         if self.buf.len() == self.cap {
             self.spill()?;
         }
-        self.buf.push((key, value));
+        self.buf.push(record);
         Ok(())
     }
 
@@ -57,9 +59,10 @@ impl PairSorter {
         let path = self.dir.join(format!("run-{:05}", self.runs.len()));
         let file = File::create(&path).map_err(Error::io("creating", &path))?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
-        for (k, v) in &self.buf {
-            out.write_all(&k.to_le_bytes()).map_err(Error::io("writing", &path))?;
-            out.write_all(&v.to_le_bytes()).map_err(Error::io("writing", &path))?;
+        for rec in &self.buf {
+            for word in rec {
+                out.write_all(&word.to_le_bytes()).map_err(Error::io("writing", &path))?;
+            }
         }
         out.into_inner()
             .map_err(|e| Error::io("writing", &path)(e.into_error()))?;
@@ -69,10 +72,10 @@ impl PairSorter {
     }
 
     /// All records in ascending order.
-    pub(crate) fn finish(mut self) -> Result<Sorted> {
+    pub(crate) fn finish_records(mut self) -> Result<SortedRecords<N>> {
         if self.runs.is_empty() {
             self.buf.sort_unstable();
-            return Ok(Sorted::Memory(std::mem::take(&mut self.buf).into_iter()));
+            return Ok(SortedRecords::Memory(std::mem::take(&mut self.buf).into_iter()));
         }
         if !self.buf.is_empty() {
             self.spill()?;
@@ -91,7 +94,7 @@ impl PairSorter {
             }
             readers.push(reader);
         }
-        Ok(Sorted::Merge {
+        Ok(SortedRecords::Merge {
             readers,
             heap,
             dir: self.dir,
@@ -99,47 +102,60 @@ impl PairSorter {
     }
 }
 
+impl PairSorter {
+    /// Adds one (key, value) pair.
+    pub(crate) fn push(&mut self, key: u64, value: u64) -> Result<()> {
+        self.push_record([key, value])
+    }
+
+    /// All pairs in ascending order.
+    pub(crate) fn finish(self) -> Result<Sorted> {
+        self.finish_records().map(Sorted)
+    }
+}
+
+/// Reads one run file back.
 pub(crate) struct RunReader {
     inner: BufReader<File>,
     path: PathBuf,
 }
 
 impl RunReader {
-    fn next(&mut self) -> Result<Option<(u64, u64)>> {
-        let mut rec = [0u8; RECORD];
-        match self.inner.read_exact(&mut rec) {
-            Ok(()) => {
-                let (k, v) = rec.split_at(8);
-                let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
-                Ok(Some((word(k), word(v))))
+    fn next<const N: usize>(&mut self) -> Result<Option<[u64; N]>> {
+        let mut rec = [0u64; N];
+        for (i, word) in rec.iter_mut().enumerate() {
+            let mut bytes = [0u8; 8];
+            match self.inner.read_exact(&mut bytes) {
+                Ok(()) => *word = u64::from_le_bytes(bytes),
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && i == 0 => return Ok(None),
+                Err(e) => return Err(Error::io("reading", &self.path)(e)),
             }
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
-            Err(e) => Err(Error::io("reading", &self.path)(e)),
         }
+        Ok(Some(rec))
     }
 }
 
 /// The sorted records: from memory, or merged from run files (removed when the merge ends).
-pub(crate) enum Sorted {
+pub(crate) enum SortedRecords<const N: usize> {
     /// Everything fitted the budget.
-    Memory(std::vec::IntoIter<(u64, u64)>),
+    Memory(std::vec::IntoIter<[u64; N]>),
     /// A k-way merge of run files.
     Merge {
         /// One reader per run.
         readers: Vec<RunReader>,
         /// The smallest unread record of each run.
-        heap: BinaryHeap<Reverse<((u64, u64), usize)>>,
+        heap: BinaryHeap<Reverse<([u64; N], usize)>>,
         /// The runs' folder.
         dir: PathBuf,
     },
 }
 
-impl Sorted {
+impl<const N: usize> SortedRecords<N> {
     /// The next record.
-    pub(crate) fn next(&mut self) -> Result<Option<(u64, u64)>> {
+    pub(crate) fn next(&mut self) -> Result<Option<[u64; N]>> {
         match self {
-            Sorted::Memory(it) => Ok(it.next()),
-            Sorted::Merge { readers, heap, dir } => {
+            SortedRecords::Memory(it) => Ok(it.next()),
+            SortedRecords::Merge { readers, heap, dir } => {
                 let Some(Reverse((rec, i))) = heap.pop() else {
                     if dir.exists() {
                         std::fs::remove_dir_all(&*dir).map_err(Error::io("removing", &*dir))?;
@@ -152,6 +168,16 @@ impl Sorted {
                 Ok(Some(rec))
             }
         }
+    }
+}
+
+/// Sorted (key, value) pairs.
+pub(crate) struct Sorted(SortedRecords<2>);
+
+impl Sorted {
+    /// The next pair.
+    pub(crate) fn next(&mut self) -> Result<Option<(u64, u64)>> {
+        Ok(self.0.next()?.map(|[k, v]| (k, v)))
     }
 }
 
