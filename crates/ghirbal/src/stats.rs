@@ -230,6 +230,18 @@ pub struct RunStats {
     pub config: Option<crate::Config>,
 }
 
+/// Peak resident set size of this process (Linux `VmHWM`), 0 elsewhere.
+pub(crate) fn peak_rss() -> u64 {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return 0;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,7 +69,16 @@ fn written_by(step: &str) -> &'static [&'static str] {
     }
 }
 
-const STEPS: &[&str] = &["plan", "lines", "lines-count", "scan", "cluster", "near", "near-clusters", "write"];
+const STEPS: &[&str] = &[
+    "plan",
+    "lines",
+    "lines-count",
+    "scan",
+    "cluster",
+    "near",
+    "near-clusters",
+    "write",
+];
 
 #[derive(Clone, Copy, Debug)]
 enum Fault {
@@ -118,7 +127,11 @@ fn stable_stats(out: &Path) -> Value {
 type Snapshot = (Vec<(String, Vec<u8>)>, Vec<(String, Vec<u8>)>, Value);
 
 fn snapshot(out: &Path) -> Snapshot {
-    (dir_bytes(&out.join("kept")), dir_bytes(&out.join("removed")), stable_stats(out))
+    (
+        dir_bytes(&out.join("kept")),
+        dir_bytes(&out.join("removed")),
+        stable_stats(out),
+    )
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -129,62 +142,79 @@ fn copy_dir(from: &Path, to: &Path) {
     assert!(status.success());
 }
 
-ghtest!(damaged_work_files_fail_loudly_or_are_redone_never_different_output, |dir| {
-    let inputs = corpus(&dir);
-    let config = dir.write("c.toml", "[run]\npartitions = 2\n");
-    let argv = |out: &Path| {
-        let mut a = crate::util::args(["run"]);
-        a.extend(inputs.iter().map(|p| p.as_os_str().to_owned()));
-        a.extend(crate::util::args(["-c".as_ref(), config.as_os_str(), "-o".as_ref(), out.as_os_str()]));
-        a.extend(crate::util::args(["--preset", "ghirbal", "--threads", "2", "-q"]));
-        a
-    };
-    let reference = dir.join("reference");
-    run_ok(argv(&reference));
-    let expected = snapshot(&reference);
-    let reasons = &expected.2["totals"]["removed_by_reason"];
-    assert!(reasons["dedup.exact"].as_u64() > Some(0) && reasons["dedup.near"].as_u64() > Some(0), "{reasons}");
+ghtest!(
+    damaged_work_files_fail_loudly_or_are_redone_never_different_output,
+    |dir| {
+        let inputs = corpus(&dir);
+        let config = dir.write("c.toml", "[run]\npartitions = 2\n");
+        let argv = |out: &Path| {
+            let mut a = crate::util::args(["run"]);
+            a.extend(inputs.iter().map(|p| p.as_os_str().to_owned()));
+            a.extend(crate::util::args([
+                "-c".as_ref(),
+                config.as_os_str(),
+                "-o".as_ref(),
+                out.as_os_str(),
+            ]));
+            a.extend(crate::util::args(["--preset", "ghirbal", "--threads", "2", "-q"]));
+            a
+        };
+        let reference = dir.join("reference");
+        run_ok(argv(&reference));
+        let expected = snapshot(&reference);
+        let reasons = &expected.2["totals"]["removed_by_reason"];
+        assert!(
+            reasons["dedup.exact"].as_u64() > Some(0) && reasons["dedup.near"].as_u64() > Some(0),
+            "{reasons}"
+        );
 
-    let staged = dir.join("staged");
-    let (mut cases, mut loud) = (0, 0);
-    for (i, step) in STEPS.iter().enumerate() {
-        let mut a = argv(&staged);
-        a.extend(crate::util::args(["--phase", step]));
-        run_ok(a);
-        for rel in written_by(step) {
-            let target = staged.join("work").join(rel);
-            assert!(target.exists(), "after {step}: {rel} is missing (the layout changed?)");
-            for fault in [Fault::Truncate, Fault::Flip, Fault::Delete] {
-                cases += 1;
-                let what = format!("{fault:?} {rel} after step {step}");
-                let out = dir.join(&format!("case-{i}-{cases}"));
-                copy_dir(&staged, &out);
-                inject(&out.join("work").join(rel), fault);
-                let name = Path::new(rel).file_name().and_then(|n| n.to_str()).expect("a name");
-                let mut finished = false;
-                for attempt in 0..4 {
-                    let mut a = argv(&out);
-                    // The manifest says what OUT is: when it is damaged, only --force starts over.
-                    if *rel == "manifest.json" && attempt > 0 {
-                        a.push("--force".into());
+        let staged = dir.join("staged");
+        let (mut cases, mut loud) = (0, 0);
+        for (i, step) in STEPS.iter().enumerate() {
+            let mut a = argv(&staged);
+            a.extend(crate::util::args(["--phase", step]));
+            run_ok(a);
+            for rel in written_by(step) {
+                let target = staged.join("work").join(rel);
+                assert!(target.exists(), "after {step}: {rel} is missing (the layout changed?)");
+                for fault in [Fault::Truncate, Fault::Flip, Fault::Delete] {
+                    cases += 1;
+                    let what = format!("{fault:?} {rel} after step {step}");
+                    let out = dir.join(&format!("case-{i}-{cases}"));
+                    copy_dir(&staged, &out);
+                    inject(&out.join("work").join(rel), fault);
+                    let name = Path::new(rel).file_name().and_then(|n| n.to_str()).expect("a name");
+                    let mut finished = false;
+                    for attempt in 0..4 {
+                        let mut a = argv(&out);
+                        // The manifest says what OUT is: when it is damaged, only --force starts over.
+                        if *rel == "manifest.json" && attempt > 0 {
+                            a.push("--force".into());
+                        }
+                        let (code, _, stderr) = run(&a);
+                        if code == 0 {
+                            finished = true;
+                            break;
+                        }
+                        assert_eq!(code, 1, "{what}: {stderr}");
+                        assert!(
+                            stderr.contains(name),
+                            "{what}: the error does not name the file:\n{stderr}"
+                        );
+                        loud += usize::from(attempt == 0);
                     }
-                    let (code, _, stderr) = run(&a);
-                    if code == 0 {
-                        finished = true;
-                        break;
-                    }
-                    assert_eq!(code, 1, "{what}: {stderr}");
-                    assert!(stderr.contains(name), "{what}: the error does not name the file:\n{stderr}");
-                    loud += usize::from(attempt == 0);
+                    assert!(finished, "{what}: no rerun finished");
+                    assert!(
+                        snapshot(&out) == expected,
+                        "{what}: the output differs from an undisturbed run"
+                    );
+                    std::fs::remove_dir_all(&out).expect("cleanup");
                 }
-                assert!(finished, "{what}: no rerun finished");
-                assert!(snapshot(&out) == expected, "{what}: the output differs from an undisturbed run");
-                std::fs::remove_dir_all(&out).expect("cleanup");
             }
         }
+        // Deleted markers, the extraction cache and files whose readers already ran are redone or unused
+        // without a word; every other damage is reported.
+        eprintln!("{cases} cases, {loud} reported by the first rerun");
+        assert!(cases >= 60 && loud >= cases / 2, "{cases} cases, only {loud} reported");
     }
-    // Deleted markers, the extraction cache and files whose readers already ran are redone or unused
-    // without a word; every other damage is reported.
-    eprintln!("{cases} cases, {loud} reported by the first rerun");
-    assert!(cases >= 60 && loud >= cases / 2, "{cases} cases, only {loud} reported");
-});
+);

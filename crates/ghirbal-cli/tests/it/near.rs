@@ -1,6 +1,6 @@
 //! Near-duplicate removal: verified against the keeper, never through a chain; `ghirbal explain`; annotate mode.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::util::{ids, line, outcome, run, run_ok, run_stdout, Dir};
 
@@ -218,4 +218,70 @@ ghtest!(explain_reads_parquet_outputs, |dir| {
     assert!(text.contains("LSH bands shared:"), "{text}");
     let text = run_stdout(argv!["explain", out, "A"]);
     assert!(text.contains("dedup.near B: duplicate of A"), "{text}");
+});
+
+ghtest!(the_near_clusters_step_stays_within_the_memory_budget, |dir| {
+    // Ten templates of 200 words, each written 800 times with a word or two changed: about 680,000 verified
+    // pairs, which held in memory as before take several times the budget.
+    let mut rng = crate::util::Rng::new(15);
+    let letters: Vec<char> = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي".chars().collect();
+    let vocab: Vec<String> = (0..5000)
+        .map(|_| {
+            (0..3 + rng.below(5))
+                .map(|_| letters[rng.below(letters.len())])
+                .collect()
+        })
+        .collect();
+    let mut body = String::new();
+    for t in 0..10 {
+        let base: Vec<&str> = (0..200).map(|_| vocab[rng.below(vocab.len())].as_str()).collect();
+        for v in 0..800 {
+            let mut words = base.clone();
+            if v % 6 != 5 {
+                for _ in 0..1 + v % 2 {
+                    words[rng.below(200)] = vocab[rng.below(vocab.len())].as_str();
+                }
+            }
+            body += &crate::util::line(&format!("t{t}-{v}"), &words.join(" "), &[]);
+        }
+    }
+    let input = dir.write("templates.jsonl", body);
+    let out = dir.out();
+    let step = |name: &str| {
+        crate::util::run_ok(argv![
+            "run",
+            input,
+            "-o",
+            out,
+            "--stages",
+            "normalize,dedup.exact,dedup.near",
+            "--threads",
+            "1",
+            "--memory-budget",
+            "32MiB",
+            "--phase",
+            name
+        ])
+    };
+    for name in ["plan", "scan", "cluster", "near", "near-clusters"] {
+        step(name);
+    }
+    let stats: Value = serde_json::from_slice(
+        &std::fs::read(out.join("work/stats/near-clusters/00000.json")).expect("the task's stats"),
+    )
+    .expect("JSON");
+    let (edges, peak) = (
+        stats["edges"].as_u64().expect("edges"),
+        stats["peak_rss_bytes"].as_u64().expect("peak"),
+    );
+    assert!(edges > 500_000, "{edges} pairs: the test lost its load");
+    assert!(
+        peak > 0 && peak < 32 << 20,
+        "near-clusters peaked at {} MiB under a 32 MiB budget",
+        peak >> 20
+    );
+    step("write");
+    step("finish");
+    let o = outcome(&out);
+    assert!(o.stats["totals"]["removed_by_reason"]["dedup.near"].as_u64() > Some(6000));
 });

@@ -105,7 +105,7 @@ pub(crate) fn finish(layout: &Layout, config: &Config, shards: &[ShardSpec], tim
         holds,
     };
     stats.stages = stages;
-    stats.peak_rss_bytes = peak_rss();
+    stats.peak_rss_bytes = crate::stats::peak_rss();
     stats.config = Some(config.clone());
     write_stats(layout, &stats)?;
     if !holds {
@@ -154,16 +154,4 @@ fn set_count(m: &mut crate::stats::Metric, n: u64) {
         min: n,
         max: n,
     };
-}
-
-/// Peak resident set size of this process (Linux `VmHWM`), 0 elsewhere.
-fn peak_rss() -> u64 {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
-        return 0;
-    };
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
 }

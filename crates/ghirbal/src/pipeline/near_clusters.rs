@@ -15,8 +15,8 @@ use crate::dedup::near::Similarity;
 use crate::dedup::Decision;
 use crate::work::decisions;
 use crate::work::edges;
-use crate::work::sort::{Sorter, SortedRecords};
 use crate::work::sections::Kind;
+use crate::work::sort::{SortedRecords, Sorter};
 use crate::work::{json, Layout, Step};
 use crate::{Error, Ordinal, Result};
 
@@ -31,6 +31,10 @@ pub(crate) struct NearClusterStats {
     pub duplicates: u64,
     /// The largest cluster (exact copies of its members included).
     pub largest_cluster: u64,
+    /// Peak resident memory of the process when the task ended (the task's own when it ran alone,
+    /// `--phase near-clusters`).
+    #[serde(default)]
+    pub peak_rss_bytes: u64,
 }
 
 /// Step `near-clusters`: the clustering task, unless its marker is there.
@@ -41,7 +45,8 @@ pub(crate) fn run(cx: &Cluster<'_>) -> Result<()> {
     let exact = ExactInfo::load(cx.layout, cx.config.run.partitions, cx.shards)?;
     let docs = Docs::load(cx)?;
     let budget = cx.config.run.memory_budget_bytes()?;
-    let (decided, stats) = cluster(cx, &docs, &exact, budget)?;
+    let (decided, mut stats) = cluster(cx, &docs, &exact, budget)?;
+    stats.peak_rss_bytes = crate::stats::peak_rss();
     decisions::write(&cx.layout.clusters(), Kind::NearDecisions, &decided, &[])?;
     json::write(&cx.layout.task_stats(Step::NearClusters, 0), &stats)?;
     cx.layout.mark_done(Step::NearClusters, 0)
@@ -95,7 +100,12 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
 /// cluster ids and sizes) and into a sort by (first, second) position, which the keeper assignment then
 /// reads in order: a document not yet assigned when its turn comes is a keeper, and takes every later,
 /// unassigned neighbour as its duplicate.
-fn cluster(cx: &Cluster<'_>, docs: &Docs, exact: &ExactInfo, budget: u64) -> Result<(Vec<(Ordinal, Decision)>, NearClusterStats)> {
+fn cluster(
+    cx: &Cluster<'_>,
+    docs: &Docs,
+    exact: &ExactInfo,
+    budget: u64,
+) -> Result<(Vec<(Ordinal, Decision)>, NearClusterStats)> {
     let n = docs.order.len();
     let mut parent: Vec<u32> = (0..n as u32).collect();
     let mut sorter = Sorter::<3>::new(budget / 2, 0, &cx.layout.work.join("near/sort/clusters"));

@@ -67,7 +67,10 @@ pub(crate) fn for_each_pair(path: &Path, mut f: impl FnMut(Edge) -> Result<()>) 
         return Err(d.corrupt("the pairs are not whole"));
     }
     while !d.is_empty() {
-        let (a, b) = (Ordinal(d.u64("a pair's first ordinal")?), Ordinal(d.u64("a pair's second ordinal")?));
+        let (a, b) = (
+            Ordinal(d.u64("a pair's first ordinal")?),
+            Ordinal(d.u64("a pair's second ordinal")?),
+        );
         let value = f64::from_bits(d.u64("a similarity")?);
         let estimate = f64::from_bits(d.u64("an estimate")?);
         f(Edge {

@@ -61,7 +61,8 @@ impl<const N: usize> Sorter<N> {
         let mut out = BufWriter::with_capacity(1 << 20, file);
         for rec in &self.buf {
             for word in rec {
-                out.write_all(&word.to_le_bytes()).map_err(Error::io("writing", &path))?;
+                out.write_all(&word.to_le_bytes())
+                    .map_err(Error::io("writing", &path))?;
             }
         }
         out.into_inner()
