@@ -1,10 +1,13 @@
 //! The one way a file lands in `OUT/`: written under a temporary name of this process, its data forced to
-//! disk, then renamed into place and the rename forced to disk too.
+//! disk, then renamed into place.
 //!
 //! Why each part: the temporary name carries the process id, so two processes writing the same file (two
 //! invocations of one `--shard` slice, a job array retrying a task) never write into one another's bytes; the
-//! rename makes the file appear whole or not at all; the two syncs make that true after a power cut too, so a
-//! task's marker (written after its files) can never stand over a torn file.
+//! rename makes the file appear whole or not at all; the data sync makes that true after a power cut too, so
+//! a task's marker (created after its files) can never stand over a torn file. The folder is not synced after
+//! each rename: journaling file systems (ext4, xfs) commit metadata in order, so a marker that survived a
+//! power cut implies the renames before it did — and syncing every folder cost a third of a small run's
+//! wall time (BENCHMARKS.md). Markers themselves are not synced: a lost marker only redoes its task.
 
 use std::fs::File;
 use std::io::Write;
@@ -33,13 +36,12 @@ pub fn create_tmp(path: &Path) -> Result<(File, PathBuf)> {
     Ok((file, tmp))
 }
 
-/// Puts a fully written temporary file in place: its data to disk, the rename, the folder to disk.
+/// Puts a fully written temporary file in place: its data to disk, then the rename.
 pub fn commit(tmp: &Path, path: &Path) -> Result<()> {
     File::open(tmp)
         .and_then(|f| f.sync_data())
         .map_err(Error::io("syncing", tmp))?;
-    std::fs::rename(tmp, path).map_err(Error::io("renaming", tmp))?;
-    sync_dir(path)
+    std::fs::rename(tmp, path).map_err(Error::io("renaming", tmp))
 }
 
 /// Writes `data` to `path` atomically and durably.
@@ -48,21 +50,6 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     file.write_all(data).map_err(Error::io("writing", &tmp))?;
     drop(file);
     commit(&tmp, path)
-}
-
-/// Forces the folder holding `path` to disk, so that a rename into it survives a power cut.
-fn sync_dir(path: &Path) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    // Only Unix lets a folder be opened and synced; elsewhere the rename is as durable as the OS makes it.
-    if cfg!(unix) {
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(Error::io("syncing", dir))?;
-    }
-    Ok(())
 }
 
 /// Removes the temporary files left under `dir` (recursively) by processes that died mid-write. Only call

@@ -101,9 +101,13 @@ impl Layout {
         self.marker(step, task).exists()
     }
     /// Marks a task complete; call only once all its outputs are in place (they were synced by
-    /// [`super::commit`], so the marker never stands over a torn file).
+    /// [`super::commit`], so the marker never stands over a torn file). An empty file needs no temporary
+    /// name and no sync: it is there or it is not, and a lost one only redoes its task.
     pub fn mark_done(&self, step: Step, task: u32) -> Result<()> {
-        super::write_atomic(&self.marker(step, task), b"")
+        let path = self.marker(step, task);
+        std::fs::File::create(&path)
+            .map(drop)
+            .map_err(Error::io("creating", &path))
     }
 
     /// The task that writes the work file `path` — `(step, task)` — if it is one of ours. A damaged work file
