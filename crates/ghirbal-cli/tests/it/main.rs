@@ -29,6 +29,7 @@ mod config;
 mod dedup;
 mod determinism;
 mod encodings;
+mod inputs;
 mod layout;
 mod long_line;
 mod near;

@@ -18,7 +18,7 @@ mod web;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use compress::Codec;
+pub use compress::{Codec, Place};
 pub use plan::{plan, ShardKind, ShardSpec};
 
 use crate::doc::RecordProblem;
