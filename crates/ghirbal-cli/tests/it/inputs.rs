@@ -1,12 +1,110 @@
-//! The input layer tried as a hostile user would (issue #15): a file that is not what its name says fails at
-//! the right byte.
+//! The input layer tried as a hostile user would (issue #15): every file of a folder is read or reported,
+//! whatever the case of its extension, its compression or the bytes of its name; a file that is not what
+//! its name says fails at the right byte.
 
-use crate::util::{gzip, ids, line, outcome, run, Dir};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+
+use serde_json::{json, Value};
+
+use crate::util::{bzip2, gzip, ids, line, outcome, output_profile, run, xz, zstd, Dir};
 
 /// One JSONL record whose text is unique to `id`.
 fn record(id: &str) -> String {
     line(id, &format!("نص الوثيقة {id}"), &[])
 }
+
+/// Runs `ghirbal run INPUT -o OUT`, expecting exit 0; returns stderr.
+fn run_ok_stderr(input: &std::path::Path, out: &std::path::Path) -> String {
+    let (code, stdout, stderr) = run(argv!["run", input, "-o", out]);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    stderr
+}
+
+ghtest!(every_file_of_a_folder_is_read_or_reported, |dir| {
+    dir.write("in/a.TXT", "نص ملف أ");
+    dir.write("in/b.JSONL", record("b"));
+    dir.write("in/c.jsonl.GZ", gzip(record("c").as_bytes()));
+    dir.write("in/d.jsonl.bz2", bzip2(record("d").as_bytes()));
+    dir.write("in/e.txt.xz", xz("نص ملف هـ".as_bytes()));
+    dir.write("in/f.Jsonl.Zst", zstd(record("f").as_bytes()));
+    // A name in windows-1256, not UTF-8: read all the same, its id written with `\xNN`.
+    std::fs::write(dir.join("in").join(OsStr::from_bytes(b"g\xc7.txt")), "نص ملف ز").expect("writing");
+    dir.write("in/h.txt", "نص ملف ح");
+    dir.write("in/notes.md", "# notes");
+    dir.write("in/README", "read me");
+    let (input, out) = (dir.join("in"), dir.out());
+    let stderr = run_ok_stderr(&input, &out);
+    let o = outcome(&out);
+    assert_eq!(ids(&o.kept), ["a", "b", "c", "d", "e", "f", "g\\xC7", "h"]);
+    assert_eq!(o.kept("e")["text"], output_profile("نص ملف هـ"));
+    assert_eq!(o.kept("d")["text"], output_profile("نص الوثيقة d"));
+    assert_eq!(o.stats["skipped_file_count"], 2, "{}", o.stats);
+    let skipped =
+        |name: &str| json!({"path": input.join(name).display().to_string(), "reason": "unsupported_extension"});
+    assert_eq!(
+        o.stats["skipped_files"],
+        json!([skipped("README"), skipped("notes.md")])
+    );
+    assert!(stderr.contains("2 file(s) not read"), "{stderr}");
+    assert!(stderr.contains("notes.md (unsupported extension)"), "{stderr}");
+});
+
+ghtest!(a_glob_reports_the_files_it_matches_but_does_not_read, |dir| {
+    dir.write("in/a.jsonl", record("a"));
+    dir.write("in/b.csv", "id,text\n");
+    let out = dir.out();
+    run_ok_stderr(&dir.join("in/*"), &out);
+    let o = outcome(&out);
+    assert_eq!(ids(&o.kept), ["a"]);
+    let path = dir.join("in/b.csv").display().to_string();
+    assert_eq!(
+        o.stats["skipped_files"],
+        json!([{"path": path, "reason": "unsupported_extension"}])
+    );
+});
+
+ghtest!(a_file_named_on_the_command_line_must_be_readable, |dir| {
+    // Guards what already held: only files found in folders are skipped; a named one stops the run.
+    let input = dir.write("notes.md", "# notes");
+    let (code, _, stderr) = run(argv!["run", &input, "-o", dir.out()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("unsupported input format"), "{stderr}");
+    assert!(stderr.contains(&input.display().to_string()), "{stderr}");
+});
+
+/// A WET archive of one conversion record (text) at `uri`.
+fn wet(uri: &str, text: &str) -> Vec<u8> {
+    let record = warc::RecordBuilder::default()
+        .warc_type(warc::RecordType::Conversion)
+        .header(warc::WarcHeader::TargetURI, uri)
+        .body(text.as_bytes().to_vec())
+        .build()
+        .expect("a WARC record");
+    let mut raw = Vec::new();
+    warc::WarcWriter::new(&mut raw)
+        .write(&record)
+        .expect("writing a record");
+    raw
+}
+
+ghtest!(bzip2_and_xz_archives_are_read, |dir| {
+    dir.write(
+        "in/a.warc.xz",
+        xz(&wet("https://a.example/1", "فقرة أولى من الأرشيف الأول.")),
+    );
+    dir.write(
+        "in/b.WARC.BZ2",
+        bzip2(&wet("https://a.example/2", "فقرة ثانية من الأرشيف الثاني.")),
+    );
+    let out = dir.out();
+    let (code, _, stderr) = run(argv!["run", dir.join("in"), "-o", &out, "--stages", "normalize"]);
+    assert_eq!(code, 0, "{stderr}");
+    let o = outcome(&out);
+    let urls: Vec<&Value> = o.kept.iter().map(|r| &r["meta"]["url"]).collect();
+    assert_eq!(urls, [&json!("https://a.example/1"), &json!("https://a.example/2")]);
+    assert_eq!(o.stats["skipped_file_count"], 0);
+});
 
 /// A plain JSONL file of more than a read buffer (1 MiB) under a compressed name fails at its first byte.
 fn check_not_compressed(dir: &Dir, name: &str) {

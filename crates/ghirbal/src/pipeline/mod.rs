@@ -115,7 +115,7 @@ pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
             _ => times.cluster += seconds,
         }
     }
-    let stats = finish::finish(&layout, config, &manifest.shards, times)?;
+    let stats = finish::finish(&layout, config, &manifest, times)?;
     Ok(RunReport {
         stats,
         out: opts.out.clone(),
@@ -133,7 +133,7 @@ pub fn run_step(opts: &RunOptions, config: &Config, step: Step, slice: TaskSlice
     match step {
         Step::Plan => {}
         Step::Finish if slice.takes(0) && !layout.stats().exists() => {
-            finish::finish(&layout, config, &manifest.shards, crate::stats::PhaseTimes::default())?;
+            finish::finish(&layout, config, &manifest, crate::stats::PhaseTimes::default())?;
         }
         Step::Finish => {}
         _ => Runner::new(opts, config, &layout, &manifest)?.run(step, slice)?,
@@ -166,15 +166,15 @@ fn open(opts: &RunOptions, config: &Config, create: bool) -> Result<(Layout, Man
     } else {
         opts.inputs.clone()
     };
-    let files = plan::expand(&inputs)?;
+    let expansion = plan::expand(&inputs)?;
     let manifest = match Manifest::load(&layout)? {
         Some(m) => {
-            m.check(config, &files, &layout)?;
+            m.check(config, &expansion.files, &layout)?;
             m
         }
         None if create => {
-            let shards = plan::plan(&files, &config.input)?;
-            let m = Manifest::new(config, files, shards);
+            let shards = plan::plan(&expansion.files, &config.input)?;
+            let m = Manifest::new(config, expansion, shards);
             layout.create()?;
             m.save(&layout)?;
             m

@@ -8,6 +8,7 @@
 pub mod charset;
 pub(crate) mod compress;
 mod jsonl;
+pub(crate) mod names;
 #[cfg(feature = "parquet")]
 mod parquet;
 pub mod plan;
