@@ -4,7 +4,15 @@
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
+use std::sync::Arc;
 
+use arrow_array::types::Int32Type;
+use arrow_array::{
+    ArrayRef, BinaryArray, DictionaryArray, Int32Array, Int64Array, LargeBinaryArray, LargeStringArray, RecordBatch,
+    StringArray, UInt64Array,
+};
+use base64::Engine;
+use parquet::arrow::ArrowWriter;
 use serde_json::{json, Value};
 
 use crate::util::{bzip2, gzip, ids, line, outcome, output_profile, run, xz, zstd, Dir};
@@ -148,3 +156,75 @@ ghtest!(a_gzip_with_a_bad_second_member_fails_at_that_member, |dir| {
     let o = outcome(&out);
     assert_eq!(ids(&o.kept), ["a"]);
 });
+
+/// Writes a Parquet file of columns `id` and `text`.
+fn parquet(path: &std::path::Path, id: ArrayRef, text: ArrayRef) {
+    let batch = RecordBatch::try_from_iter([("id", id), ("text", text)]).expect("a record batch");
+    std::fs::create_dir_all(path.parent().expect("a folder")).expect("creating the folder");
+    let file = std::fs::File::create(path).expect("creating a parquet input");
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).expect("a parquet writer");
+    writer.write(&batch).expect("writing parquet");
+    writer.close().expect("closing parquet");
+}
+
+ghtest!(
+    parquet_text_and_id_columns_of_every_string_and_integer_type_are_read,
+    |dir| {
+        let dict: DictionaryArray<Int32Type> = ["نص من قاموس", "نص آخر من قاموس", "نص من قاموس"].into_iter().collect();
+        parquet(
+            &dir.join("in/dict.parquet"),
+            Arc::new(StringArray::from(vec!["d1", "d2", "d3"])),
+            Arc::new(dict),
+        );
+        parquet(
+            &dir.join("in/large.parquet"),
+            Arc::new(LargeStringArray::from(vec!["l1"])),
+            Arc::new(LargeStringArray::from(vec!["نص في عمود كبير"])),
+        );
+        let bad: &[u8] = b"caf\xe9 \xff";
+        parquet(
+            &dir.join("in/binary.parquet"),
+            Arc::new(Int64Array::from(vec![101, 102])),
+            Arc::new(BinaryArray::from_vec(vec!["نص في عمود ثنائي".as_bytes(), bad])),
+        );
+        parquet(
+            &dir.join("in/large_binary.parquet"),
+            Arc::new(UInt64Array::from(vec![u64::MAX])),
+            Arc::new(LargeBinaryArray::from_vec(vec!["نص ثنائي كبير".as_bytes()])),
+        );
+        parquet(
+            &dir.join("in/int32.parquet"),
+            Arc::new(Int32Array::from(vec![-7])),
+            Arc::new(StringArray::from(vec!["نص برقم سالب"])),
+        );
+        let out = dir.out();
+        run_ok_stderr(&dir.join("in"), &out);
+        let o = outcome(&out);
+        let max = u64::MAX.to_string();
+        assert_eq!(ids(&o.kept), ["101", "d1", "d2", "-7", "l1", &max]);
+        for (id, text) in [
+            ("101", "نص في عمود ثنائي"),
+            ("d1", "نص من قاموس"),
+            ("d2", "نص آخر من قاموس"),
+            ("-7", "نص برقم سالب"),
+            ("l1", "نص في عمود كبير"),
+            (&max, "نص ثنائي كبير"),
+        ] {
+            assert_eq!(o.kept(id)["text"], output_profile(text), "{id}");
+        }
+        assert_eq!(o.removed("d3")["reason"], "dedup.exact");
+        let r = o.removed("102");
+        assert_eq!(r["reason"], "read.invalid_utf8", "{r}");
+        assert_eq!(
+            r["detail"]["file"],
+            dir.join("in/binary.parquet").display().to_string(),
+            "{r}"
+        );
+        assert_eq!(r["detail"]["line"], 2, "{r}");
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(r["raw_base64"].as_str().expect("raw bytes kept"))
+            .expect("base64");
+        assert_eq!(raw, bad);
+        assert_eq!(o.stats["conservation"]["input"], 8);
+    }
+);
