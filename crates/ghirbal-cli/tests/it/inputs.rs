@@ -228,3 +228,28 @@ ghtest!(
         assert_eq!(o.stats["conservation"]["input"], 8);
     }
 );
+
+ghtest!(an_unpaired_surrogate_escape_is_removed_naming_it, |dir| {
+    let lines = concat!(
+        "{\"id\":\"a\",\"text\":\"\\udfff\"}\n",
+        "{\"id\":\"\\ud800\",\"text\":\"نص بمعرف مكسور\"}\n",
+        "{\"id\":\"c\",\"text\":\"نص سليم \\ud83d\\ude00\"}\n",
+    );
+    let input = dir.write("in.jsonl", lines);
+    let out = dir.out();
+    run_ok_stderr(&input, &out);
+    let o = outcome(&out);
+    assert_eq!(ids(&o.kept), ["c"]);
+    let fallback = format!("{}:2", input.display());
+    assert_eq!(ids(&o.removed), ["a", fallback.as_str()]);
+    for (r, (line, field, escape)) in o.removed.iter().zip([(1, "text", "\\udfff"), (2, "id", "\\ud800")]) {
+        assert_eq!(r["reason"], "read.malformed_json", "{r}");
+        assert_eq!(r["detail"]["file"], input.display().to_string(), "{r}");
+        assert_eq!(r["detail"]["line"], line, "{r}");
+        let error = r["detail"]["error"].as_str().expect("an error");
+        let expected = format!("field \"{field}\" holds an unpaired surrogate escape {escape}");
+        assert!(error.contains(&expected), "{error}");
+        // Nothing is lost: the line as read is the removed record's text.
+        assert_eq!(r["text"], lines.lines().nth(line - 1).expect("the line"), "{r}");
+    }
+});
