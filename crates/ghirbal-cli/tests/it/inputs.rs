@@ -139,6 +139,16 @@ ghtest!(a_plain_file_named_zst_fails_at_byte_zero, |dir| {
     check_not_compressed(&dir, "plain.jsonl.zst");
 });
 
+ghtest!(a_plain_warc_named_gz_fails_at_byte_zero, |dir| {
+    let input = dir.write("crawl.warc.gz", wet("https://a.example/1", "نص غير مضغوط"));
+    let out = dir.out();
+    let (code, _, stderr) = run(argv!["run", &input, "-o", &out, "--stages", "normalize"]);
+    assert_eq!(code, 1, "{stderr}");
+    let expected = "decoding failed at byte 0 of the file: not a gzip file";
+    assert!(stderr.contains(expected), "no {expected:?} in:\n{stderr}");
+    assert_eq!(outcome(&out).stats["conservation"]["input"], 0);
+});
+
 ghtest!(a_gzip_with_a_bad_second_member_fails_at_that_member, |dir| {
     let first = gzip(record("a").as_bytes());
     let mut data = first.clone();

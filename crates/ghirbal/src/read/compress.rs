@@ -293,7 +293,7 @@ fn decoder(path: &Path, codec: Codec, mut source: FileTally, end: Option<u64>) -
     let head = source.fill_buf().map_err(Error::io("reading", path))?;
     if !head.is_empty() && !codec.starts_right(head) {
         let message = format!("not a {} file: it does not start as one", codec.label());
-        return Ok(Box::new(Failed(Some(message), source.position.offset())));
+        return Ok(Box::new(Failed(message, source.position.offset())));
     }
     let position = Arc::clone(&source.position);
     let decoder: Box<dyn Read + Send> = match codec {
@@ -336,13 +336,16 @@ impl Read for Located {
     }
 }
 
-/// A stream that fails at its first read: a file that is not what its name says.
-struct Failed(Option<String>, u64);
+/// A stream that fails at every read, at its first byte: a file that is not what its name says.
+struct Failed(String, u64);
 
 impl Read for Failed {
     fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-        let message = self.0.take().unwrap_or_else(|| "the stream failed earlier".to_owned());
-        Err(Fault::error(io::ErrorKind::InvalidData, Place::At(self.1), message))
+        Err(Fault::error(
+            io::ErrorKind::InvalidData,
+            Place::At(self.1),
+            self.0.clone(),
+        ))
     }
 }
 
