@@ -149,6 +149,21 @@ ghtest!(a_plain_warc_named_gz_fails_at_byte_zero, |dir| {
     assert_eq!(outcome(&out).stats["conservation"]["input"], 0);
 });
 
+ghtest!(a_txt_file_that_does_not_decode_is_reported_and_the_others_read, |dir| {
+    dir.write("in/a.txt", "نص ملف أ");
+    dir.write("in/b.txt.gz", "نص غير مضغوط");
+    dir.write("in/c.txt", "نص ملف ج");
+    let out = dir.out();
+    let (code, _, stderr) = run(argv!["run", dir.join("in"), "-o", &out]);
+    assert_eq!(code, 1, "{stderr}");
+    let o = outcome(&out);
+    assert_eq!(ids(&o.kept), ["a", "c"]);
+    let problem = &o.stats["input_problems"][0];
+    let message = problem["message"].as_str().expect("a message");
+    assert!(message.contains("b.txt.gz"), "{message}");
+    assert!(message.contains("at byte 0 of the compressed file"), "{message}");
+});
+
 ghtest!(a_gzip_with_a_bad_second_member_fails_at_that_member, |dir| {
     let first = gzip(record("a").as_bytes());
     let mut data = first.clone();

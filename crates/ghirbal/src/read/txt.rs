@@ -18,8 +18,7 @@ use crate::stats::InputProblem;
 use crate::{Document, Error, InputConfig, Ordinal, Origin, Removal, Result};
 
 /// Reads the files of a `.txt` shard into batches. A compressed file that does not decode is not a
-/// document: it ends the shard's reading with an input problem naming it (the run then fails), after the
-/// files before it.
+/// document: the shard ends with an input problem naming it (the run then fails), the other files read.
 pub(super) fn read(spec: &ShardSpec, batch_bytes: u64, emit: &mut dyn FnMut(ReadItem) -> bool) -> Result<ShardEnd> {
     let (root, files, html) = match &spec.kind {
         ShardKind::Txt { root, files } => (root, files, false),
@@ -33,8 +32,8 @@ pub(super) fn read(spec: &ShardSpec, batch_bytes: u64, emit: &mut dyn FnMut(Read
         let data = match contents(&path)? {
             Ok(data) => data,
             Err(fault) => {
-                problem = Some(fault);
-                break;
+                problem = Some(join(problem, fault));
+                continue;
             }
         };
         bytes += data.len() as u64;
@@ -59,6 +58,17 @@ pub(super) fn read(spec: &ShardSpec, batch_bytes: u64, emit: &mut dyn FnMut(Read
     })
 }
 
+/// One input problem for the shard (it has room for one), naming every file that failed.
+fn join(first: Option<InputProblem>, next: InputProblem) -> InputProblem {
+    match first {
+        None => next,
+        Some(first) => InputProblem {
+            message: format!("{}; {}", first.message, next.message),
+            ..first
+        },
+    }
+}
+
 /// A file's bytes, decompressed when its name says so; a decoding failure is an input problem, not an
 /// error, so the files read before it stay accounted.
 fn contents(path: &Path) -> Result<std::result::Result<Vec<u8>, InputProblem>> {
@@ -67,12 +77,13 @@ fn contents(path: &Path) -> Result<std::result::Result<Vec<u8>, InputProblem>> {
     if codec == Codec::Plain {
         return std::fs::read(path).map(Ok).map_err(Error::io("reading", path));
     }
-    let mut opened = compress::open(path, codec, 0, None)?;
+    // Unbuffered above the decoder: read_to_end asks for large reads, and a folder may hold many files.
+    let (mut decoded, position) = compress::decoded(path, codec, 0, None)?;
     let mut data = Vec::new();
-    match opened.reader.read_to_end(&mut data) {
+    match decoded.read_to_end(&mut data) {
         Ok(_) => Ok(Ok(data)),
         Err(e) => {
-            let place = compress::Fault::of(&e).map_or(Place::At(opened.position.offset()), |f| f.place);
+            let place = compress::Fault::of(&e).map_or(Place::At(position.offset()), |f| f.place);
             Ok(Err(InputProblem {
                 file: path.display().to_string(),
                 message: format!(
