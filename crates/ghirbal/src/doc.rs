@@ -251,7 +251,7 @@ pub fn parse_record(
     let mut annotations = Map::new();
     for (key, raw) in obj.0 {
         if key == id_field {
-            id = Some(raw_to_id(raw));
+            id = Some(raw_to_id(raw, id_field)?);
         } else if key == text_field {
             text = Some(raw);
         } else if key == "meta" && raw.get().starts_with('{') {
@@ -266,6 +266,10 @@ pub fn parse_record(
     };
     let text: String = match serde_json::from_str(text_raw.get()) {
         Ok(t) => t,
+        Err(e) if text_raw.get().starts_with('"') => {
+            let problem = RecordProblem::Malformed(string_problem(text_field, text_raw.get(), &e));
+            return Err((Some(id), problem));
+        }
         Err(_) => {
             let kind = json_kind(text_raw.get());
             let problem = RecordProblem::MissingText(format!("field {text_field:?} is {kind}, not a string"));
@@ -278,8 +282,59 @@ pub fn parse_record(
     Ok((id, text, meta, annotations))
 }
 
-fn raw_to_id(raw: &RawValue) -> String {
-    serde_json::from_str::<String>(raw.get()).unwrap_or_else(|_| raw.get().to_owned())
+/// The id: a string's value, any other JSON value (a number) as written.
+fn raw_to_id(raw: &RawValue, id_field: &str) -> Result<String, ParseError> {
+    match serde_json::from_str::<String>(raw.get()) {
+        Ok(id) => Ok(id),
+        Err(e) if raw.get().starts_with('"') => {
+            Err((None, RecordProblem::Malformed(string_problem(id_field, raw.get(), &e))))
+        }
+        Err(_) => Ok(raw.get().to_owned()),
+    }
+}
+
+/// Why a JSON string does not decode. The JSON grammar lets `\u` escape half of a UTF-16 surrogate pair, but
+/// half a pair names no character (an encoder that cut UTF-16 text mid-pair writes one), so no Rust string
+/// can hold it and serde_json refuses it with a message about hex escapes; say which escape it is.
+fn string_problem(field: &str, raw: &str, err: &serde_json::Error) -> String {
+    match unpaired_surrogate(raw) {
+        Some(escape) => {
+            format!("field {field:?} holds an unpaired surrogate escape {escape}, which names no character")
+        }
+        None => format!("field {field:?} is a string that does not decode: {err}"),
+    }
+}
+
+/// The first `\uD800`–`\uDFFF` escape of a JSON string that is not a high surrogate followed by a low one.
+fn unpaired_surrogate(raw: &str) -> Option<&str> {
+    let unit = |at: usize| raw.get(at..at + 4).and_then(|h| u16::from_str_radix(h, 16).ok());
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1)) {
+            (b'\\', Some(b'u')) => {}
+            (b'\\', _) => {
+                i += 2;
+                continue;
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        let this = unit(i + 2)?;
+        let paired = (0xD800..0xDC00).contains(&this)
+            && raw.get(i + 6..i + 8) == Some("\\u")
+            && unit(i + 8).is_some_and(|low| (0xDC00..0xE000).contains(&low));
+        if paired {
+            i += 12;
+        } else if (0xD800..0xE000).contains(&this) {
+            return raw.get(i..i + 6);
+        } else {
+            i += 6;
+        }
+    }
+    None
 }
 
 fn flatten_meta(raw: &RawValue, meta: &mut Meta, annotations: &mut Map<String, Value>) {
@@ -322,6 +377,30 @@ mod tests {
 
     fn parse(line: &str) -> Result<Parsed, ParseError> {
         parse_record(line, "id", "text", || "f:1".to_owned())
+    }
+
+    #[test]
+    fn unpaired_surrogate_escapes_are_named() {
+        let problem = |line: &str| match parse(line) {
+            Err((id, RecordProblem::Malformed(m))) => (id, m),
+            other => panic!("{line}: {other:?}"),
+        };
+        let (id, m) = problem(r#"{"id":"a","text":"\udfff"}"#);
+        assert_eq!(id.as_deref(), Some("a"));
+        assert_eq!(
+            m,
+            r#"field "text" holds an unpaired surrogate escape \udfff, which names no character"#
+        );
+        let (id, m) = problem(r#"{"id":"\ud800","text":"fine"}"#);
+        assert_eq!(id, None);
+        assert!(
+            m.contains(r#"field "id" holds an unpaired surrogate escape \ud800"#),
+            "{m}"
+        );
+        let (_, m) = problem(r#"{"id":"b","text":"\\ud800 ok \ud83d\ude00 \uD83D\u0041"}"#);
+        assert!(m.contains(r#"escape \uD83D,"#), "{m}");
+        let (id, text, ..) = parse(r#"{"id":5,"text":"\\udfff \ud83d\ude00"}"#).expect("a paired escape is fine");
+        assert_eq!((id.as_str(), text.as_str()), ("5", "\\udfff 😀"));
     }
 
     #[test]

@@ -24,15 +24,15 @@ pub enum Error {
     #[error("input not found: {0}")]
     InputNotFound(String),
     /// An input file has an extension we cannot read.
-    #[error("unsupported input format: {} (expected .txt, .jsonl, .jsonl.gz, .jsonl.zst or .parquet)", .0.display())]
+    #[error("unsupported input format: {} (expected .txt, .html, .jsonl, .json, .ndjson, .warc, .wet or .parquet; all but .parquet possibly compressed: .gz, .zst, .bz2, .xz)", .0.display())]
     UnsupportedFormat(PathBuf),
     /// A compressed input ended early or is corrupt; what was read before was processed.
-    #[error("{}: input is truncated or corrupt at byte {offset} of the compressed file ({records} records read before it): {message}", path.display())]
+    #[error("{}: input is truncated or corrupt {place} of the compressed file ({records} records read before it): {message}", path.display())]
     Truncated {
         /// The input file.
         path: PathBuf,
-        /// Compressed bytes consumed before the failure.
-        offset: u64,
+        /// Where in the file decoding failed.
+        place: crate::read::Place,
         /// Records read and accounted before the failure.
         records: u64,
         /// The decoder's message.

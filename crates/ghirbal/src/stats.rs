@@ -218,6 +218,12 @@ pub struct RunStats {
     pub peak_rss_bytes: u64,
     /// Inputs that could not be read to the end.
     pub input_problems: Vec<InputProblem>,
+    /// How many files of the input folders (and globs) were not read.
+    #[serde(default)]
+    pub skipped_file_count: u64,
+    /// Those files, each with why (`unsupported_extension`, `not_a_file`, `broken_link`, `unreadable_name`).
+    #[serde(default)]
+    pub skipped_files: Vec<crate::read::plan::SkippedFile>,
     /// WARC records that are not documents (`request`, `metadata`, `warcinfo`, `revisit` …), by type: read,
     /// counted, not part of `input`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

@@ -134,8 +134,30 @@ fn summary(report: &RunReport) -> String {
         format!(" ({})", top.join(", "))
     };
     format!(
-        "ghirbal: {} documents in, {} kept, {} removed{removed}\n  {mb:.1} MB of text in {:.1} s ({rate:.1} MB/s)\n  kept: {out}/kept/  removed: {out}/removed/  stats: {out}/stats.json\n",
-        t.docs_in, t.docs_kept, t.docs_removed, report.seconds
+        "ghirbal: {} documents in, {} kept, {} removed{removed}\n  {mb:.1} MB of text in {:.1} s ({rate:.1} MB/s)\n{}  kept: {out}/kept/  removed: {out}/removed/  stats: {out}/stats.json\n",
+        t.docs_in, t.docs_kept, t.docs_removed, report.seconds, not_read(s)
+    )
+}
+
+/// The line naming the first few files of the input folders that were not read (all are in stats.json).
+fn not_read(stats: &ghirbal::RunStats) -> String {
+    const SHOWN: usize = 3;
+    if stats.skipped_files.is_empty() {
+        return String::new();
+    }
+    let mut shown: Vec<String> = stats
+        .skipped_files
+        .iter()
+        .take(SHOWN)
+        .map(|f| format!("{} ({})", f.path, f.reason))
+        .collect();
+    if stats.skipped_files.len() > SHOWN {
+        shown.push(format!("{} more", stats.skipped_files.len() - SHOWN));
+    }
+    format!(
+        "  {} file(s) not read: {} (listed in stats.json \"skipped_files\")\n",
+        stats.skipped_file_count,
+        shown.join(", ")
     )
 }
 

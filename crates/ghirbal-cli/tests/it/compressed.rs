@@ -1,7 +1,7 @@
-//! Compressed inputs: complete multi-member/multi-frame files, and truncated ones (the records before the cut
+//! Compressed inputs (gzip, zstd, bzip2, xz): complete multi-member/multi-frame/multi-stream files, and truncated ones (the records before the cut
 //! are accounted for, the run exits 1 naming the file and the byte offset).
 
-use crate::util::{gzip, ids, line, outcome, run, run_ok, words, zstd, Dir, Rng};
+use crate::util::{bzip2, gzip, ids, line, outcome, run, run_ok, words, xz, zstd, Dir, Rng};
 
 /// `n` records `r0…`, as JSONL.
 fn records(n: usize) -> String {
@@ -18,7 +18,10 @@ fn expected_ids(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("r{i}")).collect()
 }
 
-fn check_truncated(dir: &Dir, name: &str, compress: fn(&[u8]) -> Vec<u8>) {
+/// A compressor of test data.
+type Compress = fn(&[u8]) -> Vec<u8>;
+
+fn check_truncated(dir: &Dir, name: &str, compress: Compress) {
     let full = compress(records(2000).as_bytes());
     let cut = &full[..full.len() * 6 / 10];
     let input = dir.write(name, cut);
@@ -52,6 +55,24 @@ ghtest!(truncated_gzip_fails_after_accounting_what_was_read, |dir| {
 
 ghtest!(truncated_zstd_fails_after_accounting_what_was_read, |dir| {
     check_truncated(&dir, "cut.jsonl.zst", zstd);
+});
+
+ghtest!(truncated_xz_fails_after_accounting_what_was_read, |dir| {
+    check_truncated(&dir, "cut.jsonl.xz", xz);
+});
+
+ghtest!(bzip2_and_xz_of_several_streams_are_read_completely, |dir| {
+    let all = records(300);
+    let (first, second) = all.split_at(all.match_indices('\n').nth(119).expect("120 lines").0 + 1);
+    for (name, compress) in [("two.jsonl.bz2", bzip2 as Compress), ("two.jsonl.xz", xz)] {
+        let mut data = compress(first.as_bytes());
+        data.extend(compress(second.as_bytes()));
+        let input = dir.write(name, data);
+        let out = dir.join(&format!("out-{name}"));
+        run_ok(argv!["run", input, "-o", out]);
+        let o = outcome(&out);
+        assert_eq!(ids(&o.kept), expected_ids(300), "{name}");
+    }
 });
 
 ghtest!(gzip_cut_before_the_first_record_fails_naming_the_byte, |dir| {

@@ -30,6 +30,7 @@ mod dedup;
 mod determinism;
 mod encodings;
 mod faults;
+mod inputs;
 mod layout;
 mod long_line;
 mod near;

@@ -217,3 +217,50 @@ ghtest!(an_output_folder_with_a_non_utf8_name_runs_and_resumes, |dir| {
     assert_eq!(outcome(&out).kept.len(), 2);
     assert!(run_ok(argv!["run", input, "-o", out]).contains("already complete"));
 });
+
+ghtest!(another_runs_output_inside_an_input_folder_is_reported_not_read, |dir| {
+    small_input(&dir);
+    let input = dir.join(".");
+    // A first run writes its output inside the folder; a second run over the folder, into another OUT.
+    run_ok(argv!["run", dir.join("in.jsonl"), "-o", dir.join("first")]);
+    let out = dir.join("elsewhere").join("second");
+    std::fs::create_dir_all(dir.join("elsewhere")).expect("mkdir");
+    // `elsewhere/` is inside the folder too, but holds no lock file until the run starts: only `first/`
+    // and the second run's own `second/` are outputs.
+    run_ok(argv!["run", input, "-o", out]);
+    let o = outcome(&out);
+    assert_eq!(o.kept.len() + o.removed.len(), 3, "first/ was read as input");
+    let skipped = o.stats["skipped_files"].as_array().expect("skipped_files");
+    // Reported once, as a folder, and not walked.
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["path"].as_str().is_some_and(|p| p.ends_with("/first")) && s["reason"] == "ghirbal_output"),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped
+            .iter()
+            .all(|s| !s["path"].as_str().unwrap_or("").contains("first/")),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped
+            .iter()
+            .all(|s| !s["path"].as_str().unwrap_or("").contains("second/")),
+        "the run's own files are not news: {skipped:?}"
+    );
+});
+
+#[cfg(unix)]
+ghtest!(an_input_folder_with_a_non_utf8_name_runs_and_resumes, |dir| {
+    use std::os::unix::ffi::OsStrExt;
+    let folder = dir.join("").join(std::ffi::OsStr::from_bytes(b"in-\xff"));
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    std::fs::write(folder.join("a.txt"), "نص أول").expect("write");
+    std::fs::write(folder.join("b.txt"), "نص ثان").expect("write");
+    let out = dir.out();
+    run_ok(argv!["run", folder, "-o", out]);
+    assert_eq!(outcome(&out).kept.len(), 2);
+    assert!(run_ok(argv!["run", folder, "-o", out]).contains("already complete"));
+});

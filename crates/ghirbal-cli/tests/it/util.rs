@@ -311,6 +311,20 @@ pub fn zstd(data: &[u8]) -> Vec<u8> {
     zstd::encode_all(data, 3).expect("zstd in memory")
 }
 
+/// Bzip2 of `data` as one stream.
+pub fn bzip2(data: &[u8]) -> Vec<u8> {
+    let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    enc.write_all(data).expect("bzip2 in memory");
+    enc.finish().expect("bzip2 in memory")
+}
+
+/// Xz of `data` as one stream.
+pub fn xz(data: &[u8]) -> Vec<u8> {
+    let mut enc = liblzma::write::XzEncoder::new(Vec::new(), 6);
+    enc.write_all(data).expect("xz in memory");
+    enc.finish().expect("xz in memory")
+}
+
 /// A small deterministic generator (splitmix64) for test corpora.
 pub struct Rng(u64);
 

@@ -1,6 +1,9 @@
 //! Finishing a run: summing every task's stats into `stats.json` and checking conservation — documents read
 //! must equal documents written to `kept/` plus `removed/`. A run whose books do not balance fails loudly.
+//! The files of the input folders that were not read are copied from the manifest, so that `stats.json`
+//! accounts for every file as well as every document.
 
+use super::manifest::Manifest;
 use super::route::WriteShardStats;
 use super::scan::ScanShardStats;
 use crate::read::ShardSpec;
@@ -40,10 +43,13 @@ pub(crate) fn scanned_docs(layout: &Layout, shards: &[ShardSpec]) -> Result<u64>
 }
 
 /// Sums the task stats, checks conservation and writes `stats.json`.
-pub(crate) fn finish(layout: &Layout, config: &Config, shards: &[ShardSpec], times: PhaseTimes) -> Result<RunStats> {
+pub(crate) fn finish(layout: &Layout, config: &Config, manifest: &Manifest, times: PhaseTimes) -> Result<RunStats> {
+    let shards = &manifest.shards;
     let mut stats = RunStats {
         ghirbal_version: env!("CARGO_PKG_VERSION").into(),
         phase_seconds: times,
+        skipped_files: manifest.skipped.clone(),
+        skipped_file_count: manifest.skipped.len() as u64,
         ..Default::default()
     };
     let mut stages = StageList::default();

@@ -1,11 +1,12 @@
-//! The run's manifest: the config, the input files (size and modification time) and the shard plan. It ties
+//! The run's manifest: the config, the input files (size and modification time), the files of the input
+//! folders that are not read (for `stats.json`) and the shard plan. It ties
 //! the phases together and guards resumption: a rerun with the same config and inputs continues where the last
 //! one stopped; one with a different config or changed inputs is refused, naming the difference.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::read::plan::InputFile;
+use crate::read::plan::{Expansion, InputFile, SkippedFile};
 use crate::read::ShardSpec;
 use crate::work::{json, Layout, VERSION as FORMAT};
 use crate::{Config, Error, Result};
@@ -21,18 +22,21 @@ pub struct Manifest {
     pub config: Config,
     /// Every input file, in order.
     pub inputs: Vec<InputFile>,
+    /// Files of the input folders and globs that are not read, with why.
+    pub skipped: Vec<SkippedFile>,
     /// The shard plan.
     pub shards: Vec<ShardSpec>,
 }
 
 impl Manifest {
     /// A manifest for a new run.
-    pub fn new(config: &Config, inputs: Vec<InputFile>, shards: Vec<ShardSpec>) -> Manifest {
+    pub fn new(config: &Config, expansion: Expansion, shards: Vec<ShardSpec>) -> Manifest {
         Manifest {
             format: FORMAT,
             ghirbal_version: env!("CARGO_PKG_VERSION").into(),
             config: config.clone(),
-            inputs,
+            inputs: expansion.files,
+            skipped: expansion.skipped,
             shards,
         }
     }

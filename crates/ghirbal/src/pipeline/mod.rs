@@ -116,7 +116,7 @@ pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
             _ => times.cluster += seconds,
         }
     }
-    let stats = finish::finish(&layout, config, &manifest.shards, times).map_err(|e| redo_producer(&layout, e))?;
+    let stats = finish::finish(&layout, config, &manifest, times).map_err(|e| redo_producer(&layout, e))?;
     Ok(RunReport {
         stats,
         out: opts.out.clone(),
@@ -138,9 +138,7 @@ pub fn run_step(opts: &RunOptions, config: &Config, step: Step, slice: TaskSlice
     let done = match step {
         Step::Plan | Step::Finish if !slice.takes(0) || layout.stats().exists() => Ok(()),
         Step::Plan => Ok(()),
-        Step::Finish => {
-            finish::finish(&layout, config, &manifest.shards, crate::stats::PhaseTimes::default()).map(|_| ())
-        }
+        Step::Finish => finish::finish(&layout, config, &manifest, crate::stats::PhaseTimes::default()).map(|_| ()),
         _ => Runner::new(opts, config, &layout, &manifest)?.run(step, slice),
     };
     done.map_err(|e| redo_producer(&layout, e))?;

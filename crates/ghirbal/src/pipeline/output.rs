@@ -1,7 +1,7 @@
 //! The output directory as a run finds it: checked to be ours, locked, cleared with `--force`, and given its
 //! plan (made, or loaded and checked against this config and these inputs).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::manifest::Manifest;
 use super::RunOptions;
@@ -26,14 +26,14 @@ pub(super) fn open(
     let lock = lock_output(&layout, mode, create, opts.force)?;
     let manifest = match load_manifest(&layout)? {
         Some(m) => {
-            m.check(config, &input_files(opts, &layout)?, &layout)?;
+            m.check(config, &input_files(opts, &layout)?.files, &layout)?;
             m
         }
         None if create => {
             layout.clear()?;
-            let files = input_files(opts, &layout)?;
-            let shards = plan::plan(&files, &config.input)?;
-            let m = Manifest::new(config, files, shards);
+            let expansion = input_files(opts, &layout)?;
+            let shards = plan::plan(&expansion.files, &config.input)?;
+            let m = Manifest::new(config, expansion, shards);
             m.save(&layout)?;
             m
         }
@@ -59,24 +59,55 @@ fn load_manifest(layout: &Layout) -> Result<Option<Manifest>> {
     })
 }
 
-/// The input files of the run: the user's (or the bundled example), without anything inside `OUT` itself
-/// (an `-o` inside an input folder would otherwise read its own output on the next run).
-fn input_files(opts: &RunOptions, layout: &Layout) -> Result<Vec<plan::InputFile>> {
+/// The input files of the run: the user's (or the bundled example), without anything inside a ghirbal
+/// output — `OUT` itself (an `-o` inside an input folder would otherwise read its own output on the next
+/// run) or another run's (a folder holding `ghirbal.lock`) — which is reported as not read.
+fn input_files(opts: &RunOptions, layout: &Layout) -> Result<plan::Expansion> {
     if opts.inputs.is_empty() {
         // The bundled example lives in OUT/work/example/: the one input inside OUT.
         return plan::expand(&[example_corpus(layout)?]);
     }
     let inputs = opts.inputs.clone();
-    let mut files = plan::expand(&inputs)?;
-    if let Ok(out) = layout.out.canonicalize() {
-        files.retain(|f| f.path.canonicalize().map_or(true, |p| !p.starts_with(&out)));
+    let mut expansion = plan::expand(&inputs)?;
+    // Folders walked skip every ghirbal output and report it (`plan`); this run's own is no news. A file
+    // named or globbed inside an output is dropped here.
+    let own = layout.out.canonicalize().ok();
+    let is_own = |p: &Path| {
+        own.as_ref()
+            .is_some_and(|o| p.canonicalize().is_ok_and(|p| p.starts_with(o)))
+    };
+    expansion
+        .skipped
+        .retain(|s| !(s.reason == plan::SkipReason::GhirbalOutput && is_own(Path::new(&s.path))));
+    let (files, outputs): (Vec<_>, Vec<_>) = std::mem::take(&mut expansion.files)
+        .into_iter()
+        .partition(|f| !inside_an_output(&f.path, own.as_deref()));
+    expansion.files = files;
+    for f in outputs.iter().filter(|f| !is_own(&f.path)) {
+        expansion
+            .skipped
+            .push(plan::SkippedFile::new(&f.path, plan::SkipReason::GhirbalOutput));
     }
+    let files = &expansion.files;
     if files.is_empty() {
         // An empty folder is an empty run (a daily job on a quiet day), said out loud.
         let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
         tracing::warn!("{} hold(s) no file ghirbal reads: an empty run", names.join(", "));
     }
-    Ok(files)
+    Ok(expansion)
+}
+
+/// True when `path` is inside `own` (this run's OUT) or inside any folder holding a ghirbal lock file.
+fn inside_an_output(path: &Path, own: Option<&Path>) -> bool {
+    let Ok(path) = path.canonicalize() else {
+        return false;
+    };
+    if own.is_some_and(|o| path.starts_with(o)) {
+        return true;
+    }
+    path.ancestors()
+        .skip(1)
+        .any(|dir| crate::work::lock::lock_path(dir).is_file())
 }
 
 /// Makes sure `out` is ours to write — absent, empty, or a ghirbal output (its lock file or its manifest

@@ -1,15 +1,15 @@
-//! JSONL (plain, gzip, zstd): the reader cuts the decompressed stream into batches of whole lines; workers
+//! JSONL (plain or compressed: gzip, zstd, bzip2, xz): the reader cuts the decompressed stream into batches of whole lines; workers
 //! parse them. Blank lines are not records; a UTF-8 byte order mark before a line is dropped. Lines are
 //! decoded under `[input] encoding`. A line that does not decode, is not a JSON object, or has no string
 //! text becomes a [`BadRecord`] whose detail names the file and line and whose text is the raw line.
 
 use std::io::BufRead;
 use std::path::Path;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::charset::{self, Charset};
-use super::{bad_record, compress, undecodable, Payload, RawBatch, ReadItem, Record, ShardEnd};
+use super::compress::{self, Place};
+use super::{bad_record, undecodable, Payload, RawBatch, ReadItem, Record, ShardEnd};
 use super::{ShardKind, ShardSpec};
 use crate::doc::parse_record;
 use crate::stats::InputProblem;
@@ -25,7 +25,7 @@ struct Batcher {
     lines: Vec<u64>,
     raw_bytes: u64,
     next_seq: u32,
-    consumed: Arc<std::sync::atomic::AtomicU64>,
+    position: Arc<compress::Position>,
     reported: u64,
 }
 
@@ -33,7 +33,7 @@ impl Batcher {
     fn take(&mut self) -> RawBatch {
         let first_seq = self.next_seq;
         self.next_seq += self.ends.len() as u32;
-        let consumed = self.consumed.load(Ordering::Relaxed);
+        let consumed = self.position.consumed();
         let delta = consumed.saturating_sub(self.reported);
         self.reported = consumed;
         RawBatch {
@@ -84,7 +84,7 @@ pub(super) fn read(
         lines: Vec::new(),
         raw_bytes: 0,
         next_seq: 0,
-        consumed: Arc::clone(&opened.consumed),
+        position: Arc::clone(&opened.position),
         reported: 0,
     };
     let (mut line_no, mut total_raw, mut problem) = (*first_line, 0u64, None);
@@ -108,10 +108,10 @@ pub(super) fn read(
         }
         if let Err(e) = result {
             let records = u64::from(b.next_seq) + b.ends.len() as u64;
-            let offset = *start + opened.consumed.load(Ordering::Relaxed);
+            let place = compress::Fault::of(&e).map_or(Place::At(opened.position.offset()), |f| f.place);
             let err = Error::Truncated {
                 path: path.clone(),
-                offset,
+                place,
                 records,
                 message: e.to_string(),
             };

@@ -8,6 +8,7 @@
 pub mod charset;
 pub(crate) mod compress;
 mod jsonl;
+pub(crate) mod names;
 #[cfg(feature = "parquet")]
 mod parquet;
 pub mod plan;
@@ -18,7 +19,7 @@ mod web;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use compress::Codec;
+pub use compress::{Codec, Place};
 pub use plan::{plan, ShardKind, ShardSpec};
 
 use crate::doc::RecordProblem;

@@ -1,6 +1,9 @@
-//! Parquet: the id and text columns must be strings (Utf8, LargeUtf8 or Utf8View); every other column goes to
-//! `meta`, converted to JSON by arrow-json so that any Arrow type is kept. Rows are numbered from 1 in `detail`.
-//! A row with a null or non-string text is removed with `read.missing_text`.
+//! Parquet: the text column is a string (Utf8, LargeUtf8, Utf8View) or binary (Binary, LargeBinary,
+//! BinaryView, FixedSizeBinary: bytes decoded like a JSONL line, under `[input] encoding`, so bytes that do not
+//! decode are removed with `read.invalid_utf8` and kept raw), plain or dictionary-encoded (as pandas and
+//! Spark write categorical columns). The id column is any of those or an integer (its decimal string). Every
+//! other column goes to `meta`, converted to JSON by arrow-json so that any Arrow type is kept. Rows are
+//! numbered from 1 in `detail`. A row with a null or non-string text is removed with `read.missing_text`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,7 +13,8 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::{bad_record, Payload, RawBatch, ReadItem, Record, ShardEnd};
+use super::charset::{self, Charset};
+use super::{bad_record, undecodable, BadRecord, Payload, RawBatch, ReadItem, Record, ShardEnd};
 use crate::doc::{RawObject, RecordProblem};
 use crate::stats::InputProblem;
 use crate::{Document, Error, InputConfig, Meta, Ordinal, Origin, Result};
@@ -72,18 +76,6 @@ pub(super) fn read(
     })
 }
 
-fn string_at(array: &dyn Array, row: usize) -> Option<String> {
-    if array.is_null(row) {
-        return None;
-    }
-    match array.data_type() {
-        DataType::Utf8 => Some(array.as_string::<i32>().value(row).to_owned()),
-        DataType::LargeUtf8 => Some(array.as_string::<i64>().value(row).to_owned()),
-        DataType::Utf8View => Some(array.as_string_view().value(row).to_owned()),
-        _ => None,
-    }
-}
-
 fn meta_lines(batch: &RecordBatch, skip: &[Option<usize>]) -> Vec<Meta> {
     let keep: Vec<usize> = (0..batch.num_columns()).filter(|i| !skip.contains(&Some(*i))).collect();
     let mut metas = vec![Meta::default(); batch.num_rows()];
@@ -112,57 +104,172 @@ fn decode(batch: &RecordBatch, shard: u32, first_seq: u32, file: &Arc<Path>, inp
     let schema = batch.schema();
     let id_col = schema.index_of(&input.id_field).ok();
     let text_col = schema.index_of(&input.text_field).ok();
+    let ids = id_col.map(|c| Column::new(batch.column(c).as_ref()));
+    let texts = text_col.map(|c| Column::new(batch.column(c).as_ref()));
+    let charset = input.charset().unwrap_or(Charset::Utf8);
     let metas = meta_lines(batch, &[id_col, text_col]);
     let mut out = Vec::with_capacity(batch.num_rows());
     for (row, meta) in metas.into_iter().enumerate() {
         let seq = first_seq + row as u32;
-        let origin = Origin {
-            file: Arc::clone(file),
-            line: u64::from(seq) + 1,
+        let at = Row {
+            origin: Origin {
+                file: Arc::clone(file),
+                line: u64::from(seq) + 1,
+            },
+            ordinal: Ordinal::new(shard, seq),
         };
-        let ordinal = Ordinal::new(shard, seq);
-        let id = id_col
-            .and_then(|c| string_at(batch.column(c).as_ref(), row))
-            .unwrap_or_else(|| format!("{}:{}", file.display(), origin.line));
-        let text = text_col.and_then(|c| string_at(batch.column(c).as_ref(), row));
-        out.push(match text {
-            Some(text) if text.contains('\0') => Err(bad_record(id, RecordProblem::NulByte, &origin, text, ordinal)),
-            Some(text) => Ok(Document {
-                id,
-                text,
-                meta,
-                annotations: Default::default(),
-                ordinal,
-                origin,
-                analysis: Default::default(),
-                as_read: None,
-            }),
-            None => {
-                let why = match text_col {
-                    None => format!("no column {:?}", input.text_field),
-                    Some(c) => format!(
-                        "column {:?} is {} here, not a string",
-                        input.text_field,
-                        describe(batch.column(c).as_ref(), row)
-                    ),
-                };
-                Err(bad_record(
-                    id,
-                    RecordProblem::MissingText(why),
-                    &origin,
-                    String::new(),
-                    ordinal,
-                ))
-            }
+        let id = ids
+            .as_ref()
+            .and_then(|c| c.cell(row).id())
+            .unwrap_or_else(|| format!("{}:{}", file.display(), at.origin.line));
+        out.push(match texts.as_ref().map_or(Cell::Other, |c| c.cell(row)) {
+            Cell::Text(text) => document(id, text.to_owned(), None, meta, at),
+            Cell::Bytes(bytes) => match charset::decode_text(bytes.to_vec(), charset) {
+                Ok(mut decoded) => {
+                    let text = std::mem::take(&mut decoded.text);
+                    document(id, text, Some(&decoded), meta, at)
+                }
+                Err((raw, err)) => Err(undecodable(id, raw, &err, "value", &at.origin, at.ordinal)),
+            },
+            _ => Err(no_text(id, input, texts.as_ref(), row, at)),
         });
     }
     out
 }
 
-fn describe(array: &dyn Array, row: usize) -> String {
-    if array.is_null(row) {
-        "null".into()
-    } else {
-        format!("of type {}", array.data_type())
+/// Where a row is: its file and row number, its ordinal.
+struct Row {
+    origin: Origin,
+    ordinal: Ordinal,
+}
+
+/// The document of a row whose text was read; a NUL character removes it.
+fn document(id: String, text: String, decoded: Option<&charset::Decoded>, meta: Meta, at: Row) -> Record {
+    if text.contains('\0') {
+        return Err(bad_record(id, RecordProblem::NulByte, &at.origin, text, at.ordinal));
     }
+    let mut doc = Document {
+        id,
+        text,
+        meta,
+        annotations: Default::default(),
+        ordinal: at.ordinal,
+        origin: at.origin,
+        analysis: Default::default(),
+        as_read: None,
+    };
+    if let Some(decoded) = decoded {
+        super::note_charset(&mut doc, decoded);
+    }
+    Ok(doc)
+}
+
+/// The removal of a row without a text: no text column, a null, or a value of another type.
+fn no_text(id: String, input: &InputConfig, texts: Option<&Column<'_>>, row: usize, at: Row) -> Box<BadRecord> {
+    let why = match texts {
+        None => format!("no column {:?}", input.text_field),
+        Some(c) => format!(
+            "column {:?} is {} here, not a string",
+            input.text_field,
+            c.describe(row)
+        ),
+    };
+    bad_record(
+        id,
+        RecordProblem::MissingText(why),
+        &at.origin,
+        String::new(),
+        at.ordinal,
+    )
+}
+
+/// An id or text column of one batch, a dictionary's keys resolved once for the batch.
+struct Column<'a> {
+    array: &'a dyn Array,
+    /// For a dictionary column: its values, and each row's index into them.
+    dict: Option<(&'a dyn Array, Vec<usize>)>,
+}
+
+/// One value of an id or text column.
+enum Cell<'a> {
+    /// A string.
+    Text(&'a str),
+    /// Binary: text in some encoding, UTF-8 unless `[input] encoding` says otherwise.
+    Bytes(&'a [u8]),
+    /// An integer, in decimal.
+    Integer(String),
+    /// Null, or a type that is neither.
+    Other,
+}
+
+impl<'a> Column<'a> {
+    fn new(array: &'a dyn Array) -> Column<'a> {
+        let dict = array
+            .as_any_dictionary_opt()
+            .map(|d| (d.values().as_ref(), d.normalized_keys()));
+        Column { array, dict }
+    }
+
+    fn cell(&self, row: usize) -> Cell<'a> {
+        if self.array.is_null(row) {
+            return Cell::Other;
+        }
+        match &self.dict {
+            Some((values, keys)) => keys.get(row).map_or(Cell::Other, |&key| cell(*values, key)),
+            None => cell(self.array, row),
+        }
+    }
+
+    fn describe(&self, row: usize) -> String {
+        if self.array.is_null(row) {
+            "null".into()
+        } else {
+            format!("of type {}", self.array.data_type())
+        }
+    }
+}
+
+impl Cell<'_> {
+    /// The value as an id: a string, binary (lossily), or an integer in decimal.
+    fn id(self) -> Option<String> {
+        match self {
+            Cell::Text(text) => Some(text.to_owned()),
+            Cell::Bytes(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+            Cell::Integer(n) => Some(n),
+            Cell::Other => None,
+        }
+    }
+}
+
+fn cell(array: &dyn Array, row: usize) -> Cell<'_> {
+    if row >= array.len() || array.is_null(row) {
+        return Cell::Other;
+    }
+    match array.data_type() {
+        DataType::Utf8 => Cell::Text(array.as_string::<i32>().value(row)),
+        DataType::LargeUtf8 => Cell::Text(array.as_string::<i64>().value(row)),
+        DataType::Utf8View => Cell::Text(array.as_string_view().value(row)),
+        DataType::Binary => Cell::Bytes(array.as_binary::<i32>().value(row)),
+        DataType::LargeBinary => Cell::Bytes(array.as_binary::<i64>().value(row)),
+        DataType::BinaryView => Cell::Bytes(array.as_binary_view().value(row)),
+        DataType::FixedSizeBinary(_) => Cell::Bytes(array.as_fixed_size_binary().value(row)),
+        _ => integer(array, row).map_or(Cell::Other, Cell::Integer),
+    }
+}
+
+fn integer(array: &dyn Array, row: usize) -> Option<String> {
+    use arrow_array::types::{
+        Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+    };
+    Some(match array.data_type() {
+        DataType::Int8 => array.as_primitive::<Int8Type>().value(row).to_string(),
+        DataType::Int16 => array.as_primitive::<Int16Type>().value(row).to_string(),
+        DataType::Int32 => array.as_primitive::<Int32Type>().value(row).to_string(),
+        DataType::Int64 => array.as_primitive::<Int64Type>().value(row).to_string(),
+        DataType::UInt8 => array.as_primitive::<UInt8Type>().value(row).to_string(),
+        DataType::UInt16 => array.as_primitive::<UInt16Type>().value(row).to_string(),
+        DataType::UInt32 => array.as_primitive::<UInt32Type>().value(row).to_string(),
+        DataType::UInt64 => array.as_primitive::<UInt64Type>().value(row).to_string(),
+        _ => return None,
+    })
 }

@@ -1,13 +1,19 @@
 //! Planning: expanding the user's inputs (files, folders, globs, mixed) into an ordered file list, then into
 //! shards. The plan is deterministic — same inputs, same shards, same document ordinals — and is stored in the
 //! run's manifest so that a resumed run reuses it instead of planning again.
+//!
+//! A file named on the command line must be one we read (else the run stops). A file found in a folder or
+//! matched by a glob is either read or listed as skipped, with why — the list goes to `stats.json`, so a
+//! folder of `.md` notes does not stop a run, and a folder whose files were all passed over does not look
+//! like a small corpus. Extensions are compared without case (`.TXT`, `.Jsonl.GZ`).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::Codec;
+use super::compress::strip_suffix_ignore_case;
+use super::{names, Codec};
 use crate::{Error, InputConfig, Result};
 
 /// The kind of an input file, from its name.
@@ -27,19 +33,21 @@ pub enum FileKind {
 }
 
 impl FileKind {
-    /// The kind implied by a file name, or `None` if we cannot read it.
+    /// The kind implied by a file name (extensions compared without case), or `None` if we cannot read it.
+    /// `.txt` and `.html` files may be compressed too: their reader takes the codec from the name.
     pub fn of(path: &Path) -> Option<FileKind> {
-        let name = path.file_name()?.to_str()?;
-        if name.ends_with(".txt") {
-            return Some(FileKind::Txt);
-        }
+        // Only the extension matters, and it is ASCII: a name that is not UTF-8 is still recognised.
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
         if name.ends_with(".parquet") {
             return Some(FileKind::Parquet);
         }
-        if name.ends_with(".html") || name.ends_with(".htm") {
+        let (codec, stem) = Codec::from_name(&name);
+        if stem.ends_with(".txt") {
+            return Some(FileKind::Txt);
+        }
+        if stem.ends_with(".html") || stem.ends_with(".htm") {
             return Some(FileKind::Html);
         }
-        let (codec, stem) = Codec::from_name(name);
         if stem.ends_with(".warc") || stem.ends_with(".wet") {
             return Some(FileKind::Warc(codec));
         }
@@ -50,12 +58,86 @@ impl FileKind {
     }
 }
 
+/// The id of a `.txt` or `.html` file: its path relative to its folder, `/`-separated, without the
+/// extension (and compression suffix); `seeds/A.TXT.gz` → `seeds/A`.
+pub fn file_id(rel: &Path) -> String {
+    let text = rel
+        .components()
+        .map(|c| names::display(Path::new(c.as_os_str())))
+        .collect::<Vec<_>>()
+        .join("/");
+    let (_, stem) = Codec::from_name(&text);
+    [".txt", ".html", ".htm"]
+        .iter()
+        .find_map(|ext| strip_suffix_ignore_case(stem, ext))
+        .unwrap_or(stem)
+        .to_owned()
+}
+
+/// Why a file found in a folder (or matched by a glob) is not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// Its extension names no format we read.
+    UnsupportedExtension,
+    /// Not a regular file: a FIFO, a socket, a device.
+    NotAFile,
+    /// A symbolic link to nothing.
+    BrokenLink,
+    /// A name that is not UTF-8, on a platform where the run's manifest cannot record it.
+    UnreadableName,
+    /// Inside a ghirbal output folder (this run's `-o`, or another run's: a folder holding `ghirbal.lock`):
+    /// reading it would feed a run its own, or another run's, results.
+    GhirbalOutput,
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SkipReason::UnsupportedExtension => "unsupported extension",
+            SkipReason::NotAFile => "not a regular file",
+            SkipReason::BrokenLink => "broken symbolic link",
+            SkipReason::UnreadableName => "name is not UTF-8",
+            SkipReason::GhirbalOutput => "inside a ghirbal output folder",
+        })
+    }
+}
+
+/// A file that is not read, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedFile {
+    /// The path, bytes that are not UTF-8 written `\xNN`.
+    pub path: String,
+    /// Why it is not read.
+    pub reason: SkipReason,
+}
+
+impl SkippedFile {
+    pub(crate) fn new(path: &Path, reason: SkipReason) -> SkippedFile {
+        SkippedFile {
+            path: names::display(path),
+            reason,
+        }
+    }
+}
+
+/// What the inputs expand to: the files to read, in order, and the files passed over.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Expansion {
+    /// The files to read.
+    pub files: Vec<InputFile>,
+    /// Files found in folders or by globs that are not read.
+    pub skipped: Vec<SkippedFile>,
+}
+
 /// One input file with what identifies its content for resume checks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputFile {
     /// The path as found.
+    #[serde(with = "names")]
     pub path: PathBuf,
     /// For `.txt` files: the folder the id is relative to.
+    #[serde(with = "names")]
     pub root: PathBuf,
     /// Its kind.
     pub kind: FileKind,
@@ -72,6 +154,7 @@ pub enum ShardKind {
     /// JSONL lines of `path`; for plain files only bytes `start..end`, whose first line is `first_line`.
     Jsonl {
         /// The file.
+        #[serde(with = "names")]
         path: PathBuf,
         /// Its compression.
         codec: Codec,
@@ -85,18 +168,22 @@ pub enum ShardKind {
     /// `.txt` files under `root`, by relative path; the id is the relative path without `.txt`.
     Txt {
         /// The folder ids are relative to.
+        #[serde(with = "names")]
         root: PathBuf,
-        /// Files relative to `root`, `/`-separated.
-        files: Vec<String>,
+        /// Files relative to `root`.
+        #[serde(with = "names::list")]
+        files: Vec<PathBuf>,
     },
     /// A Parquet file.
     Parquet {
         /// The file.
+        #[serde(with = "names")]
         path: PathBuf,
     },
     /// WARC records of `path`; for gzip files only the members that start in `start..end`.
     Warc {
         /// The file.
+        #[serde(with = "names")]
         path: PathBuf,
         /// Its compression.
         codec: Codec,
@@ -108,9 +195,11 @@ pub enum ShardKind {
     /// `.html` files under `root`, by relative path; the id is the relative path without the extension.
     Html {
         /// The folder ids are relative to.
+        #[serde(with = "names")]
         root: PathBuf,
-        /// Files relative to `root`, `/`-separated.
-        files: Vec<String>,
+        /// Files relative to `root`.
+        #[serde(with = "names::list")]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -155,75 +244,120 @@ impl ShardSpec {
     }
 }
 
-/// Expands inputs into the ordered list of files: inputs in the order given; a folder's files sorted by path.
-pub fn expand(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
-    let mut files = Vec::new();
+/// Expands inputs into the ordered list of files (inputs in the order given; a folder's files sorted by
+/// path) and the files of folders and globs that are not read.
+pub fn expand(inputs: &[PathBuf]) -> Result<Expansion> {
+    let mut out = Expansion::default();
     for input in inputs {
         let text = input.to_string_lossy();
         if !input.exists() && text.contains(['*', '?', '[']) {
-            expand_glob(&text, &mut files)?;
+            expand_glob(&text, &mut out)?;
         } else if input.is_dir() {
-            expand_dir(input, &mut files)?;
+            expand_dir(input, &mut out)?;
         } else if input.exists() {
             let kind = FileKind::of(input).ok_or_else(|| Error::UnsupportedFormat(input.clone()))?;
             let root = input.parent().map(Path::to_path_buf).unwrap_or_default();
-            files.push(input_file(input, root, kind)?);
+            out.files.push(input_file(input, root, kind)?);
         } else {
             return Err(Error::InputNotFound(text.into_owned()));
         }
     }
-    Ok(files)
+    if let Some(first) = out.skipped.first() {
+        tracing::warn!(
+            "{} file(s) in the input folders not read, e.g. {} ({}); all are listed in stats.json",
+            out.skipped.len(),
+            first.path,
+            first.reason
+        );
+    }
+    Ok(out)
 }
 
-fn expand_glob(pattern: &str, files: &mut Vec<InputFile>) -> Result<()> {
+fn expand_glob(pattern: &str, out: &mut Expansion) -> Result<()> {
     let paths = glob::glob(pattern).map_err(|e| Error::Config(format!("bad glob {pattern:?}: {e}")))?;
     let mut matched: Vec<PathBuf> = paths
         .filter_map(std::result::Result::ok)
         .filter(|p| p.is_file())
         .collect();
     matched.sort();
-    matched.retain(|p| FileKind::of(p).is_some());
-    if matched.is_empty() {
+    let before = out.files.len();
+    for path in matched {
+        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        add_found(&path, root, out)?;
+    }
+    if out.files.len() == before {
         return Err(Error::InputNotFound(format!(
             "{pattern} (the pattern matches no readable file)"
         )));
     }
-    for path in matched {
-        let kind = FileKind::of(&path).ok_or_else(|| Error::UnsupportedFormat(path.clone()))?;
-        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        files.push(input_file(&path, root, kind)?);
+    Ok(())
+}
+
+fn expand_dir(dir: &Path, out: &mut Expansion) -> Result<()> {
+    let walk = walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name();
+    // A ghirbal output inside the folder (a folder holding `ghirbal.lock`: this run's -o, or another run's)
+    // is not input: reported once, as a folder, and not walked.
+    let mut outputs = Vec::new();
+    let walk = walk.into_iter().filter_entry(|e| {
+        let output = e.depth() > 0 && e.file_type().is_dir() && e.path().join("ghirbal.lock").is_file();
+        if output {
+            outputs.push(e.path().to_path_buf());
+        }
+        !output
+    });
+    for entry in walk {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) if is_broken_link(&e) => {
+                let path = e.path().unwrap_or(dir);
+                out.skipped.push(SkippedFile::new(path, SkipReason::BrokenLink));
+                continue;
+            }
+            Err(e) => {
+                let path = e.path().unwrap_or(dir).to_path_buf();
+                return Err(Error::Io {
+                    op: "listing",
+                    path,
+                    source: e.into(),
+                });
+            }
+        };
+        let kind = entry.file_type();
+        if kind.is_dir() {
+            continue;
+        }
+        if !kind.is_file() {
+            out.skipped.push(SkippedFile::new(entry.path(), SkipReason::NotAFile));
+            continue;
+        }
+        add_found(entry.path(), dir.to_path_buf(), out)?;
+    }
+    for path in outputs {
+        out.skipped.push(SkippedFile::new(&path, SkipReason::GhirbalOutput));
     }
     Ok(())
 }
 
-fn expand_dir(dir: &Path, files: &mut Vec<InputFile>) -> Result<()> {
-    let mut skipped = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name() {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(dir).to_path_buf();
-            Error::Io {
-                op: "listing",
-                path,
-                source: e.into(),
-            }
-        })?;
-        if !entry.file_type().is_file() {
-            continue;
+/// A file found in a folder or by a glob: read, or listed as skipped with why.
+fn add_found(path: &Path, root: PathBuf, out: &mut Expansion) -> Result<()> {
+    let reason = match FileKind::of(path) {
+        _ if !names::storable(path) => SkipReason::UnreadableName,
+        Some(kind) => {
+            out.files.push(input_file(path, root, kind)?);
+            return Ok(());
         }
-        match FileKind::of(entry.path()) {
-            Some(kind) => files.push(input_file(entry.path(), dir.to_path_buf(), kind)?),
-            None => skipped.push(entry.path().to_path_buf()),
-        }
-    }
-    if let Some(first) = skipped.first() {
-        tracing::warn!(
-            "{}: skipped {} file(s) of unknown format, e.g. {}",
-            dir.display(),
-            skipped.len(),
-            first.display()
-        );
-    }
+        None => SkipReason::UnsupportedExtension,
+    };
+    out.skipped.push(SkippedFile::new(path, reason));
     Ok(())
+}
+
+/// A walk error on a symbolic link whose target does not exist.
+fn is_broken_link(e: &walkdir::Error) -> bool {
+    let dangling = e.io_error().is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound);
+    dangling
+        && e.path()
+            .is_some_and(|p| p.symlink_metadata().is_ok() && p.metadata().is_err())
 }
 
 fn input_file(path: &Path, root: PathBuf, kind: FileKind) -> Result<InputFile> {
@@ -282,12 +416,7 @@ pub fn plan(files: &[InputFile], cfg: &InputConfig) -> Result<Vec<ShardSpec>> {
 }
 
 fn push_txt(kinds: &mut Vec<ShardKind>, file: &InputFile, per_shard: usize) {
-    let rel = file.path.strip_prefix(&file.root).unwrap_or(&file.path);
-    let rel = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/");
+    let rel = file.path.strip_prefix(&file.root).unwrap_or(&file.path).to_path_buf();
     let html = file.kind == FileKind::Html;
     match kinds.last_mut() {
         Some(ShardKind::Txt { root, files }) if !html && *root == file.root && files.len() < per_shard => {
@@ -465,7 +594,14 @@ mod tests {
         write(dir.path(), "a.txt", "x");
         write(dir.path(), "c.jsonl.gz", "");
         write(dir.path(), "notes.md", "x");
-        let files = expand(&[dir.path().to_path_buf()]).expect("expand");
+        let Expansion { files, skipped } = expand(&[dir.path().to_path_buf()]).expect("expand");
+        assert_eq!(
+            skipped,
+            [SkippedFile::new(
+                &dir.path().join("notes.md"),
+                SkipReason::UnsupportedExtension
+            )]
+        );
         let names: Vec<_> = files
             .iter()
             .map(|f| f.path.strip_prefix(dir.path()).expect("rel").to_owned())
@@ -494,5 +630,48 @@ mod tests {
         ));
         let err = expand(&[dir.path().join("*.jsonl")]).expect_err("glob");
         assert!(err.to_string().contains("matches no"), "{err}");
+        let err = expand(&[dir.path().join("*.md")]).expect_err("glob of unknown files");
+        assert!(err.to_string().contains("matches no"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_and_broken_links_in_a_folder_are_reported() {
+        let dir = tempfile::tempdir().expect("tmp");
+        write(dir.path(), "a.txt", "x");
+        std::os::unix::fs::symlink(dir.path().join("gone.txt"), dir.path().join("b.txt")).expect("symlink");
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.path().join("c.jsonl"))
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        let Expansion { files, skipped } = expand(&[dir.path().to_path_buf()]).expect("expand");
+        assert_eq!(files.len(), 1);
+        assert_eq!(
+            skipped,
+            [
+                SkippedFile::new(&dir.path().join("b.txt"), SkipReason::BrokenLink),
+                SkippedFile::new(&dir.path().join("c.jsonl"), SkipReason::NotAFile),
+            ]
+        );
+    }
+
+    #[test]
+    fn kinds_ignore_case_and_ids_drop_every_suffix() {
+        let kind = |name: &str| FileKind::of(Path::new(name));
+        assert_eq!(kind("a.TXT"), Some(FileKind::Txt));
+        assert_eq!(kind("a.txt.XZ"), Some(FileKind::Txt));
+        assert_eq!(kind("a.Jsonl.GZ"), Some(FileKind::Jsonl(Codec::Gzip)));
+        assert_eq!(kind("a.JSONL.bz2"), Some(FileKind::Jsonl(Codec::Bzip2)));
+        assert_eq!(kind("a.WARC.GZ"), Some(FileKind::Warc(Codec::Gzip)));
+        assert_eq!(kind("a.warc.xz"), Some(FileKind::Warc(Codec::Xz)));
+        assert_eq!(kind("a.Parquet"), Some(FileKind::Parquet));
+        assert_eq!(kind("a.HTM"), Some(FileKind::Html));
+        assert_eq!(kind("a.parquet.gz"), None);
+        assert_eq!(kind("a.md"), None);
+        assert_eq!(kind("a.gz"), None);
+        assert_eq!(file_id(Path::new("seeds/A.TXT.gz")), "seeds/A");
+        assert_eq!(file_id(Path::new("نص.html")), "نص");
+        assert_eq!(file_id(Path::new("a.b.txt")), "a.b");
     }
 }

@@ -1,4 +1,5 @@
-//! WARC and WET archives (`.warc`, `.warc.gz`, `.warc.zst`, Common Crawl's `.warc.wet.gz`): the reader
+//! WARC and WET archives (`.warc`, compressed `.warc.gz`, `.warc.zst`, `.warc.bz2`, `.warc.xz`, Common Crawl's
+//! `.warc.wet.gz`): the reader
 //! thread frames records by their `Content-Length`; worker threads turn each into a document
 //! ([`super::web`]).
 //!
@@ -15,10 +16,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::compress::{Codec, Counting};
+use super::compress::{self, Codec, Counting, Position};
 use super::{Payload, RawBatch, ReadItem, ShardEnd, ShardKind, ShardSpec};
 use crate::stats::InputProblem;
-use crate::{Error, InputConfig, Result};
+use crate::{InputConfig, Result};
 
 /// The longest WARC header line, and all header lines of one record together.
 const MAX_HEADER_LINE: usize = 64 << 10;
@@ -237,7 +238,10 @@ fn clip(s: &str) -> String {
 }
 
 fn io_message(stream: &Stream, e: &io::Error) -> String {
-    format!("cannot read past byte {} of the file: {e}", stream.consumed())
+    match compress::Fault::of(e) {
+        Some(fault) => format!("decoding failed {} of the file: {e}", fault.place),
+        None => format!("cannot read past byte {} of the file: {e}", stream.position()),
+    }
 }
 
 /// The first non-blank line (the version line), or `None` at the end of the stream.
@@ -294,7 +298,7 @@ fn bounded_line(stream: &mut Stream) -> std::result::Result<Option<String>, Stri
     if n == MAX_HEADER_LINE && buf.last() != Some(&b'\n') {
         return Err(format!(
             "a header line longer than {MAX_HEADER_LINE} bytes near byte {}",
-            stream.consumed()
+            stream.position()
         ));
     }
     Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
@@ -315,10 +319,8 @@ fn skip_newlines(stream: &mut Stream) -> io::Result<()> {
 /// The decompressed bytes of a shard, and where in the file they come from.
 struct Stream {
     reader: Box<dyn BufRead + Send>,
-    /// Compressed bytes consumed.
-    consumed: Arc<AtomicU64>,
-    /// Start of the current gzip member (gzip) — the offset a record reports.
-    member: Arc<AtomicU64>,
+    /// Where the decoder is in the file, and the gzip member it is in.
+    file: Arc<Position>,
     /// Decompressed bytes handed out (plain and zstd offsets).
     position: Arc<AtomicU64>,
     start: u64,
@@ -327,47 +329,29 @@ struct Stream {
 
 impl Stream {
     fn open(path: &Path, codec: Codec, start: u64, end: Option<u64>) -> Result<Stream> {
-        use std::io::{Seek, SeekFrom};
-        let mut file = std::fs::File::open(path).map_err(Error::io("opening", path))?;
-        file.seek(SeekFrom::Start(start))
-            .map_err(Error::io("seeking in", path))?;
-        let consumed = Arc::new(AtomicU64::new(0));
-        let member = Arc::new(AtomicU64::new(start));
+        let (raw, file) = compress::decoded(path, codec, start, end)?;
         let position = Arc::new(AtomicU64::new(0));
-        let counting = Counting {
-            inner: file,
-            count: Arc::clone(&consumed),
-        };
-        let raw: Box<dyn Read + Send> = match codec {
-            Codec::Plain => Box::new(counting),
-            Codec::Gzip => Box::new(Members {
-                state: MemberState::Between(BufReader::with_capacity(1 << 20, counting)),
-                start,
-                end,
-                member: Arc::clone(&member),
-            }),
-            Codec::Zstd => zstd_stream(path, counting)?,
-        };
         let positioned = Counting {
             inner: raw,
             count: Arc::clone(&position),
         };
         Ok(Stream {
             reader: Box::new(BufReader::with_capacity(1 << 20, positioned)),
-            consumed,
-            member,
+            file,
             position,
             start,
             gzip: codec == Codec::Gzip,
         })
     }
 
+    /// Compressed bytes consumed since the shard's start.
     fn consumed(&self) -> u64 {
-        self.consumed.load(Ordering::Relaxed)
+        self.file.consumed()
     }
 
+    /// The file offset the decoder has reached.
     fn position(&self) -> u64 {
-        self.start + self.consumed()
+        self.file.offset()
     }
 
     /// The offset a record starting now reports: its gzip member's, else its place in the stream.
@@ -375,93 +359,10 @@ impl Stream {
         if self.gzip {
             // Make sure the member holding the next byte has been entered.
             let _ = self.reader.fill_buf();
-            self.member.load(Ordering::Relaxed)
+            self.file.member()
         } else {
             let buffered = self.reader.fill_buf().map_or(0, |b| b.len() as u64);
             self.start + self.position.load(Ordering::Relaxed) - buffered
         }
     }
-}
-
-type FileReader = BufReader<Counting<std::fs::File>>;
-
-/// Gzip members one after another, only those that start before `end` (a shard's share of the file).
-struct Members {
-    state: MemberState,
-    start: u64,
-    end: Option<u64>,
-    member: Arc<AtomicU64>,
-}
-
-enum MemberState {
-    /// Between two members.
-    Between(FileReader),
-    /// Inside one.
-    Inside(Box<flate2::bufread::GzDecoder<FileReader>>),
-    /// A read failed: the stream is over.
-    Failed,
-}
-
-/// Compressed bytes handed out by the buffered file reader.
-fn file_position(r: &FileReader) -> u64 {
-    r.get_ref().count.load(Ordering::Relaxed) - r.buffer().len() as u64
-}
-
-impl Read for Members {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            match std::mem::replace(&mut self.state, MemberState::Failed) {
-                MemberState::Inside(mut decoder) => {
-                    let n = decoder.read(buf)?;
-                    if n > 0 || buf.is_empty() {
-                        self.state = MemberState::Inside(decoder);
-                        return Ok(n);
-                    }
-                    self.state = MemberState::Between(decoder.into_inner());
-                }
-                MemberState::Between(mut inner) => {
-                    let at = self.start + file_position(&inner);
-                    if self.end.is_some_and(|end| at >= end) || inner.fill_buf()?.is_empty() {
-                        self.state = MemberState::Between(inner);
-                        return Ok(0);
-                    }
-                    self.member.store(at, Ordering::Relaxed);
-                    self.state = MemberState::Inside(Box::new(flate2::bufread::GzDecoder::new(inner)));
-                }
-                MemberState::Failed => return Err(io::Error::other("the gzip stream failed earlier")),
-            }
-        }
-    }
-}
-
-/// A zstd stream; a leading skippable frame holds the dictionary the records were compressed with (the
-/// `.warc.zst` convention), itself possibly zstd-compressed.
-fn zstd_stream(path: &Path, mut file: Counting<std::fs::File>) -> Result<Box<dyn Read + Send>> {
-    let mut head = [0u8; 8];
-    let mut got = 0;
-    while got < 8 {
-        let n = file.read(&mut head[got..]).map_err(Error::io("reading", path))?;
-        if n == 0 {
-            break;
-        }
-        got += n;
-    }
-    let magic = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
-    if got == 8 && magic == 0x184D_2A5D {
-        let len = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as u64;
-        let mut dict = Vec::new();
-        (&mut file)
-            .take(len)
-            .read_to_end(&mut dict)
-            .map_err(Error::io("reading", path))?;
-        if dict.starts_with(&[0x28, 0xB5, 0x2F, 0xFD]) {
-            dict = zstd::stream::decode_all(&dict[..]).map_err(Error::io("reading the zstd dictionary of", path))?;
-        }
-        let decoder = zstd::stream::read::Decoder::with_dictionary(BufReader::new(file), &dict)
-            .map_err(Error::io("opening zstd stream", path))?;
-        return Ok(Box::new(decoder));
-    }
-    let replay = io::Cursor::new(head[..got].to_vec()).chain(file);
-    let decoder = zstd::stream::read::Decoder::new(replay).map_err(Error::io("opening zstd stream", path))?;
-    Ok(Box::new(decoder))
 }

@@ -63,7 +63,11 @@ impl OutLock {
         let holder = format!(
             "pid {} ({}), since {} s after the Unix epoch",
             std::process::id(),
-            std::env::args().take(3).collect::<Vec<_>>().join(" "),
+            std::env::args_os()
+                .take(3)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" "),
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs())
