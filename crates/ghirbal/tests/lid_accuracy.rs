@@ -51,9 +51,13 @@ fn correct(label: &str, text: &str) -> bool {
 
 fn saudinewsnet_paragraphs(limit: usize) -> Vec<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/saudinewsnet/saudinewsnet.jsonl.gz");
-    let Ok(file) = std::fs::File::open(path) else {
-        return Vec::new();
-    };
+    // The data must be there: a test that passes without its data proves nothing.
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (clone the project beside ../shared, as CI does)",
+            path.display()
+        )
+    });
     let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file));
     let mut out = Vec::new();
     for line in reader.lines().map_while(Result::ok) {
@@ -93,7 +97,8 @@ fn accuracy_per_language() {
         }
     }
     let news = saudinewsnet_paragraphs(3000);
-    if !news.is_empty() {
+    assert!(news.len() >= 1000, "only {} SaudiNewsNet paragraphs", news.len());
+    {
         let ok = news.iter().filter(|p| correct("ara", p)).count();
         table.insert("ara (SaudiNewsNet paragraphs)".into(), (ok, news.len()));
         for p in news.iter().filter(|p| !correct("ara", p)).take(5) {

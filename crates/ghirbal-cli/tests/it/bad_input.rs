@@ -9,7 +9,7 @@ use crate::util::{ids, outcome, run, Dir, Outcome};
 /// Runs one input, expects exit 0, returns the outcome.
 fn run_one(dir: &Dir, input: &std::path::Path) -> Outcome {
     let out = dir.out();
-    let (code, stdout, stderr) = run(argv!["run", input, "-o", out]);
+    let (code, stdout, stderr) = run(engine_argv![input, "-o", out]);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     outcome(&out)
 }
@@ -90,7 +90,7 @@ ghtest!(missing_or_non_string_text_is_removed, |dir| {
 ghtest!(meta_numbers_keep_their_spelling, |dir| {
     let input = dir.write("in.jsonl", "{\"id\":\"g\",\"text\":\"t\",\"n\":1.50e3}\n");
     let out = dir.out();
-    let (code, _, stderr) = run(argv!["run", input, "-o", out, "--compression", "none"]);
+    let (code, _, stderr) = run(engine_argv![input, "-o", out, "--compression", "none"]);
     assert_eq!(code, 0, "{stderr}");
     let kept = std::fs::read_to_string(out.join("kept/part-00000-000.jsonl")).expect("part");
     assert_eq!(kept, "{\"id\":\"g\",\"text\":\"t\",\"meta\":{\"n\":1.50e3}}\n");

@@ -4,30 +4,30 @@ use crate::util::{ids, line, outcome, run, run_within};
 
 ghtest!(missing_input_path_is_named, |dir| {
     let missing = dir.join("nope.jsonl");
-    let (code, _, stderr) = run(argv!["run", missing, "-o", dir.out()]);
+    let (code, _, stderr) = run(engine_argv![missing, "-o", dir.out()]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains(&missing.display().to_string()), "{stderr}");
 });
 
 ghtest!(unsupported_extension_is_named, |dir| {
     let csv = dir.write("x.csv", "id,text\n1,hello\n");
-    let (code, _, stderr) = run(argv!["run", csv, "-o", dir.out()]);
+    let (code, _, stderr) = run(engine_argv![csv, "-o", dir.out()]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains(&csv.display().to_string()), "{stderr}");
 });
 
 ghtest!(bad_flag_is_a_usage_error, |dir| {
-    let (code, _, stderr) = run(argv!["run", "--no-such-flag", "-o", dir.out()]);
+    let (code, _, stderr) = run(engine_argv!["--no-such-flag", "-o", dir.out()]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--no-such-flag"), "{stderr}");
-    let (code, _, stderr) = run(argv!["run", "--compression", "lz4", "-o", dir.out()]);
+    let (code, _, stderr) = run(engine_argv!["--compression", "lz4", "-o", dir.out()]);
     assert_eq!(code, 2, "{stderr}");
     assert!(!dir.out().exists(), "a usage error created the output");
 });
 
 ghtest!(invalid_config_is_a_usage_error_that_names_it, |dir| {
     let cfg = dir.write("cfg.toml", "[dedup]\nkeep = \"shortest\"\n");
-    let (code, _, stderr) = run(argv!["run", "-c", cfg, "-o", dir.out()]);
+    let (code, _, stderr) = run(engine_argv!["-c", cfg, "-o", dir.out()]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains(&cfg.display().to_string()), "{stderr}");
     assert!(stderr.contains("shortest"), "{stderr}");
@@ -37,7 +37,7 @@ ghtest!(invalid_config_is_a_usage_error_that_names_it, |dir| {
 /// before OUT is made.
 fn assert_usage_error(dir: &crate::util::Dir, extra: Vec<std::ffi::OsString>, named: &str) {
     let input = dir.write("in.jsonl", line("a", "نص", &[]));
-    let mut argv = argv!["run", input, "-o", dir.out()];
+    let mut argv = engine_argv![input, "-o", dir.out()];
     argv.extend(extra);
     let (code, _, stderr) = run(&argv);
     assert_eq!(code, 2, "{argv:?}: {stderr}");
@@ -76,7 +76,7 @@ ghtest!(absurd_thread_counts_are_capped_with_a_warning, |dir| {
     let out = dir.out();
     // Uncapped, 100,000 threads took minutes on two documents: a minute is far more than a capped run needs.
     let (code, _, stderr) = run_within(
-        argv!["run", input, "-o", out, "--threads", "100000"],
+        engine_argv![input, "-o", out, "--threads", "100000"],
         std::time::Duration::from_secs(60),
     );
     assert_eq!(code, 0, "{stderr}");
@@ -90,7 +90,7 @@ ghtest!(absurd_thread_counts_are_capped_with_a_warning, |dir| {
 ghtest!(empty_input_is_an_empty_run, |dir| {
     let input = dir.write("empty.jsonl", "");
     let out = dir.out();
-    let (code, stdout, stderr) = run(argv!["run", input, "-o", out]);
+    let (code, stdout, stderr) = run(engine_argv![input, "-o", out]);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let o = outcome(&out);
     assert_eq!(o.stats["conservation"]["input"], 0);
@@ -100,7 +100,7 @@ ghtest!(empty_input_is_an_empty_run, |dir| {
 ghtest!(blank_only_input_is_an_empty_run, |dir| {
     let input = dir.write("blank.jsonl", "\n  \n\n");
     let out = dir.out();
-    let (code, stdout, stderr) = run(argv!["run", input, "-o", out]);
+    let (code, stdout, stderr) = run(engine_argv![input, "-o", out]);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let o = outcome(&out);
     assert_eq!(o.stats["conservation"]["input"], 0);
@@ -112,7 +112,7 @@ ghtest!(empty_file_among_other_inputs_is_skipped, |dir| {
     let empty_gz = dir.write("empty.jsonl.gz", crate::util::gzip(b""));
     let b = dir.write("b.jsonl", line("b", "two", &[]));
     let out = dir.out();
-    let (code, stdout, stderr) = run(argv!["run", a, empty, empty_gz, b, "-o", out]);
+    let (code, stdout, stderr) = run(engine_argv![a, empty, empty_gz, b, "-o", out]);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let o = outcome(&out);
     assert_eq!(ids(&o.kept), ["a", "b"]);
@@ -122,7 +122,7 @@ ghtest!(empty_folder_is_an_empty_run, |dir| {
     let input = dir.join("nothing");
     std::fs::create_dir(&input).expect("mkdir");
     let out = dir.out();
-    let (code, _, stderr) = run(argv!["run", input, "-o", out]);
+    let (code, _, stderr) = run(engine_argv![input, "-o", out]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(outcome(&out).stats["conservation"]["input"], 0);
 });
@@ -133,7 +133,7 @@ ghtest!(duplicate_ids_across_files_name_both_places, |dir| {
         line("x", "one", &[]) + &line("y", "two", &[]) + &line("z", "three", &[]),
     );
     let b = dir.write("b.jsonl", line("w", "four", &[]) + &line("y", "five", &[]));
-    let (code, _, stderr) = run(argv!["run", a, b, "-o", dir.out()]);
+    let (code, _, stderr) = run(engine_argv![a, b, "-o", dir.out()]);
     assert_eq!(code, 1, "{stderr}");
     for place in [format!("{}:2", a.display()), format!("{}:2", b.display())] {
         assert!(stderr.contains(&place), "{place} not in:\n{stderr}");
@@ -145,7 +145,7 @@ ghtest!(inputs_are_read_in_the_order_given, |dir| {
     let a = dir.write("a.jsonl", line("a1", "same text", &[]));
     let b = dir.write("b.jsonl", line("b1", "same text", &[]));
     let out = dir.out();
-    let (code, _, stderr) = run(argv!["run", b, a, "-o", out]);
+    let (code, _, stderr) = run(engine_argv![b, a, "-o", out]);
     assert_eq!(code, 0, "{stderr}");
     let o = outcome(&out);
     assert_eq!(ids(&o.kept), ["b1"]);

@@ -26,7 +26,7 @@ fn check_truncated(dir: &Dir, name: &str, compress: Compress) {
     let cut = &full[..full.len() * 6 / 10];
     let input = dir.write(name, cut);
     let out = dir.out();
-    let (code, stdout, stderr) = run(argv!["run", input, "-o", out]);
+    let (code, stdout, stderr) = run(engine_argv![input, "-o", out]);
     assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
         stderr.contains(&input.display().to_string()),
@@ -69,7 +69,7 @@ ghtest!(bzip2_and_xz_of_several_streams_are_read_completely, |dir| {
         data.extend(compress(second.as_bytes()));
         let input = dir.write(name, data);
         let out = dir.join(&format!("out-{name}"));
-        run_ok(argv!["run", input, "-o", out]);
+        run_ok(engine_argv![input, "-o", out]);
         let o = outcome(&out);
         assert_eq!(ids(&o.kept), expected_ids(300), "{name}");
     }
@@ -79,7 +79,7 @@ ghtest!(gzip_cut_before_the_first_record_fails_naming_the_byte, |dir| {
     let full = gzip(records(100).as_bytes());
     let input = dir.write("cut-early.jsonl.gz", &full[..15]);
     let out = dir.out();
-    let (code, stdout, stderr) = run(argv!["run", input, "-o", out]);
+    let (code, stdout, stderr) = run(engine_argv![input, "-o", out]);
     assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains(&input.display().to_string()), "{stderr}");
     assert!(stderr.contains("byte"), "{stderr}");
@@ -95,7 +95,7 @@ ghtest!(multi_member_gzip_is_read_completely, |dir| {
     data.extend(gzip(second.as_bytes()));
     let input = dir.write("two-members.jsonl.gz", data);
     let out = dir.out();
-    run_ok(argv!["run", input, "-o", out]);
+    run_ok(engine_argv![input, "-o", out]);
     let o = outcome(&out);
     assert_eq!(ids(&o.kept), expected_ids(300));
 });
@@ -107,7 +107,7 @@ ghtest!(multi_frame_zstd_is_read_completely, |dir| {
     data.extend(zstd(second.as_bytes()));
     let input = dir.write("two-frames.jsonl.zst", data);
     let out = dir.out();
-    run_ok(argv!["run", input, "-o", out]);
+    run_ok(engine_argv![input, "-o", out]);
     let o = outcome(&out);
     assert_eq!(ids(&o.kept), expected_ids(300));
 });
@@ -120,7 +120,7 @@ ghtest!(plain_gzip_and_zstd_inputs_agree, |dir| {
     let mut texts = Vec::new();
     for (i, input) in [plain, gz, zst].iter().enumerate() {
         let out = dir.join(&format!("out{i}"));
-        run_ok(argv!["run", input, "-o", out]);
+        run_ok(engine_argv![input, "-o", out]);
         let o = outcome(&out);
         assert_eq!(ids(&o.kept), expected_ids(500));
         texts.push(o.kept);

@@ -15,7 +15,7 @@ ghtest!(config_prints_the_default_toml, |dir| {
     let cfg = dir.write("default.toml", &stdout);
     let out = dir.out();
     // The printed default, with its own stages (the filters included).
-    run_ok(argv!["run", "-c", cfg, "-o", out, "--preset", "ghirbal"]);
+    run_ok(engine_argv!["-c", cfg, "-o", out, "--preset", "ghirbal"]);
     assert_eq!(outcome(&out).kept.len(), 8);
 });
 
@@ -30,7 +30,7 @@ ghtest!(config_prints_what_the_fineweb2_preset_changes, |dir| {
         "preset = \"fineweb2\"\n[filter.gopher_quality]\nmin_doc_words = 5\n",
     );
     let out = dir.out();
-    run_ok(argv!["run", "-c", cfg, "-o", out, "--preset", "fineweb2"]);
+    run_ok(engine_argv!["-c", cfg, "-o", out, "--preset", "fineweb2"]);
     let stats = outcome(&out).stats;
     let stages: Vec<&String> = stats["stages"].as_object().expect("stages").keys().collect();
     assert!(!stages.iter().any(|s| *s == "clean" || *s == "normalize"), "{stages:?}");

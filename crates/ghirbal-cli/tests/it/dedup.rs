@@ -41,7 +41,7 @@ fn check_keeper(toml: &str, keeper: &str) {
     let input = corpus(&dir);
     let config = dir.write("cfg.toml", toml);
     let out = dir.out();
-    run_ok(argv!["run", input, "-c", config, "-o", out]);
+    run_ok(engine_argv![input, "-c", config, "-o", out]);
     let o = outcome(&out);
     let mut expect_kept = vec![keeper, "other"];
     expect_kept.sort_by_key(|id| ["k1", "k2", "k3", "other"].iter().position(|k| k == id));
@@ -89,7 +89,7 @@ fn keep_by_source_priority() {
 ghtest!(trailing_whitespace_is_normalised_in_kept_text, |dir| {
     let input = dir.write("in.jsonl", line("a", "سطر أول  \t\nسطر ثان \n\n", &[]));
     let out = dir.out();
-    run_ok(argv!["run", input, "-o", out]);
+    run_ok(engine_argv![input, "-o", out]);
     let o = outcome(&out);
     assert_eq!(o.kept("a")["text"], "سطر أول\nسطر ثان");
     assert_eq!(o.stats["stages"]["normalize"]["docs_modified"], 1);

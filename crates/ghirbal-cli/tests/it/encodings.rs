@@ -72,8 +72,8 @@ ghtest!(
         }
         let config = dir.write("auto.toml", "[input]\nencoding = \"auto\"\n");
         let (a, b) = (dir.join("a"), dir.join("b"));
-        run_ok(argv!["run", dir.join("utf8"), "-o", &a]);
-        run_ok(argv!["run", dir.join("cp1256"), "-o", &b, "-c", &config]);
+        run_ok(engine_argv![dir.join("utf8"), "-o", &a]);
+        run_ok(engine_argv![dir.join("cp1256"), "-o", &b, "-c", &config]);
         let (utf8, legacy) = (kept_texts(&a), kept_texts(&b));
         assert!(utf8.len() >= 5, "too few kept to compare: {}", utf8.len());
         assert_eq!(utf8, legacy);
@@ -100,7 +100,7 @@ ghtest!(a_legacy_file_read_as_utf8_names_its_encoding_and_the_knob, |dir| {
         dir.write(&format!("in/{id}.txt"), bytes);
     }
     let out = dir.out();
-    run_ok(argv!["run", dir.join("in"), "-o", &out, "--stages", "normalize"]);
+    run_ok(engine_argv![dir.join("in"), "-o", &out, "--stages", "normalize"]);
     let removed = read_jsonl_dir(&out.join("removed"));
     assert_eq!(
         removed.len(),
@@ -129,8 +129,7 @@ ghtest!(a_named_encoding_and_legacy_jsonl_decode, |dir| {
     }
     let config = dir.write("iso.toml", "[input]\nencoding = \"iso-8859-6\"\n");
     let out = dir.join("iso-out");
-    run_ok(argv![
-        "run",
+    run_ok(engine_argv![
         dir.join("iso"),
         "-o",
         &out,
@@ -153,7 +152,7 @@ ghtest!(a_named_encoding_and_legacy_jsonl_decode, |dir| {
     let input = dir.write("legacy.jsonl", &jsonl);
     let auto = dir.write("auto.toml", "[input]\nencoding = \"auto\"\n");
     let out = dir.join("jsonl-out");
-    run_ok(argv!["run", &input, "-o", &out, "-c", &auto, "--stages", "normalize"]);
+    run_ok(engine_argv![&input, "-o", &out, "-c", &auto, "--stages", "normalize"]);
     let stats = read_stats(&out);
     assert_eq!(stats["conservation"]["removed"], 0, "{stats}");
     let kept = read_jsonl_dir(&out.join("kept"));
@@ -187,7 +186,7 @@ ghtest!(a_bom_before_a_jsonl_file_or_line_loses_no_record, |dir| {
     }
     let input = dir.write("bom.jsonl", &body);
     let out = dir.out();
-    run_ok(argv!["run", &input, "-o", &out, "--stages", "normalize"]);
+    run_ok(engine_argv![&input, "-o", &out, "--stages", "normalize"]);
     let o = outcome(&out);
     for i in 0..3 {
         let k = o.kept(&format!("d{i}"));
@@ -199,7 +198,7 @@ ghtest!(a_bom_before_a_jsonl_file_or_line_loses_no_record, |dir| {
 ghtest!(an_unknown_encoding_is_a_config_error, |dir| {
     let input = dir.write("a.jsonl", "{\"id\":\"a\",\"text\":\"نص\"}\n");
     let config = dir.write("bad.toml", "[input]\nencoding = \"klingon\"\n");
-    let (code, _, stderr) = run(argv!["run", &input, "-o", dir.out(), "-c", &config]);
+    let (code, _, stderr) = run(engine_argv![&input, "-o", dir.out(), "-c", &config]);
     assert_eq!(code, 2, "a usage error: {stderr}");
     assert!(
         stderr.contains("input.encoding") && stderr.contains("klingon"),

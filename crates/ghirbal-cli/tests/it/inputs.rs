@@ -24,7 +24,7 @@ fn record(id: &str) -> String {
 
 /// Runs `ghirbal run INPUT -o OUT`, expecting exit 0; returns stderr.
 fn run_ok_stderr(input: &std::path::Path, out: &std::path::Path) -> String {
-    let (code, stdout, stderr) = run(argv!["run", input, "-o", out]);
+    let (code, stdout, stderr) = run(engine_argv![input, "-o", out]);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     stderr
 }
@@ -75,7 +75,7 @@ ghtest!(a_glob_reports_the_files_it_matches_but_does_not_read, |dir| {
 ghtest!(a_file_named_on_the_command_line_must_be_readable, |dir| {
     // Guards what already held: only files found in folders are skipped; a named one stops the run.
     let input = dir.write("notes.md", "# notes");
-    let (code, _, stderr) = run(argv!["run", &input, "-o", dir.out()]);
+    let (code, _, stderr) = run(engine_argv![&input, "-o", dir.out()]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("unsupported input format"), "{stderr}");
     assert!(stderr.contains(&input.display().to_string()), "{stderr}");
@@ -106,7 +106,7 @@ ghtest!(bzip2_and_xz_archives_are_read, |dir| {
         bzip2(&wet("https://a.example/2", "فقرة ثانية من الأرشيف الثاني.")),
     );
     let out = dir.out();
-    let (code, _, stderr) = run(argv!["run", dir.join("in"), "-o", &out, "--stages", "normalize"]);
+    let (code, _, stderr) = run(engine_argv![dir.join("in"), "-o", &out, "--stages", "normalize"]);
     assert_eq!(code, 0, "{stderr}");
     let o = outcome(&out);
     let urls: Vec<&Value> = o.kept.iter().map(|r| &r["meta"]["url"]).collect();
@@ -120,7 +120,7 @@ fn check_not_compressed(dir: &Dir, name: &str) {
     assert!(body.len() > 1 << 20);
     let input = dir.write(name, body);
     let out = dir.out();
-    let (code, stdout, stderr) = run(argv!["run", &input, "-o", &out]);
+    let (code, stdout, stderr) = run(engine_argv![&input, "-o", &out]);
     assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("at byte 0 of the compressed file"), "{stderr}");
     let o = outcome(&out);
@@ -142,7 +142,7 @@ ghtest!(a_plain_file_named_zst_fails_at_byte_zero, |dir| {
 ghtest!(a_plain_warc_named_gz_fails_at_byte_zero, |dir| {
     let input = dir.write("crawl.warc.gz", wet("https://a.example/1", "نص غير مضغوط"));
     let out = dir.out();
-    let (code, _, stderr) = run(argv!["run", &input, "-o", &out, "--stages", "normalize"]);
+    let (code, _, stderr) = run(engine_argv![&input, "-o", &out, "--stages", "normalize"]);
     assert_eq!(code, 1, "{stderr}");
     let expected = "decoding failed at byte 0 of the file: not a gzip file";
     assert!(stderr.contains(expected), "no {expected:?} in:\n{stderr}");
@@ -154,7 +154,7 @@ ghtest!(a_txt_file_that_does_not_decode_is_reported_and_the_others_read, |dir| {
     dir.write("in/b.txt.gz", "نص غير مضغوط");
     dir.write("in/c.txt", "نص ملف ج");
     let out = dir.out();
-    let (code, _, stderr) = run(argv!["run", dir.join("in"), "-o", &out]);
+    let (code, _, stderr) = run(engine_argv![dir.join("in"), "-o", &out]);
     assert_eq!(code, 1, "{stderr}");
     let o = outcome(&out);
     assert_eq!(ids(&o.kept), ["a", "c"]);
@@ -171,7 +171,7 @@ ghtest!(a_gzip_with_a_bad_second_member_fails_at_that_member, |dir| {
     data.extend_from_slice(&vec![b'x'; 2 << 20]);
     let input = dir.write("two.jsonl.gz", &data);
     let out = dir.out();
-    let (code, _, stderr) = run(argv!["run", &input, "-o", &out]);
+    let (code, _, stderr) = run(engine_argv![&input, "-o", &out]);
     assert_eq!(code, 1, "{stderr}");
     let at = format!(
         "at byte {} of the compressed file (1 records read before it)",

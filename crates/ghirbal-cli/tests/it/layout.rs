@@ -45,7 +45,7 @@ fn assert_stats_shape(stats: &Value) {
 ghtest!(seeds_are_both_kept, |dir| {
     let seeds = seeds_dir();
     let out = dir.out();
-    run_ok(argv!["run", seeds, "-o", out]);
+    run_ok(engine_argv![seeds, "-o", out]);
     assert!(out.join("stats.json").is_file());
     assert_part_names(&out.join("kept"), "jsonl.zst");
     assert_part_names(&out.join("removed"), "jsonl.zst");
@@ -72,7 +72,7 @@ ghtest!(seeds_are_both_kept, |dir| {
 
 ghtest!(bundled_example_collapses_the_exact_and_spelling_copies, |dir| {
     let out = dir.out();
-    run_ok(argv!["run", "-o", out]);
+    run_ok(engine_argv!["-o", out]);
     let o = outcome(&out);
     assert_stats_shape(&o.stats);
     assert_eq!(o.stats["conservation"]["input"], 22);
@@ -127,7 +127,7 @@ ghtest!(removed_records_have_the_documented_fields, |dir| {
         ),
     );
     let out = dir.out();
-    run_ok(argv!["run", input, "-o", out]);
+    run_ok(engine_argv![input, "-o", out]);
     let o = outcome(&out);
     let r = o.removed("b");
     let keys: Vec<&str> = r
@@ -155,7 +155,7 @@ ghtest!(removed_records_have_the_documented_fields, |dir| {
 ghtest!(bundled_example_with_the_default_stages, |dir| {
     let out = dir.out();
     // `--preset ghirbal` is the default; naming it stops the test helpers from choosing engine-only stages.
-    run_ok(argv!["run", "-o", out, "--preset", "ghirbal"]);
+    run_ok(engine_argv!["-o", out, "--preset", "ghirbal"]);
     let o = outcome(&out);
     assert_eq!(o.stats["conservation"]["holds"], true);
     assert_eq!(
@@ -246,7 +246,7 @@ ghtest!(bundled_example_with_the_default_stages, |dir| {
 ghtest!(seeds_are_repaired_not_dropped, |dir| {
     let seeds = seeds_dir();
     let out = dir.out();
-    run_ok(argv!["run", &seeds, "-o", out, "--preset", "ghirbal"]);
+    run_ok(engine_argv![&seeds, "-o", out, "--preset", "ghirbal"]);
     let o = outcome(&out);
     assert!(o.removed.is_empty(), "{:?}", o.removed);
     let read = |name: &str| std::fs::read_to_string(seeds.join(name)).expect("seed");
@@ -276,7 +276,7 @@ ghtest!(seeds_are_repaired_not_dropped, |dir| {
 ghtest!(the_fineweb2_preset_loses_the_doubled_seed_as_fineweb_2_does, |dir| {
     let seeds = seeds_dir();
     let out = dir.out();
-    run_ok(argv!["run", &seeds, "-o", out, "--preset", "fineweb2"]);
+    run_ok(engine_argv![&seeds, "-o", out, "--preset", "fineweb2"]);
     let o = outcome(&out);
     let r = o.removed("004_c4e8c7e18ecd5dd9");
     assert_eq!(r["reason"], "filter.gopher_repetition.dup_line_frac", "{r}");
@@ -290,8 +290,7 @@ ghtest!(the_fineweb2_preset_loses_the_doubled_seed_as_fineweb_2_does, |dir| {
 ghtest!(without_repairs_the_doubled_seed_is_lost_to_gopher_repetition, |dir| {
     let seeds = seeds_dir();
     let out = dir.out();
-    run_ok(argv![
-        "run",
+    run_ok(engine_argv![
         &seeds,
         "-o",
         out,
@@ -305,8 +304,7 @@ ghtest!(without_repairs_the_doubled_seed_is_lost_to_gopher_repetition, |dir| {
     assert_eq!(o.kept.len(), 1);
     // With the repairs first, it is kept.
     let repaired = dir.join("repaired");
-    run_ok(argv![
-        "run",
+    run_ok(engine_argv![
         &seeds,
         "-o",
         repaired,
@@ -321,7 +319,7 @@ ghtest!(
     |dir| {
         let out = dir.out();
         let stages = "normalize,clean,filter.language,filter.gopher_quality,dedup.exact";
-        run_ok(argv!["run", "-o", out, "--stages", stages]);
+        run_ok(engine_argv!["-o", out, "--stages", stages]);
         let o = outcome(&out);
         assert_eq!(o.stats["conservation"]["holds"], true);
         let short = o.removed("example/18-short-line");

@@ -19,7 +19,7 @@ ghtest!(a_50_mb_line_is_read_with_bounded_memory, |dir| {
     let input = dir.write("long.jsonl", body);
 
     let out = dir.out();
-    run_ok(argv!["run", input, "-o", out]);
+    run_ok(engine_argv![input, "-o", out]);
     let o = outcome(&out);
     assert_eq!(ids(&o.kept), ["before", "big", "after", "last"]);
     // The stored text is exactly the output profile of the input.

@@ -22,6 +22,14 @@ macro_rules! argv {
     };
 }
 
+/// `ghirbal run …` on the engine stages (normalisation and exact dedup), unless the arguments name their
+/// stages or a preset: `engine_argv![&input, "-o", &out]`.
+macro_rules! engine_argv {
+    ($($arg:expr),* $(,)?) => {
+        $crate::util::engine_stages(argv!["run", $($arg),*])
+    };
+}
+
 mod bad_input;
 mod cli;
 mod compressed;

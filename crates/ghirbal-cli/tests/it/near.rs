@@ -32,7 +32,7 @@ fn chain(dir: &Dir) -> std::path::PathBuf {
 ghtest!(a_chain_removes_only_what_is_similar_to_the_keeper, |dir| {
     let input = chain(&dir);
     let out = dir.out();
-    run_ok(argv!["run", input, "-o", out, "--stages", NEAR_STAGES]);
+    run_ok(engine_argv![input, "-o", out, "--stages", NEAR_STAGES]);
     let o = outcome(&out);
     assert_eq!(ids(&o.kept), ["A", "C", "other"]);
     let b = o.removed("B");
@@ -93,7 +93,7 @@ ghtest!(the_keep_rule_picks_the_near_keeper, |dir| {
         "chain2.jsonl",
         text.replace(&word(229), &format!("{}\u{064E}\u{064E}", word(229))),
     );
-    run_ok(argv!["run", input, "-c", config, "-o", out, "--stages", NEAR_STAGES]);
+    run_ok(engine_argv![input, "-c", config, "-o", out, "--stages", NEAR_STAGES]);
     let o = outcome(&out);
     // C is kept first and takes B; A is not similar to C, so it stays as a second keeper.
     assert_eq!(ids(&o.kept), ["A", "C", "other"]);
@@ -103,7 +103,7 @@ ghtest!(the_keep_rule_picks_the_near_keeper, |dir| {
 
 ghtest!(explain_a_filtered_document_and_an_unknown_id, |dir| {
     let out = dir.out();
-    run_ok(argv!["run", "-o", out, "--preset", "ghirbal"]);
+    run_ok(engine_argv!["-o", out, "--preset", "ghirbal"]);
     let text = run_stdout(argv!["explain", out, "example/21-events-list"]);
     assert!(text.contains("removed by filter.fineweb_quality.list_ratio"), "{text}");
     assert!(text.contains("threshold: 0.189") && text.contains("value: "), "{text}");
@@ -121,8 +121,7 @@ ghtest!(annotate_mode_keeps_every_duplicate_with_its_cluster, |dir| {
     let config = dir.write("cfg.toml", "[dedup]\nmode = \"annotate\"\n");
     let copy = dir.write("copy.jsonl", line("A2", &window(0), &[]));
     let out = dir.out();
-    run_ok(argv![
-        "run",
+    run_ok(engine_argv![
         input,
         copy,
         "-c",
@@ -173,7 +172,7 @@ ghtest!(lines_a_site_repeats_are_removed_from_all_its_documents, |dir| {
     let run_with = |config: &str, out: &std::path::Path| {
         let config = dir.write("site.toml", config);
         let stages = "normalize,clean,dedup.exact";
-        run_ok(argv!["run", input, "-c", config, "-o", out, "--stages", stages]);
+        run_ok(engine_argv![input, "-c", config, "-o", out, "--stages", stages]);
         outcome(out)
     };
     let o = run_with("", &dir.out());
@@ -203,8 +202,7 @@ ghtest!(lines_a_site_repeats_are_removed_from_all_its_documents, |dir| {
 ghtest!(explain_reads_parquet_outputs, |dir| {
     let input = chain(&dir);
     let out = dir.out();
-    run_ok(argv![
-        "run",
+    run_ok(engine_argv![
         input,
         "-o",
         out,
@@ -248,8 +246,7 @@ ghtest!(the_near_clusters_step_stays_within_the_memory_budget, |dir| {
     let input = dir.write("templates.jsonl", body);
     let out = dir.out();
     let step = |name: &str| {
-        crate::util::run_ok(argv![
-            "run",
+        crate::util::run_ok(engine_argv![
             input,
             "-o",
             out,

@@ -14,7 +14,7 @@ ghtest!(foreign_non_empty_output_is_refused, |dir| {
     let input = small_input(&dir);
     let out = dir.out();
     dir.write("out/notes.txt", "mine");
-    let (code, _, stderr) = run(argv!["run", input, "-o", out]);
+    let (code, _, stderr) = run(engine_argv![input, "-o", out]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains(&out.display().to_string()), "{stderr}");
     assert_eq!(file_names(&out), ["notes.txt"], "the folder was touched");
@@ -24,17 +24,17 @@ ghtest!(empty_existing_output_is_used, |dir| {
     let input = small_input(&dir);
     let out = dir.out();
     std::fs::create_dir(&out).expect("mkdir");
-    run_ok(argv!["run", input, "-o", out]);
+    run_ok(engine_argv![input, "-o", out]);
     assert_eq!(outcome(&out).kept.len(), 2);
 });
 
 ghtest!(rerunning_a_finished_run_does_nothing, |dir| {
     let input = small_input(&dir);
     let out = dir.out();
-    run_ok(argv!["run", input, "-o", out]);
+    run_ok(engine_argv![input, "-o", out]);
     let before = crate::util::dir_bytes(&out.join("kept"));
     let stats = std::fs::read(out.join("stats.json")).expect("stats");
-    let stderr = run_ok(argv!["run", input, "-o", out]);
+    let stderr = run_ok(engine_argv![input, "-o", out]);
     assert!(stderr.contains("already complete"), "{stderr}");
     assert_eq!(crate::util::dir_bytes(&out.join("kept")), before);
     assert_eq!(std::fs::read(out.join("stats.json")).expect("stats"), stats);
@@ -43,14 +43,14 @@ ghtest!(rerunning_a_finished_run_does_nothing, |dir| {
 ghtest!(another_config_needs_force, |dir| {
     let input = small_input(&dir);
     let out = dir.out();
-    run_ok(argv!["run", input, "-o", out]);
-    let (code, _, stderr) = run(argv!["run", input, "-o", out, "--compression", "gzip"]);
+    run_ok(engine_argv![input, "-o", out]);
+    let (code, _, stderr) = run(engine_argv![input, "-o", out, "--compression", "gzip"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("compression"), "{stderr}");
     assert!(stderr.contains("--force"), "{stderr}");
     assert!(file_names(&out.join("kept")).iter().all(|n| n.ends_with(".jsonl.zst")));
 
-    run_ok(argv!["run", input, "-o", out, "--compression", "gzip", "--force"]);
+    run_ok(engine_argv![input, "-o", out, "--compression", "gzip", "--force"]);
     for sub in ["kept", "removed"] {
         let names = file_names(&out.join(sub));
         assert!(!names.is_empty(), "{sub}/ is empty");
@@ -63,13 +63,13 @@ ghtest!(another_config_needs_force, |dir| {
 ghtest!(modified_input_needs_force, |dir| {
     let input = small_input(&dir);
     let out = dir.out();
-    run_ok(argv!["run", input, "-o", out]);
+    run_ok(engine_argv![input, "-o", out]);
     std::fs::write(&input, line("a", "نص جديد أطول من قبل", &[])).expect("rewrite");
-    let (code, _, stderr) = run(argv!["run", input, "-o", out]);
+    let (code, _, stderr) = run(engine_argv![input, "-o", out]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains(&input.display().to_string()), "{stderr}");
     assert!(stderr.contains("--force"), "{stderr}");
-    run_ok(argv!["run", input, "-o", out, "--force"]);
+    run_ok(engine_argv![input, "-o", out, "--force"]);
     assert_eq!(outcome(&out).kept.len(), 1);
 });
 
@@ -104,16 +104,16 @@ fn wait_for_lock(out: &std::path::Path, pid: u32) {
 ghtest!(a_second_run_on_a_busy_output_is_refused_and_names_the_first, |dir| {
     let input = corpus(&dir, 3000);
     let out = dir.out();
-    let mut first = crate::util::spawn(argv!["run", input, "-o", out, "--threads", "1"]);
+    let mut first = crate::util::spawn(engine_argv![input, "-o", out, "--threads", "1"]);
     wait_for_lock(&out, first.id());
     // Stopped while it holds the lock: the second run meets it whatever the timing.
     signal(first.id(), "STOP");
-    let (code, _, stderr) = run(argv!["run", input, "-o", out, "--threads", "1"]);
+    let (code, _, stderr) = run(engine_argv![input, "-o", out, "--threads", "1"]);
     signal(first.id(), "CONT");
     assert_eq!(code, 3, "the second run went ahead, or failed otherwise: {stderr}");
     assert!(stderr.contains("in use"), "{stderr}");
     assert!(stderr.contains(&format!("pid {}", first.id())), "{stderr}");
-    let (_, _, force_err) = run(argv!["run", input, "-o", out, "--force"]);
+    let (_, _, force_err) = run(engine_argv![input, "-o", out, "--force"]);
     assert!(
         force_err.contains("in use"),
         "--force does not break the lock: {force_err}"
@@ -122,7 +122,7 @@ ghtest!(a_second_run_on_a_busy_output_is_refused_and_names_the_first, |dir| {
     let o = outcome(&out);
     assert_eq!(o.kept.len() + o.removed.len(), 3000);
     // The lock went with the process: a rerun is free to say the run is complete.
-    assert!(run_ok(argv!["run", input, "-o", out, "--threads", "1"]).contains("already complete"));
+    assert!(run_ok(engine_argv![input, "-o", out, "--threads", "1"]).contains("already complete"));
 });
 
 ghtest!(a_run_killed_while_planning_resumes_without_force, |dir| {
@@ -132,19 +132,19 @@ ghtest!(a_run_killed_while_planning_resumes_without_force, |dir| {
     }
     let input = dir.join("in");
     let reference = dir.join("reference");
-    run_ok(argv!["run", input, "-o", reference]);
+    run_ok(engine_argv![input, "-o", reference]);
     let expected = (
         crate::util::dir_bytes(&reference.join("kept")),
         crate::util::dir_bytes(&reference.join("removed")),
     );
     for delay_ms in [0u64, 1, 2, 4, 8, 15, 30] {
         let out = dir.join(&format!("out-{delay_ms}"));
-        let mut child = crate::util::spawn(argv!["run", input, "-o", out]);
+        let mut child = crate::util::spawn(engine_argv![input, "-o", out]);
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let _ = child.kill();
         let _ = child.wait();
         // Same command, no --force: it resumes or plans again, and ends with the reference bytes.
-        run_ok(argv!["run", input, "-o", out]);
+        run_ok(engine_argv![input, "-o", out]);
         let got = (
             crate::util::dir_bytes(&out.join("kept")),
             crate::util::dir_bytes(&out.join("removed")),
@@ -163,23 +163,23 @@ ghtest!(an_output_left_without_a_plan_is_planned_again, |dir| {
     }
     dir.write("out/ghirbal.lock", "");
     dir.write("out/work/scan/00000.jsonl.zst", "torn");
-    run_ok(argv!["run", input, "-o", out]);
+    run_ok(engine_argv![input, "-o", out]);
     assert_eq!(outcome(&out).kept.len(), 2);
 });
 
 ghtest!(an_unreadable_manifest_is_named_and_force_clears_it, |dir| {
     let input = small_input(&dir);
     let out = dir.out();
-    run_ok(argv!["run", input, "-o", out]);
+    run_ok(engine_argv![input, "-o", out]);
     std::fs::remove_file(out.join("stats.json")).expect("rm");
     std::fs::write(out.join("work/manifest.json"), "{\"format\": 3, \"trunc").expect("corrupt");
-    let (code, _, stderr) = run(argv!["run", input, "-o", out]);
+    let (code, _, stderr) = run(engine_argv![input, "-o", out]);
     assert_ne!(code, 0);
     assert!(
         stderr.contains("manifest.json") && stderr.contains("--force"),
         "{stderr}"
     );
-    run_ok(argv!["run", input, "-o", out, "--force"]);
+    run_ok(engine_argv![input, "-o", out, "--force"]);
     assert_eq!(outcome(&out).kept.len(), 2);
 });
 
@@ -187,11 +187,11 @@ ghtest!(an_output_inside_an_input_folder_is_not_read_as_input, |dir| {
     small_input(&dir);
     let input = dir.join(".");
     let out = dir.join("out");
-    run_ok(argv!["run", input, "-o", out]);
+    run_ok(engine_argv![input, "-o", out]);
     let first = outcome(&out);
     assert_eq!(first.kept.len() + first.removed.len(), 3);
     // The rerun sees the same inputs (its own output is not one of them) and finds the run complete.
-    let stderr = run_ok(argv!["run", input, "-o", out]);
+    let stderr = run_ok(engine_argv![input, "-o", out]);
     assert!(stderr.contains("already complete"), "{stderr}");
     assert_eq!(outcome(&out).kept.len(), 2);
 });
@@ -201,7 +201,7 @@ ghtest!(
     |dir| {
         std::fs::create_dir_all(dir.join("empty")).expect("mkdir");
         // The default preset (site lines on) once failed here on a missing work folder.
-        let (code, _, stderr) = run(argv!["run", dir.join("empty"), "-o", dir.out(), "--preset", "ghirbal"]);
+        let (code, _, stderr) = run(engine_argv![dir.join("empty"), "-o", dir.out(), "--preset", "ghirbal"]);
         assert_eq!(code, 0, "{stderr}");
         assert!(stderr.contains("no file ghirbal reads"), "{stderr}");
         assert_eq!(outcome(&dir.out()).stats["conservation"]["input"], 0);
@@ -213,21 +213,21 @@ ghtest!(an_output_folder_with_a_non_utf8_name_runs_and_resumes, |dir| {
     use std::os::unix::ffi::OsStrExt;
     let input = small_input(&dir);
     let out = dir.join("").join(std::ffi::OsStr::from_bytes(b"out-\xff\xfe"));
-    run_ok(argv!["run", input, "-o", out]);
+    run_ok(engine_argv![input, "-o", out]);
     assert_eq!(outcome(&out).kept.len(), 2);
-    assert!(run_ok(argv!["run", input, "-o", out]).contains("already complete"));
+    assert!(run_ok(engine_argv![input, "-o", out]).contains("already complete"));
 });
 
 ghtest!(another_runs_output_inside_an_input_folder_is_reported_not_read, |dir| {
     small_input(&dir);
     let input = dir.join(".");
     // A first run writes its output inside the folder; a second run over the folder, into another OUT.
-    run_ok(argv!["run", dir.join("in.jsonl"), "-o", dir.join("first")]);
+    run_ok(engine_argv![dir.join("in.jsonl"), "-o", dir.join("first")]);
     let out = dir.join("elsewhere").join("second");
     std::fs::create_dir_all(dir.join("elsewhere")).expect("mkdir");
     // `elsewhere/` is inside the folder too, but holds no lock file until the run starts: only `first/`
     // and the second run's own `second/` are outputs.
-    run_ok(argv!["run", input, "-o", out]);
+    run_ok(engine_argv![input, "-o", out]);
     let o = outcome(&out);
     assert_eq!(o.kept.len() + o.removed.len(), 3, "first/ was read as input");
     let skipped = o.stats["skipped_files"].as_array().expect("skipped_files");
@@ -260,7 +260,7 @@ ghtest!(an_input_folder_with_a_non_utf8_name_runs_and_resumes, |dir| {
     std::fs::write(folder.join("a.txt"), "نص أول").expect("write");
     std::fs::write(folder.join("b.txt"), "نص ثان").expect("write");
     let out = dir.out();
-    run_ok(argv!["run", folder, "-o", out]);
+    run_ok(engine_argv![folder, "-o", out]);
     assert_eq!(outcome(&out).kept.len(), 2);
-    assert!(run_ok(argv!["run", folder, "-o", out]).contains("already complete"));
+    assert!(run_ok(engine_argv![folder, "-o", out]).contains("already complete"));
 });

@@ -38,7 +38,7 @@ ghtest!(parquet_output_parts_are_parquet, |dir| {
             + &line("c", "نص ثان", &[]),
     );
     let out = dir.out();
-    run_ok(argv!["run", input, "-o", out, "--format", "parquet"]);
+    run_ok(engine_argv![input, "-o", out, "--format", "parquet"]);
     let stats = crate::util::read_stats(&out);
     assert_eq!(stats["conservation"]["holds"], true, "{stats}");
     assert_eq!(
@@ -93,7 +93,7 @@ ghtest!(parquet_input_columns_become_meta, |dir| {
     writer.close().expect("closing parquet");
 
     let out = dir.out();
-    run_ok(argv!["run", path, "-o", out]);
+    run_ok(engine_argv![path, "-o", out]);
     let o = outcome(&out);
     assert_eq!(ids(&o.kept), ["p1", "p4"]);
     assert_eq!(

@@ -9,7 +9,7 @@ use crate::util::*;
 /// Runs `ghirbal run INPUT -o OUT --stages STAGES` (plus `extra` flags) and reads the outcome.
 fn run_stages(dir: &Dir, input: &std::path::Path, stages: &str, extra: &[&str]) -> Outcome {
     let out = dir.out();
-    let mut argv = argv!["run", input, "-o", out, "--stages", stages];
+    let mut argv = engine_argv![input, "-o", out, "--stages", stages];
     argv.extend(extra.iter().map(std::ffi::OsString::from));
     run_ok(argv);
     outcome(&out)
@@ -286,10 +286,10 @@ ghtest!(the_default_preset_never_removes_for_length_what_fineweb2_keeps, |dir| {
         .collect();
     let input = dir.write("briefs.jsonl", body);
     let fineweb2 = dir.join("fineweb2");
-    run_ok(argv!["run", &input, "-o", &fineweb2, "--preset", "fineweb2"]);
+    run_ok(engine_argv![&input, "-o", &fineweb2, "--preset", "fineweb2"]);
     let fw = outcome(&fineweb2);
     let out = dir.out();
-    run_ok(argv!["run", &input, "-o", &out, "--preset", "ghirbal"]);
+    run_ok(engine_argv![&input, "-o", &out, "--preset", "ghirbal"]);
     let gh = outcome(&out);
     for i in 0..briefs.len() {
         let id = format!("b{i}");
@@ -362,7 +362,7 @@ ghtest!(zero_width_characters_that_join_nothing_are_removed, |dir| {
 ghtest!(explain_lists_the_lines_clean_removed, |dir| {
     // The bundled example 12 (teasers, a separator, a glued story link, a trailing headline) and 19 (empty).
     let out = dir.out();
-    run_ok(argv!["run", "-o", &out, "--preset", "ghirbal"]);
+    run_ok(engine_argv!["-o", &out, "--preset", "ghirbal"]);
     let shown = run_stdout(argv!["explain", &out, "example/12-school-teasers"]);
     assert!(shown.contains("kept"), "{shown}");
     for (rule, words) in [
@@ -385,7 +385,7 @@ ghtest!(explain_lists_the_lines_clean_removed, |dir| {
         line("s", "تابعونا على تويتر\nخبر قصير عن افتتاح مدرسة جديدة.", &[]),
     );
     let short = dir.join("short");
-    run_ok(argv!["run", &input, "-o", &short, "--preset", "ghirbal"]);
+    run_ok(engine_argv![&input, "-o", &short, "--preset", "ghirbal"]);
     let shown = run_stdout(argv!["explain", &short, "s"]);
     let lines: Vec<&str> = shown.lines().collect();
     assert!(
@@ -402,7 +402,7 @@ ghtest!(explain_lists_the_lines_clean_removed, |dir| {
 ghtest!(explain_shows_the_seed_teaser_and_trailing_headline, |dir| {
     let seeds = seeds_dir();
     let out = dir.out();
-    run_ok(argv!["run", &seeds, "-o", &out, "--preset", "ghirbal"]);
+    run_ok(engine_argv![&seeds, "-o", &out, "--preset", "ghirbal"]);
     let shown = run_stdout(argv!["explain", &out, "000_00c58df026898146"]);
     let lines: Vec<&str> = shown.lines().collect();
     assert!(lines[0].contains("kept"), "{shown}");

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{args, engine_stages, line, outcome, run_ok, words, Dir, Rng, GHIRBAL};
+use crate::util::{line, outcome, run_ok, words, Dir, Rng, GHIRBAL};
 
 /// Documents in the corpus: enough for a scan of seconds in a test build.
 const DOCS: usize = 120_000;
@@ -32,7 +32,7 @@ fn corpus(dir: &Dir) -> PathBuf {
 /// past start-up, its handler installed, and into the work).
 fn start_run(input: &Path, out: &Path) -> Child {
     let mut child = Command::new(GHIRBAL)
-        .args(engine_stages(args(argv!["run", input, "-o", out])))
+        .args(engine_argv![input, "-o", out])
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -87,7 +87,7 @@ ghtest!(sigterm_says_where_the_run_stopped_and_the_rerun_finishes_it, |dir| {
         "the run had finished before the signal"
     );
 
-    run_ok(argv!["run", input, "-o", out]);
+    run_ok(engine_argv![input, "-o", out]);
     let o = outcome(&out);
     assert_eq!(o.stats["conservation"]["input"], DOCS);
     assert_eq!(o.kept.len(), TEXTS);

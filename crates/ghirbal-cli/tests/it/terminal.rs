@@ -42,7 +42,7 @@ ghtest!(explain_escapes_control_characters_from_the_data, |dir| {
         line(ESC_ID, &keeper, &[]) + &line(OSC_ID, &near, &[]) + &line(CR_ID, &keeper, &[]),
     );
     let out = dir.out();
-    run_ok(argv!["run", input, "-o", out, "--stages", "dedup.exact,dedup.near"]);
+    run_ok(engine_argv![input, "-o", out, "--stages", "dedup.exact,dedup.near"]);
     let o = outcome(&out);
     assert_eq!(o.removed(OSC_ID)["reason"], "dedup.near");
     assert_eq!(o.removed(CR_ID)["reason"], "dedup.exact");
@@ -80,7 +80,7 @@ ghtest!(run_errors_escape_control_characters_in_file_names, |dir| {
     let records: String = (0..2000).map(|i| line(&format!("r{i}"), "نص عربي قصير", &[])).collect();
     let full = gzip(records.as_bytes());
     dir.write("in/bad\u{1b}[2J.jsonl.gz", &full[..full.len() / 2]);
-    let (code, _, stderr) = run(argv!["run", dir.join("in"), "-o", dir.out()]);
+    let (code, _, stderr) = run(engine_argv![dir.join("in"), "-o", dir.out()]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("bad\\u{1b}[2J.jsonl.gz"), "{stderr}");
     assert_eq!(raw_controls(&stderr), [], "raw control characters in:\n{stderr:?}");

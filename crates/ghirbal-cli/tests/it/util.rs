@@ -61,7 +61,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let argv = engine_stages(args(argv));
+    let argv = args(argv);
     let output = Command::new(GHIRBAL)
         .args(&argv)
         .env_remove("RUST_LOG")
@@ -156,7 +156,7 @@ where
     S: AsRef<std::ffi::OsStr>,
 {
     Command::new(GHIRBAL)
-        .args(engine_stages(args(argv)))
+        .args(args(argv))
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -381,8 +381,9 @@ pub fn words(rng: &mut Rng, n: usize) -> String {
 /// is not realistic Arabic, which the language filter would rightly remove; the filters have their own tests.
 pub const ENGINE_STAGES: &str = "normalize,dedup.exact";
 
-/// Adds `--stages ENGINE_STAGES` to a `run` command that chooses neither its stages nor a preset (tests of
-/// the real defaults pass `--preset ghirbal`).
+/// A `run` command on the engine stages: adds `--stages ENGINE_STAGES` unless the command names its stages
+/// or a preset. Tests call it where they build the command (`engine_argv![…]`), so what a run does is read
+/// at the call; `run`, `run_ok` and `spawn` pass arguments through as given.
 pub fn engine_stages(mut argv: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let is_run = argv.first().is_some_and(|a| a == "run");
     if is_run && !argv.iter().any(|a| a == "--stages" || a == "--preset") {

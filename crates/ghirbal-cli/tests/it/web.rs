@@ -146,7 +146,7 @@ ghtest!(a_crawl_runs_end_to_end_and_every_record_is_accounted_for, |dir| {
     ];
     let input = dir.write("crawl.warc.gz", warc_gz(&records));
     let out = dir.out();
-    run_ok(argv!["run", &input, "-o", &out, "--preset", "ghirbal"]);
+    run_ok(engine_argv![&input, "-o", &out, "--preset", "ghirbal"]);
     let stats = read_stats(&out);
     assert_eq!(
         stats["conservation"],
@@ -222,7 +222,7 @@ ghtest!(the_two_arabic_news_pages_extract_close_to_the_gold, |dir| {
         dir.write(&format!("pages/{file}.html"), bytes);
     }
     let out = dir.out();
-    run_ok(argv!["run", dir.join("pages"), "-o", &out, "--stages", "normalize"]);
+    run_ok(engine_argv![dir.join("pages"), "-o", &out, "--stages", "normalize"]);
     let o = outcome(&out);
     for (file, gold, floor) in pages {
         let k = o.kept(file);
@@ -278,7 +278,7 @@ ghtest!(
         let bytes = warc_gz(&records);
         let input = dir.write("bad.warc.gz", &bytes);
         let out = dir.out();
-        run_ok(argv!["run", &input, "-o", &out, "--stages", "normalize"]);
+        run_ok(engine_argv![&input, "-o", &out, "--stages", "normalize"]);
         let removed = read_jsonl_dir(&out.join("removed"));
         let reasons: Vec<_> = removed
             .iter()
@@ -305,7 +305,7 @@ ghtest!(
         // The same archive cut inside its last record: the run fails naming the file, what was read is kept.
         let cut = dir.write("cut.warc.gz", &bytes[..bytes.len() - 2_000]);
         let out = dir.join("cut-out");
-        let (code, _, stderr) = run(argv!["run", &cut, "-o", &out, "--stages", "normalize"]);
+        let (code, _, stderr) = run(engine_argv![&cut, "-o", &out, "--stages", "normalize"]);
         assert_eq!(code, 1, "{stderr}");
         assert!(
             stderr.contains("cut.warc.gz") && stderr.contains("ends inside the record"),
@@ -339,9 +339,8 @@ ghtest!(
         let input = dir.write("crawl.warc.gz", warc_gz(&records));
         let small = dir.write("small.toml", "[input]\nshard_bytes = 20000\n");
         let (one, many) = (dir.join("one"), dir.join("many"));
-        run_ok(argv!["run", &input, "-o", &one, "--stages", "normalize,clean"]);
-        run_ok(argv![
-            "run",
+        run_ok(engine_argv![&input, "-o", &one, "--stages", "normalize,clean"]);
+        run_ok(engine_argv![
             &input,
             "-o",
             &many,
@@ -385,7 +384,7 @@ ghtest!(a_zstd_archive_and_a_wet_file_read_like_the_rest, |dir| {
     }
     let input = dir.write("crawl.warc.zst", &zst);
     let out = dir.out();
-    run_ok(argv!["run", &input, "-o", &out, "--stages", "normalize"]);
+    run_ok(engine_argv![&input, "-o", &out, "--stages", "normalize"]);
     assert_eq!(read_stats(&out)["conservation"]["kept"], 2);
 
     let text = "فقرة أولى من النص المستخرج.\n\nفقرة ثانية من النص نفسه.";
@@ -396,7 +395,7 @@ ghtest!(a_zstd_archive_and_a_wet_file_read_like_the_rest, |dir| {
     }];
     let input = dir.write("crawl.warc.wet.gz", warc_gz(&wet));
     let out = dir.join("wet-out");
-    run_ok(argv!["run", &input, "-o", &out, "--stages", "normalize"]);
+    run_ok(engine_argv![&input, "-o", &out, "--stages", "normalize"]);
     let kept = read_jsonl_dir(&out.join("kept"));
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0]["text"], "فقرة أولى من النص المستخرج.\nفقرة ثانية من النص نفسه.");
@@ -436,7 +435,7 @@ ghtest!(a_zstd_archive_with_its_dictionary_reads_raw_or_compressed, |dir| {
         file.extend(&frames);
         let input = dir.write(&format!("{name}.warc.zst"), &file);
         let out = dir.join(&format!("{name}-out"));
-        run_ok(argv!["run", &input, "-o", &out, "--stages", "normalize"]);
+        run_ok(engine_argv![&input, "-o", &out, "--stages", "normalize"]);
         let kept = kept_by_url(&out);
         assert_eq!(kept.len(), 40, "{name}");
         assert!(
@@ -480,7 +479,7 @@ ghtest!(pages_without_an_article_are_removed_with_the_extractors_reason, |dir| {
     ];
     let input = dir.write("empty.warc.gz", warc_gz(&records));
     let out = dir.out();
-    run_ok(argv!["run", &input, "-o", &out, "--stages", "normalize"]);
+    run_ok(engine_argv![&input, "-o", &out, "--stages", "normalize"]);
     let removed = read_jsonl_dir(&out.join("removed"));
     let reasons: Vec<(&str, &str)> = removed
         .iter()
@@ -533,19 +532,7 @@ ghtest!(pages_are_extracted_once_the_scan_replays_the_lines_phase, |dir| {
         .collect();
     let input = dir.write("site.warc.gz", warc_gz(&records));
     let config = dir.write("site.toml", "[clean]\nsite_lines_min_docs = 2\n");
-    let argv_for = |out: &Path| {
-        argv![
-            "run",
-            &input,
-            "-c",
-            &config,
-            "-o",
-            out,
-            "-q",
-            "--stages",
-            "normalize,clean"
-        ]
-    };
+    let argv_for = |out: &Path| engine_argv![&input, "-c", &config, "-o", out, "-q", "--stages", "normalize,clean"];
     let one = dir.join("one");
     run_ok(argv_for(&one));
     assert!(!one.join("work/extract/00000.bin").exists(), "removed after the scan");
@@ -625,7 +612,7 @@ ghtest!(every_real_warc_file_runs_and_the_clipped_one_is_reported, |dir| {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let out = dir.join(&format!("out-{name}"));
-        let (code, _, stderr) = run(argv!["run", &file, "-o", &out, "-q"]);
+        let (code, _, stderr) = run(engine_argv![&file, "-o", &out, "-q"]);
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
         let stats = read_stats(&out);
         assert_eq!(stats["conservation"]["holds"], true, "{name}: {stats}");
