@@ -8,6 +8,7 @@
 # differs — not in how many: the script prints the counts of both.)
 #
 # usage: bench/cluster_scale.sh [DOCS] [BUDGET] [COPIES]     (defaults: 96000, 64MiB, 24 copies per template)
+#        LAYOUTS=one bench/cluster_scale.sh 233000 256MiB 1000   (about 20 million verified pairs, one file)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -42,7 +43,7 @@ for k in range(64):
     with open(f"{work}/many/part-{k:02}.jsonl", "w") as f:
         f.write("\n".join(lines[k::64]) + "\n")
 PY
-for layout in one many; do
+for layout in ${LAYOUTS:-one many}; do
     out="$work/out-$layout"
     args=("$work/$layout" -o "$out" --stages normalize,dedup.exact,dedup.near --threads 1 --memory-budget "$budget" -q)
     line="$layout ($(ls "$work/$layout" | wc -l) file(s)):"

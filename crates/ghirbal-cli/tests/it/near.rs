@@ -116,6 +116,19 @@ ghtest!(explain_a_filtered_document_and_an_unknown_id, |dir| {
     assert!(stderr.contains("no document with id \"no-such-id\""), "{stderr}");
 });
 
+ghtest!(explain_needs_no_work_folder_once_the_run_is_complete, |dir| {
+    let out = dir.out();
+    run_ok(engine_argv!["-o", out, "--preset", "ghirbal"]);
+    let before = run_stdout(argv!["explain", out, "example/10-heatwave-cut"]);
+    std::fs::remove_dir_all(out.join("work")).expect("rm work/");
+    // The same evidence, from kept/, removed/ and stats.json alone (the config is in stats.json).
+    assert_eq!(run_stdout(argv!["explain", out, "example/10-heatwave-cut"]), before);
+    assert!(
+        before.contains("a near duplicate of example/08-wire-heatwave"),
+        "{before}"
+    );
+});
+
 ghtest!(annotate_mode_keeps_every_duplicate_with_its_cluster, |dir| {
     let input = chain(&dir);
     let config = dir.write("cfg.toml", "[dedup]\nmode = \"annotate\"\n");
