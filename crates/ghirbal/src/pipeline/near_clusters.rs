@@ -13,6 +13,7 @@ use super::cluster::{Cluster, ExactInfo};
 use super::near::NearPartitionStats;
 use crate::dedup::near::Similarity;
 use crate::dedup::Decision;
+use crate::text::OrdinalMap;
 use crate::work::decisions;
 use crate::work::edges;
 use crate::work::sections::Kind;
@@ -57,8 +58,8 @@ pub(crate) fn run(cx: &Cluster<'_>) -> Result<()> {
 struct Docs {
     order: Vec<Ordinal>,
     ids: Vec<String>,
-    /// (ordinal, position), sorted by ordinal.
-    index: Vec<(Ordinal, u32)>,
+    /// Ordinal → position.
+    index: OrdinalMap<u32>,
 }
 
 impl Docs {
@@ -71,19 +72,15 @@ impl Docs {
         docs.dedup_by_key(|d| d.ordinal);
         let order: Vec<Ordinal> = docs.iter().map(|d| d.ordinal).collect();
         let ids = docs.into_iter().map(|d| d.id).collect();
-        let mut index: Vec<(Ordinal, u32)> = order.iter().enumerate().map(|(p, o)| (*o, p as u32)).collect();
-        index.sort_unstable();
+        let index = order.iter().enumerate().map(|(p, o)| (o.0, p as u32)).collect();
         Ok(Docs { order, ids, index })
     }
 
     fn position(&self, o: Ordinal, path: &std::path::Path) -> Result<u32> {
-        self.index
-            .binary_search_by_key(&o, |x| x.0)
-            .map(|i| self.index[i].1)
-            .map_err(|_| Error::Corrupt {
-                path: path.to_owned(),
-                message: format!("a pair joins document {o:?}, which no edges file lists"),
-            })
+        self.index.get(&o.0).copied().ok_or_else(|| Error::Corrupt {
+            path: path.to_owned(),
+            message: format!("a pair joins document {o:?}, which no edges file lists"),
+        })
     }
 }
 
