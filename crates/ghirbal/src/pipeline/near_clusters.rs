@@ -105,7 +105,9 @@ fn cluster(
 ) -> Result<(Vec<(Ordinal, Decision)>, NearClusterStats)> {
     let n = docs.order.len();
     let mut parent: Vec<u32> = (0..n as u32).collect();
-    let mut sorter = Sorter::<3>::new(budget / 2, 0, &cx.layout.work.join("near/sort/clusters"));
+    // A quarter of the budget: the buffer's last growth holds it and half of it again for a moment, and one
+    // partition's pairs and the per-document state take the rest.
+    let mut sorter = Sorter::<3>::new(budget / 4, 0, &cx.layout.work.join("near/sort/clusters"));
     let mut edges = 0u64;
     for p in 0..cx.config.run.partitions {
         let path = cx.layout.edges(p);

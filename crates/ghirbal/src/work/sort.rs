@@ -42,6 +42,11 @@ impl<const N: usize> Sorter<N> {
         if self.buf.len() == self.cap {
             self.spill()?;
         }
+        if self.buf.len() == self.buf.capacity() {
+            // Grow by at most what the budget has left: a doubling past it would hold twice the budget.
+            let room = self.cap - self.buf.len();
+            self.buf.reserve_exact(self.buf.capacity().clamp(1024, room.max(1)));
+        }
         self.buf.push(record);
         Ok(())
     }
