@@ -20,10 +20,10 @@ const LEVEL: i32 = -7;
 
 /// One batch's lines as a checksummed zstd frame.
 pub(crate) fn encode_frame(lines: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut enc = zstd::stream::write::Encoder::new(Vec::with_capacity(lines.len() / 4 + 64), LEVEL)?;
-    enc.include_checksum(true)?;
-    enc.write_all(lines)?;
-    enc.finish()
+    // One-shot (the batch's size is known up front, as the stream encoder cannot tell zstd).
+    let mut enc = zstd::bulk::Compressor::new(LEVEL)?;
+    enc.set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(true))?;
+    enc.compress(lines)
 }
 
 /// Appends the `SEQ\tTEXT_BYTES\t` prefix of a line (the JSON and the newline follow).
