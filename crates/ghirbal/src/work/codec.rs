@@ -18,6 +18,16 @@ pub(crate) trait Put {
     fn put_u128(&mut self, v: u128);
     /// Appends length-prefixed bytes (u32 length).
     fn put_bytes(&mut self, v: &[u8]);
+    /// Appends an optional string: a presence byte (0 or 1), then the string's bytes when present.
+    fn put_opt_str(&mut self, v: Option<&str>) {
+        match v {
+            Some(s) => {
+                self.put_u8(1);
+                self.put_bytes(s.as_bytes());
+            }
+            None => self.put_u8(0),
+        }
+    }
 }
 
 impl Put for Vec<u8> {
@@ -105,6 +115,14 @@ impl<'a> Decoder<'a> {
     pub(crate) fn bytes(&mut self, what: &str) -> Result<&'a [u8]> {
         let n = self.u32(what)? as usize;
         self.take(n, what)
+    }
+    /// An optional string written by [`Put::put_opt_str`]; a presence byte other than 0 or 1 is corruption.
+    pub(crate) fn opt_str(&mut self, what: &str) -> Result<Option<String>> {
+        match self.u8(what)? {
+            0 => Ok(None),
+            1 => Ok(Some(self.str(what)?.to_owned())),
+            _ => Err(self.corrupt(&format!("{what}: a presence flag other than 0 or 1"))),
+        }
     }
     /// Length-prefixed UTF-8 (ids, reason codes): invalid UTF-8 is corruption, never replaced.
     pub(crate) fn str(&mut self, what: &str) -> Result<&'a str> {

@@ -28,7 +28,7 @@ fn encode(buf: &mut Vec<u8>, seq: u32, decision: &Decision) {
         } => {
             buf.put_u8(0);
             buf.put_u32(*cluster_size);
-            put_opt(buf, cluster_id.as_deref());
+            buf.put_opt_str(cluster_id.as_deref());
         }
         Decision::Exact {
             keeper_id,
@@ -38,7 +38,7 @@ fn encode(buf: &mut Vec<u8>, seq: u32, decision: &Decision) {
             buf.put_u8(1);
             buf.put_u32(*group_size);
             buf.put_bytes(keeper_id.as_bytes());
-            put_opt(buf, cluster.as_ref().map(|c| c.0.as_str()));
+            buf.put_opt_str(cluster.as_ref().map(|c| c.0.as_str()));
             if let Some((_, size)) = cluster {
                 buf.put_u32(*size);
             }
@@ -59,38 +59,20 @@ fn encode(buf: &mut Vec<u8>, seq: u32, decision: &Decision) {
     }
 }
 
-fn put_opt(buf: &mut Vec<u8>, s: Option<&str>) {
-    match s {
-        None => buf.put_u8(0),
-        Some(s) => {
-            buf.put_u8(1);
-            buf.put_bytes(s.as_bytes());
-        }
-    }
-}
-
-fn opt(d: &mut Decoder<'_>, what: &str) -> Result<Option<String>> {
-    match d.u8(what)? {
-        0 => Ok(None),
-        1 => Ok(Some(d.str(what)?.to_owned())),
-        _ => Err(d.corrupt(&format!("{what}: a presence flag other than 0 or 1"))),
-    }
-}
-
 fn decode(d: &mut Decoder<'_>) -> Result<(u32, Decision)> {
     let seq = d.u32("a decision's sequence number")?;
     let decision = match d.u8("a decision's tag")? {
         0 => {
             let cluster_size = d.u32("a keeper's cluster size")?;
             Decision::Keeper {
-                cluster_id: opt(d, "a keeper's cluster id")?,
+                cluster_id: d.opt_str("a keeper's cluster id")?,
                 cluster_size,
             }
         }
         1 => {
             let group_size = d.u32("a copy's group size")?;
             let keeper_id = d.str("a copy's keeper id")?.to_owned();
-            let cluster = match opt(d, "a copy's cluster id")? {
+            let cluster = match d.opt_str("a copy's cluster id")? {
                 Some(id) => Some((id, d.u32("a copy's cluster size")?)),
                 None => None,
             };

@@ -45,23 +45,13 @@ impl PagesWriter {
     }
 }
 
-fn put_opt(buf: &mut Vec<u8>, s: Option<&str>) {
-    match s {
-        Some(s) => {
-            buf.put_u8(1);
-            buf.put_bytes(s.as_bytes());
-        }
-        None => buf.put_u8(0),
-    }
-}
-
 fn encode(buf: &mut Vec<u8>, entry: &Entry) {
     match entry {
         Ok(x) => {
             buf.put_u8(0);
             buf.put_bytes(x.text.as_bytes());
-            put_opt(buf, x.title.as_deref());
-            put_opt(buf, x.published.as_deref());
+            buf.put_opt_str(x.title.as_deref());
+            buf.put_opt_str(x.published.as_deref());
             buf.put_u32(x.head_lines.len() as u32);
             for line in &x.head_lines {
                 buf.put_bytes(line.as_bytes());
@@ -75,19 +65,11 @@ fn encode(buf: &mut Vec<u8>, entry: &Entry) {
     }
 }
 
-fn opt(d: &mut Decoder<'_>, what: &str) -> Result<Option<String>> {
-    match d.u8(what)? {
-        0 => Ok(None),
-        1 => Ok(Some(d.str(what)?.to_owned())),
-        _ => Err(d.corrupt(&format!("{what}: a presence flag other than 0 or 1"))),
-    }
-}
-
 fn decode(d: &mut Decoder<'_>) -> Result<Entry> {
     match d.u8("an entry's tag")? {
         0 => {
             let text = d.str("a page's text")?.to_owned();
-            let (title, published) = (opt(d, "a title")?, opt(d, "a date")?);
+            let (title, published) = (d.opt_str("a title")?, d.opt_str("a date")?);
             let n = d.u32("the head-line count")?;
             let head_lines = (0..n)
                 .map(|_| Ok(d.str("a head line")?.to_owned()))
