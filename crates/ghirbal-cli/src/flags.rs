@@ -23,6 +23,14 @@ pub(crate) enum Command {
     /// Why a document was kept or removed: the rule and what it measured, or its keeper, shared LSH bands,
     /// similarity and a line diff, or its cluster.
     Explain(ExplainArgs),
+    /// Write OUT/report.html again from OUT/stats.json and OUT/examples.json (a run writes it itself).
+    Report(ReportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ReportArgs {
+    /// The output directory of a finished run.
+    pub(crate) out: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]

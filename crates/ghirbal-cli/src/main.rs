@@ -52,6 +52,7 @@ fn main() -> ExitCode {
         flags::Command::Normalize(args) => commands::normalize::run(&args),
         flags::Command::Config(args) => commands::config::run(&args),
         flags::Command::Explain(args) => commands::explain::run(&args),
+        flags::Command::Report(args) => commands::report::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -29,8 +29,9 @@ pub mod pipeline;
 pub mod read;
 mod reason;
 mod registry;
+pub mod report;
 mod stage;
-mod stats;
+pub mod stats;
 pub mod text;
 pub mod work;
 pub mod write;
@@ -44,7 +45,7 @@ pub use error::{Error, Result};
 pub use pipeline::{pending_tasks, run, run_step, Progress, RunOptions, RunReport, Step, StepReport, TaskSlice};
 pub use reason::{Reason, Removal};
 pub use stage::{Outcome, Stage, StageCx};
-pub use stats::{Conservation, Metric, RunStats, StageStats};
+pub use stats::{Conservation, Metric, RepairCounts, RunStats, StageStats};
 
 /// The bundled example corpus, embedded so that `ghirbal run` with no input works from any directory.
 pub const EXAMPLE_CORPUS: &str = include_str!("../../../examples/corpus/news.jsonl");

@@ -6,7 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::{Document, Metric, Reason, Removal};
+use crate::stats::observe::Histogram;
+use crate::{Document, Metric, Reason, Removal, RepairCounts};
 
 /// What a stage decided about one document.
 #[derive(Debug)]
@@ -19,16 +20,29 @@ pub enum Outcome {
     Remove(Removal),
 }
 
-/// Per-shard context a stage can record extra metrics into.
+/// Per-batch context a stage records extra metrics, distributions and repairs into.
 #[derive(Debug, Default)]
 pub struct StageCx {
     pub(crate) metrics: BTreeMap<&'static str, Metric>,
+    pub(crate) histograms: BTreeMap<&'static str, Histogram>,
+    pub(crate) repairs: BTreeMap<&'static str, RepairCounts>,
 }
 
 impl StageCx {
     /// Records one observation of a metric (`name` is a snake_case noun with its unit, e.g. `chars_trimmed`).
     pub fn metric(&mut self, name: &'static str, value: f64) {
         self.metrics.entry(name).or_default().observe(value);
+    }
+
+    /// Counts one value of a score in `[0, 1]` in the histogram `name` (twenty bins), for the report.
+    pub fn unit_score(&mut self, name: &'static str, value: f64) {
+        self.histograms.entry(name).or_insert_with(Histogram::unit).add(value);
+    }
+
+    /// Records that repair `rule` (`stage.rule`) edited one document: `lines` cut (`None` for a rule that
+    /// rewrites characters) and `chars` removed or rewritten.
+    pub fn repair(&mut self, rule: &'static str, lines: Option<u64>, chars: u64) {
+        *self.repairs.entry(rule).or_default() += &RepairCounts { docs: 1, lines, chars };
     }
 }
 

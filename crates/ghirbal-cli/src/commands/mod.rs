@@ -3,4 +3,5 @@
 pub(crate) mod config;
 pub(crate) mod explain;
 pub(crate) mod normalize;
+pub(crate) mod report;
 pub(crate) mod run;

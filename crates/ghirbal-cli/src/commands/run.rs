@@ -134,7 +134,7 @@ fn summary(report: &RunReport) -> String {
         format!(" ({})", top.join(", "))
     };
     format!(
-        "ghirbal: {} documents in, {} kept, {} removed{removed}\n  {mb:.1} MB of text in {:.1} s ({rate:.1} MB/s)\n{}  kept: {out}/kept/  removed: {out}/removed/  stats: {out}/stats.json\n",
+        "ghirbal: {} documents in, {} kept, {} removed{removed}\n  {mb:.1} MB of text in {:.1} s ({rate:.1} MB/s)\n{}  kept: {out}/kept/  removed: {out}/removed/  stats: {out}/stats.json\n  report: {out}/report.html (what the run did, to look at)\n",
         t.docs_in, t.docs_kept, t.docs_removed, report.seconds, not_read(s)
     )
 }

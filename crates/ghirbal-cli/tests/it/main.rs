@@ -45,6 +45,7 @@ mod near;
 mod output_dir;
 mod parquet;
 mod repairs;
+mod report;
 mod resume;
 mod signals;
 mod terminal;

@@ -114,6 +114,16 @@ pub(super) fn counts(edits: &[Edit]) -> [usize; Rule::ALL.len()] {
     n
 }
 
+/// Characters removed per rule (a cut line's text; the line breaks and merged blank lines are not counted).
+pub(super) fn chars_by_rule(edits: &[Edit], lines: &[&str]) -> [u64; Rule::ALL.len()] {
+    let mut n = [0; Rule::ALL.len()];
+    for e in edits {
+        let text = lines.get(e.line).and_then(|l| l.get(e.from..)).unwrap_or_default();
+        n[Rule::ALL.iter().position(|r| *r == e.rule).unwrap_or(0)] += text.chars().count() as u64;
+    }
+    n
+}
+
 /// The `meta.ghirbal.clean` object: non-zero counts, characters removed and, with [`Record::Lines`], each
 /// removal in line order. `lines` are the document's lines as `clean` received them.
 pub(super) fn to_json(edits: &[Edit], lines: &[&str], chars_removed: usize, record: Record) -> Value {

@@ -214,9 +214,11 @@ impl Stage for Clean {
             }
             return Outcome::Remove(removal);
         }
-        for (rule, n) in Rule::ALL.iter().zip(counts) {
+        let chars = edits::chars_by_rule(&edits, &lines);
+        for ((rule, n), c) in Rule::ALL.iter().zip(counts).zip(chars) {
             if n > 0 {
                 cx.metric(rule.metric(), n as f64);
+                cx.repair(rule.name(), Some(n as u64), c);
             }
         }
         cx.metric("chars_removed", removed_chars as f64);

@@ -43,12 +43,15 @@ impl SiteLines {
 
 /// A document's site: the value of `field`, else the host of its `url`; `None` when it has neither.
 pub fn site_of(doc: &Document, field: &str) -> Option<u64> {
-    let site = doc
-        .meta
+    site_name(doc, field).map(|site| xxhash_rust::xxh3::xxh3_64(site.as_bytes()))
+}
+
+/// The document's site by name: its `field` (a string), else the host of its `url`.
+pub fn site_name(doc: &Document, field: &str) -> Option<String> {
+    doc.meta
         .get_str(field)
         .or_else(|| doc.meta.get_str("url").map(|u| host(&u).to_owned()))
-        .filter(|s| !s.is_empty())?;
-    Some(xxhash_rust::xxh3::xxh3_64(site.as_bytes()))
+        .filter(|s| !s.is_empty())
 }
 
 fn host(url: &str) -> &str {

@@ -62,6 +62,7 @@ impl Stage for Language {
         let id = identify(&doc.text, self.cfg.sample_bytes);
         let score = if id.label == "ara" { id.arabic_score } else { id.score };
         cx.metric("arabic_score", id.arabic_score);
+        cx.unit_score("score", score);
         let wanted = self.cfg.keep.iter().any(|k| k == id.label) && score >= self.cfg.min_score;
         if !wanted {
             return Outcome::Remove(

@@ -41,10 +41,25 @@ impl Stage for Normalize {
             .collect();
         for (name, n) in edits.nonzero() {
             cx.metric(metric_name(name), f64::from(n));
+            cx.repair(rule_name(name), None, u64::from(n));
         }
         doc.annotations.insert("normalize".into(), counts.into());
         doc.replace_text(text);
         Outcome::Modified
+    }
+}
+
+/// The repair rule of one kind of edit, as the report lists it.
+fn rule_name(edit: &str) -> &'static str {
+    match edit {
+        "nfc" => "normalize.nfc",
+        "presentation_forms" => "normalize.presentation_forms",
+        "invisible" => "normalize.invisible",
+        "tatweel" => "normalize.tatweel",
+        "zwnj" => "normalize.zwnj",
+        "zero_width" => "normalize.zero_width",
+        "repeats" => "normalize.repeats",
+        _ => "normalize.whitespace",
     }
 }
 

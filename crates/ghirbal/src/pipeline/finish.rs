@@ -1,12 +1,14 @@
 //! Finishing a run: summing every task's stats into `stats.json` and checking conservation — documents read
 //! must equal documents written to `kept/` plus `removed/`. A run whose books do not balance fails loudly.
 //! The files of the input folders that were not read are copied from the manifest, so that `stats.json`
-//! accounts for every file as well as every document.
+//! accounts for every file as well as every document. Last, the report: what the tasks observed goes into
+//! `stats.json` (distributions, sources) and `examples.json`, and `report.html` is drawn from the two.
 
 use super::manifest::Manifest;
 use super::route::WriteShardStats;
 use super::scan::ScanShardStats;
 use crate::read::ShardSpec;
+use crate::stats::observe::{InputSummary, Observations, RunObservations, SOURCES_KEPT};
 use crate::stats::{Conservation, PhaseTimes, RunStats, StageList};
 use crate::work::{json, Layout, Step};
 use crate::{Config, Error, Result};
@@ -21,15 +23,15 @@ pub(crate) fn read_stats(layout: &Layout) -> Result<RunStats> {
     })
 }
 
-/// Writes `OUT/stats.json` (an output for people and scripts: plain JSON, no checksum key).
-fn write_stats(layout: &Layout, stats: &RunStats) -> Result<()> {
-    let path = layout.stats();
-    let mut data = serde_json::to_vec_pretty(stats).map_err(|e| Error::Corrupt {
-        path: path.clone(),
+/// Writes `OUT/stats.json` or `OUT/examples.json`: outputs for people and scripts, plain pretty JSON with no
+/// checksum key.
+fn write_json<T: serde::Serialize>(path: &std::path::Path, value: &T) -> Result<()> {
+    let mut data = serde_json::to_vec_pretty(value).map_err(|e| Error::Corrupt {
+        path: path.to_owned(),
         message: e.to_string(),
     })?;
     data.push(b'\n');
-    crate::work::write_atomic(&path, &data)
+    crate::work::write_atomic(path, &data)
 }
 
 /// Documents that reached the write phase (survivors and scan removals), for progress.
@@ -59,9 +61,12 @@ pub(crate) fn finish(layout: &Layout, config: &Config, manifest: &Manifest, time
     }
     let (mut kept, mut removed) = (0, 0);
     let mut exact_removed = (0, 0);
+    let mut observed = Observations::default();
     for s in shards {
         let scan: ScanShardStats = json::read(&layout.task_stats(Step::Scan, s.index))?;
         let write: WriteShardStats = json::read(&layout.task_stats(Step::Write, s.index))?;
+        add_observed(&mut observed, scan.observed, &layout.task_stats(Step::Scan, s.index))?;
+        add_observed(&mut observed, write.observed, &layout.task_stats(Step::Write, s.index))?;
         stages += &scan.stages;
         stats.totals.docs_in += scan.records;
         stats.totals.bytes_in += scan.raw_bytes;
@@ -113,7 +118,16 @@ pub(crate) fn finish(layout: &Layout, config: &Config, manifest: &Manifest, time
     stats.stages = stages;
     stats.peak_rss_bytes = crate::stats::peak_rss();
     stats.config = Some(config.clone());
-    write_stats(layout, &stats)?;
+    let examples = std::mem::take(&mut observed.examples);
+    observed.count_exact_groups();
+    observed.cap_sources(SOURCES_KEPT);
+    stats.report = Some(RunObservations {
+        inputs: input_summary(manifest),
+        observed,
+    });
+    write_json(&layout.stats(), &stats)?;
+    write_json(&layout.out.join(crate::report::EXAMPLES_FILE), &examples)?;
+    crate::report::write_with(&layout.out, &stats, &examples)?;
     if !holds {
         return Err(Error::Conservation {
             input: stats.totals.docs_in,
@@ -122,6 +136,31 @@ pub(crate) fn finish(layout: &Layout, config: &Config, manifest: &Manifest, time
         });
     }
     Ok(stats)
+}
+
+/// Adds one task's observations; bins that differ are stats written by another version of ghirbal.
+fn add_observed(into: &mut Observations, task: Observations, path: &std::path::Path) -> Result<()> {
+    if into.merge(task) {
+        return Ok(());
+    }
+    Err(Error::Corrupt {
+        path: path.to_owned(),
+        message: "its histograms have other bins than this version's".into(),
+    })
+}
+
+/// The inputs in short: how many files, their size, the first few.
+fn input_summary(manifest: &Manifest) -> InputSummary {
+    InputSummary {
+        files: manifest.inputs.len() as u64,
+        bytes: manifest.inputs.iter().map(|f| f.size).sum(),
+        first: manifest
+            .inputs
+            .iter()
+            .take(10)
+            .map(|f| f.path.display().to_string())
+            .collect(),
+    }
 }
 
 /// Near dedup runs after exact dedup: its input is what exact dedup kept. Adds the cluster phase's counts.

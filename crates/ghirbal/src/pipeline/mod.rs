@@ -14,6 +14,7 @@ pub mod lines;
 pub mod manifest;
 mod near;
 mod near_clusters;
+mod observe;
 mod output;
 mod route;
 mod scan;

@@ -11,11 +11,13 @@ use serde::{Deserialize, Serialize};
 use super::cluster::decisions_for;
 use super::flow::run_ordered;
 use super::near_clusters::decisions_of_shard;
+use super::observe::Observer;
 use super::scan::ScanShardStats;
 use super::Progress;
 use crate::dedup::{decision, Decision, EXACT, NEAR};
 use crate::doc::parse_record;
 use crate::read::ShardSpec;
+use crate::stats::observe::Observations;
 use crate::work::scanlines::{ScanLine, ScanReader};
 use crate::work::{json, Layout, Step};
 use crate::write::{encode_output, removed_line, Channel, Encoded, PartWriter, RemovedFields};
@@ -37,13 +39,16 @@ pub(crate) struct WriteShardStats {
     /// Duplicates kept with their cluster (`dedup.mode = "annotate"`), by reason code.
     #[serde(default)]
     pub annotated: std::collections::BTreeMap<String, u64>,
+    /// What the report needs: lengths as kept, dedup removals by source, cluster sizes, examples.
+    #[serde(default)]
+    pub observed: Observations,
 }
 
-/// Scan lines (`SEQ\tTEXT_BYTES\tJSON`) held in one buffer.
+/// Scan lines held in one buffer: (sequence number, text bytes, words, the JSON's range).
 #[derive(Default)]
 struct Lines {
     buf: Vec<u8>,
-    items: Vec<(u32, u64, Range<usize>)>,
+    items: Vec<(u32, u64, u64, Range<usize>)>,
 }
 
 struct Batch {
@@ -92,6 +97,8 @@ impl Route<'_> {
         tracing::info!(shards = todo.len(), "write phase");
         // Only this invocation's shards: others may be writing theirs into the same folders (`--shard`).
         let prefixes: Vec<String> = todo.iter().map(|s| part_prefix(*s)).collect();
+        // The source of documents that name no site: their shard's input.
+        let sources: std::collections::HashMap<u32, String> = shards.iter().map(|s| (s.index, s.source())).collect();
         remove_tmp_files(&self.layout.kept(), &prefixes)?;
         remove_tmp_files(&self.layout.removed(), &prefixes)?;
         self.progress.start("write", total_docs);
@@ -107,7 +114,10 @@ impl Route<'_> {
                 Ok(())
             },
             |item| match item {
-                Item::Batch(b) => self.process(b).map(Out::Batch),
+                Item::Batch(b) => {
+                    let source = sources.get(&b.shard).map_or("", String::as_str);
+                    self.process(b, source).map(Out::Batch)
+                }
                 Item::End(s) => Ok(Out::End(s)),
             },
             |out| self.consume(out?, &mut open),
@@ -152,13 +162,14 @@ impl Route<'_> {
         }
     }
 
-    fn process(&self, b: Batch) -> Result<BatchOut> {
+    fn process(&self, b: Batch, source: &str) -> Result<BatchOut> {
         let mut stats = WriteShardStats::default();
+        let mut observer = Observer::new(&self.config.clean.site_field, source);
         let (mut kept, mut removed) = (Vec::new(), Vec::new());
         let mut decisions = b.decisions.into_iter().peekable();
         let mut scan_removed = b.removed.items.iter().peekable();
-        for (seq, text_bytes, span) in &b.docs.items {
-            while let Some((_, _, r)) = scan_removed.next_if(|r| r.0 < *seq) {
+        for (seq, text_bytes, words, span) in &b.docs.items {
+            while let Some((_, _, _, r)) = scan_removed.next_if(|r| r.0 < *seq) {
                 push_line(&mut removed, &b.removed.buf[r.clone()]);
                 stats.removed += 1;
             }
@@ -168,11 +179,22 @@ impl Route<'_> {
                     push_line(&mut kept, json);
                     stats.kept += 1;
                     stats.kept_text_bytes += text_bytes;
+                    observer.kept(*words);
                 }
-                Some(decision) => self.decided(json, b.shard, *seq, decision, &mut kept, &mut removed, &mut stats)?,
+                Some(decision) => {
+                    observer.decision(&decision);
+                    let out = Routed {
+                        kept: &mut kept,
+                        removed: &mut removed,
+                        stats: &mut stats,
+                        observer: &mut observer,
+                    };
+                    self.decided(json, b.shard, (*seq, *words), decision, out)?;
+                }
             }
         }
-        for (_, _, r) in scan_removed {
+        stats.observed = observer.obs;
+        for (_, _, _, r) in scan_removed {
             push_line(&mut removed, &b.removed.buf[r.clone()]);
             stats.removed += 1;
         }
@@ -185,17 +207,21 @@ impl Route<'_> {
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Applies one decision; `(seq, words)` are the document's sequence number and words.
     fn decided(
         &self,
         json: &[u8],
         shard: u32,
-        seq: u32,
+        (seq, words): (u32, u64),
         decision: Decision,
-        kept: &mut Vec<u8>,
-        removed: &mut Vec<u8>,
-        stats: &mut WriteShardStats,
+        out: Routed<'_, '_>,
     ) -> Result<()> {
+        let Routed {
+            kept,
+            removed,
+            stats,
+            observer,
+        } = out;
         let origin = crate::doc::memory_origin(0);
         // A scan line we wrote ourselves that does not parse is a corrupt work file: keeping it would let a
         // document dedup removed escape, so the task fails and names the file.
@@ -267,6 +293,7 @@ impl Route<'_> {
                 *stats.annotated.entry(removal.reason.code.to_owned()).or_default() += 1;
             }
             Some((removal, _, _)) => {
+                observer.removed(&doc, &removal);
                 removed_line(
                     removed,
                     &RemovedFields {
@@ -286,6 +313,7 @@ impl Route<'_> {
         doc.write_json_line(kept);
         stats.kept += 1;
         stats.kept_text_bytes += doc.text.len() as u64;
+        observer.kept(words);
         Ok(())
     }
 
@@ -309,8 +337,7 @@ impl Route<'_> {
                     .advance(b.stats.kept + b.stats.removed, b.stats.kept + b.stats.removed);
                 kept.write(b.kept)?;
                 removed.write(b.removed)?;
-                merge(stats, b.stats);
-                Ok(())
+                merge(stats, b.stats)
             }
             Out::End(shard) => {
                 let Some((_, kept, removed, stats)) = open.take() else {
@@ -330,7 +357,12 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-fn merge(into: &mut WriteShardStats, b: WriteShardStats) {
+fn merge(into: &mut WriteShardStats, b: WriteShardStats) -> Result<()> {
+    if !into.observed.merge(b.observed) {
+        return Err(Error::Config(
+            "internal: histograms of one run with different bins".into(),
+        ));
+    }
     for (k, n) in b.annotated {
         *into.annotated.entry(k).or_default() += n;
     }
@@ -343,6 +375,15 @@ fn merge(into: &mut WriteShardStats, b: WriteShardStats) {
         e.0 += n;
         e.1 += bytes;
     }
+    Ok(())
+}
+
+/// Where the write step puts a decided document, and what it counts.
+struct Routed<'b, 'o> {
+    kept: &'b mut Vec<u8>,
+    removed: &'b mut Vec<u8>,
+    stats: &'b mut WriteShardStats,
+    observer: &'b mut Observer<'o>,
 }
 
 fn push_line(out: &mut Vec<u8>, json: &[u8]) {
@@ -353,7 +394,9 @@ fn push_line(out: &mut Vec<u8>, json: &[u8]) {
 fn push(lines: &mut Lines, line: ScanLine) {
     let start = lines.buf.len();
     lines.buf.extend_from_slice(&line.json);
-    lines.items.push((line.seq, line.text_bytes, start..lines.buf.len()));
+    lines
+        .items
+        .push((line.seq, line.text_bytes, line.words, start..lines.buf.len()));
 }
 
 /// Reads lines until `batch_bytes` are buffered; false once the file is exhausted.

@@ -9,12 +9,14 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::flow::run_ordered;
+use super::observe::Observer;
 use super::Progress;
 use crate::dedup::minhash::MinHasher;
 use crate::dedup::near::Verify;
 use crate::dedup::{exact, keep};
 use crate::extract::cache::Pages;
 use crate::read::{self, BadRecord, RawBatch, ReadItem, ShardEnd, ShardSpec};
+use crate::stats::observe::Observations;
 use crate::stats::{InputProblem, StageList};
 use crate::work::keys::{KeyBatch, KeyWriter};
 use crate::work::pages::PagesReader;
@@ -42,6 +44,9 @@ pub(crate) struct ScanShardStats {
     /// WARC records that are not documents, by type.
     #[serde(default)]
     pub other_records: std::collections::BTreeMap<String, u64>,
+    /// What the report needs: lengths as read, sources, examples of removals and repairs.
+    #[serde(default)]
+    pub observed: Observations,
 }
 
 /// Everything the scan phase needs.
@@ -64,6 +69,7 @@ struct BatchOut {
     sketches: Vec<u8>,
     sketch_lens: Vec<(u32, u32)>,
     stats: StageList,
+    observed: Observations,
     n_survivors: u64,
     n_removed: u64,
     consumed: u64,
@@ -99,6 +105,8 @@ impl Scan<'_> {
                 Err(e) => tracing::warn!("{e}: extracting the pages of shard {} again", spec.index),
             }
         }
+        // The source of documents that name no site: their shard's input.
+        let sources: std::collections::HashMap<u32, String> = todo.iter().map(|s| (s.index, s.source())).collect();
         self.progress.start("scan", total);
         let mut sink = Sink { scan: self, open: None };
         let result = run_ordered(
@@ -113,7 +121,8 @@ impl Scan<'_> {
             |item| match item {
                 ReadItem::Batch(batch) => {
                     let cached = extracted.get(&batch.shard);
-                    self.process(batch, cached).map(Out::Batch)
+                    let source = sources.get(&batch.shard).map_or("", String::as_str);
+                    self.process(batch, cached, source).map(Out::Batch)
                 }
                 ReadItem::End(shard, end) => Ok(Out::End(shard, end)),
             },
@@ -123,7 +132,7 @@ impl Scan<'_> {
         result
     }
 
-    fn process(&self, batch: RawBatch, extracted: Option<&PagesReader>) -> Result<BatchOut> {
+    fn process(&self, batch: RawBatch, extracted: Option<&PagesReader>, source: &str) -> Result<BatchOut> {
         let (shard, consumed) = (batch.shard, batch.consumed);
         let mut stats = StageList::default();
         let read_stats = stats.entry("read");
@@ -140,16 +149,19 @@ impl Scan<'_> {
         };
         let mut docs = Vec::with_capacity(records.len());
         let mut removed: Vec<(Removed, crate::Ordinal)> = Vec::new();
+        let mut observer = Observer::new(&self.config.clean.site_field, source);
         read_stats.docs_in += records.len() as u64;
         for record in records {
             match record {
                 Ok(doc) => {
                     read_stats.docs_kept += 1;
                     read_stats.bytes_out += doc.text.len() as u64;
+                    observer.read(&doc);
                     docs.push(doc);
                 }
                 Err(bad) => {
                     read_stats.count_removal(bad.removal.reason.code);
+                    observer.bad(&bad);
                     let ordinal = bad.ordinal;
                     removed.push((Removed::Bad(bad), ordinal));
                 }
@@ -159,7 +171,12 @@ impl Scan<'_> {
             docs = run_stage(stage.as_ref(), docs, &mut stats, &mut removed);
         }
         removed.sort_by_key(|(_, ordinal)| *ordinal);
-        self.encode(shard, consumed, docs, removed, stats)
+        for (item, _) in &removed {
+            if let Removed::Doc(boxed) = item {
+                observer.removed(&boxed.0, &boxed.1);
+            }
+        }
+        self.encode(shard, consumed, docs, removed, stats, observer)
     }
 
     fn encode(
@@ -169,6 +186,7 @@ impl Scan<'_> {
         mut docs: Vec<Document>,
         removed: Vec<(Removed, crate::Ordinal)>,
         mut stats: StageList,
+        mut observer: Observer<'_>,
     ) -> Result<BatchOut> {
         let mut keys = KeyBatch::new(self.config.run.partitions as usize);
         let mut lines = Vec::new();
@@ -176,7 +194,8 @@ impl Scan<'_> {
         let mut sketches = (Vec::new(), Vec::new());
         let (mut exact_seconds, mut near_seconds) = (0.0, 0.0);
         for doc in &mut docs {
-            line_prefix(&mut lines, doc.ordinal.seq(), doc.text.len());
+            let words = observer.survivor(doc);
+            line_prefix(&mut lines, doc.ordinal.seq(), doc.text.len(), words);
             doc.write_json_line(&mut lines);
             keys.id(&doc.id, doc.ordinal, doc.origin.line);
             let rank = keep::rank(&*doc, &self.config.dedup);
@@ -209,7 +228,7 @@ impl Scan<'_> {
         }
         let mut removed_lines = Vec::new();
         for (item, ordinal) in &removed {
-            line_prefix(&mut removed_lines, ordinal.seq(), 0);
+            line_prefix(&mut removed_lines, ordinal.seq(), 0, 0);
             match item {
                 Removed::Bad(bad) => {
                     keys.id(&bad.id, bad.ordinal, 0);
@@ -243,6 +262,7 @@ impl Scan<'_> {
             sketches: sketches.0,
             sketch_lens: sketches.1,
             stats,
+            observed: observer.obs,
             n_survivors: docs.len() as u64,
             n_removed: removed.len() as u64,
             consumed,
@@ -349,6 +369,12 @@ fn run_stage(
     for (name, metric) in cx.metrics {
         *st.metrics.entry(name.to_owned()).or_default() += metric;
     }
+    for (name, histogram) in &cx.histograms {
+        st.add_histogram(name, histogram);
+    }
+    for (rule, counts) in cx.repairs {
+        *st.repairs.entry(rule.to_owned()).or_default() += &counts;
+    }
     st.cpu_seconds += started.elapsed().as_secs_f64();
     kept
 }
@@ -422,6 +448,11 @@ impl Sink<'_, '_> {
                     w.append(&b.sketches, &b.sketch_lens)?;
                 }
                 open.stats.stages += &b.stats;
+                if !open.stats.observed.merge(b.observed) {
+                    return Err(Error::Config(
+                        "internal: histograms of one run with different bins".into(),
+                    ));
+                }
                 open.stats.survivors += b.n_survivors;
                 open.stats.removed += b.n_removed;
                 Ok(())

@@ -214,6 +214,17 @@ pub struct ShardSpec {
 }
 
 impl ShardSpec {
+    /// The input a document of this shard comes from, when it names no site: the file, or for a folder of
+    /// `.txt`/`.html` files (one document each) the folder.
+    pub fn source(&self) -> String {
+        match &self.kind {
+            ShardKind::Jsonl { path, .. } | ShardKind::Parquet { path } | ShardKind::Warc { path, .. } => {
+                path.display().to_string()
+            }
+            ShardKind::Txt { root, .. } | ShardKind::Html { root, .. } => root.display().to_string(),
+        }
+    }
+
     /// A short human description ("file.jsonl bytes 0..64MiB").
     pub fn describe(&self) -> String {
         match &self.kind {

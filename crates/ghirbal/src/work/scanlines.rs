@@ -2,7 +2,7 @@
 //! its stages removed), written by the `scan` step and streamed by the `write` step.
 //!
 //! A file is a sequence of zstd frames, each with zstd's content checksum: first a frame holding the
-//! [`HEADER`] line, then one frame per batch. A line is `SEQ\tTEXT_BYTES\tJSON`. The reader checks the header,
+//! [`HEADER`] line, then one frame per batch. A line is `SEQ\tTEXT_BYTES\tWORDS\tJSON` (`WORDS` for the report's lengths). The reader checks the header,
 //! the frames' checksums (a flipped byte fails the frame), that sequence numbers rise, and that the file
 //! holds exactly the lines the scan counted (a file cut at a frame boundary is still whole zstd).
 
@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::{Error, Result};
 
 /// The first line of every scan file: what it is and the work format.
-pub(crate) const HEADER: &[u8] = b"ghirbal scan lines, work format 4\n";
+pub(crate) const HEADER: &[u8] = b"ghirbal scan lines, work format 5\n";
 
 /// zstd's fastest levels: these files live minutes and are read once.
 const LEVEL: i32 = -7;
@@ -26,9 +26,11 @@ pub(crate) fn encode_frame(lines: &[u8]) -> std::io::Result<Vec<u8>> {
     enc.compress(lines)
 }
 
-/// Appends the `SEQ\tTEXT_BYTES\t` prefix of a line (the JSON and the newline follow).
-pub(crate) fn line_prefix(buf: &mut Vec<u8>, seq: u32, text_bytes: usize) {
-    buf.extend_from_slice(format!("{seq}\t{text_bytes}\t").as_bytes());
+/// Appends the `SEQ\tTEXT_BYTES\tWORDS\t` prefix of a line (the JSON and the newline follow).
+pub(crate) fn line_prefix(buf: &mut Vec<u8>, seq: u32, text_bytes: usize, words: u64) {
+    use std::io::Write as _;
+    // Writing to a Vec cannot fail.
+    let _ = write!(buf, "{seq}\t{text_bytes}\t{words}\t");
 }
 
 /// Writes one scan file under a temporary name until [`ScanWriter::finish`].
@@ -72,6 +74,8 @@ pub(crate) struct ScanLine {
     pub seq: u32,
     /// Its text's byte length (0 for removals).
     pub text_bytes: u64,
+    /// Its words (0 for removals).
+    pub words: u64,
     /// The JSON record.
     pub json: Vec<u8>,
 }
@@ -156,7 +160,7 @@ impl ScanReader {
     }
 
     fn parse(&self, line: Vec<u8>) -> Result<ScanLine> {
-        let bad = || self.corrupt("a line without its SEQ\\tBYTES\\t prefix");
+        let bad = || self.corrupt("a line without its SEQ\\tBYTES\\tWORDS\\t prefix");
         let tab = |from: usize| line[from..].iter().position(|&b| b == b'\t').map(|i| from + i);
         let first = tab(0).ok_or_else(bad)?;
         let second = tab(first + 1).ok_or_else(bad)?;
@@ -164,9 +168,16 @@ impl ScanReader {
         let seq = number(&line[..first])
             .and_then(|n| u32::try_from(n).ok())
             .ok_or_else(bad)?;
+        let third = tab(second + 1).ok_or_else(bad)?;
         let text_bytes = number(&line[first + 1..second]).ok_or_else(bad)?;
-        let json = line[second + 1..].to_vec();
-        Ok(ScanLine { seq, text_bytes, json })
+        let words = number(&line[second + 1..third]).ok_or_else(bad)?;
+        let json = line[third + 1..].to_vec();
+        Ok(ScanLine {
+            seq,
+            text_bytes,
+            words,
+            json,
+        })
     }
 }
 
@@ -179,7 +190,7 @@ mod tests {
         for chunk in seqs.chunks(2) {
             let mut lines = Vec::new();
             for seq in chunk {
-                line_prefix(&mut lines, *seq, 4);
+                line_prefix(&mut lines, *seq, 4, 1);
                 lines.extend_from_slice(b"{\"id\":\"x\"}\n");
             }
             w.append(&encode_frame(&lines).expect("frame")).expect("append");

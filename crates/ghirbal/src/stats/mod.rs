@@ -1,5 +1,8 @@
 //! Counting: per-stage statistics as plain values that add up (each worker fills its own, the runner sums
-//! them), and the run-level statistics written to `stats.json`, including the conservation check.
+//! them), and the run-level statistics written to `stats.json`, including the conservation check. What the
+//! report needs beyond counts (distributions, sources, examples) is collected the same way ([`observe`]).
+
+pub mod observe;
 
 use std::collections::BTreeMap;
 use std::ops::AddAssign;
@@ -69,6 +72,34 @@ pub struct StageStats {
     /// Extra metrics the stage recorded.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metrics: BTreeMap<String, Metric>,
+    /// Distributions the stage recorded (the language filter's score).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub histograms: BTreeMap<String, observe::Histogram>,
+    /// Edits by repair rule (`clean.boilerplate`, `normalize.tatweel`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub repairs: BTreeMap<String, RepairCounts>,
+}
+
+/// What one repair rule did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RepairCounts {
+    /// Documents it edited.
+    pub docs: u64,
+    /// Lines it cut (whole or their ends); `None` for a rule that rewrites characters.
+    pub lines: Option<u64>,
+    /// Characters it removed or rewrote.
+    pub chars: u64,
+}
+
+impl AddAssign<&RepairCounts> for RepairCounts {
+    fn add_assign(&mut self, o: &RepairCounts) {
+        self.docs += o.docs;
+        self.lines = match (self.lines, o.lines) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        };
+        self.chars += o.chars;
+    }
 }
 
 impl StageStats {
@@ -77,6 +108,22 @@ impl StageStats {
         self.docs_removed += 1;
         *self.removed.entry(code.to_owned()).or_default() += 1;
     }
+    /// Adds the counts of histogram `name`.
+    pub fn add_histogram(&mut self, name: &str, h: &observe::Histogram) {
+        match self.histograms.get_mut(name) {
+            // Bins are fixed by the code that records them (and a work folder of another version is refused):
+            // a mismatch would be a bug, said out loud, and the first bins stay.
+            Some(mine) => {
+                if !mine.merge(h) {
+                    tracing::warn!("histogram {name}: two parts of the run have different bins; one is left out");
+                }
+            }
+            None => {
+                self.histograms.insert(name.to_owned(), h.clone());
+            }
+        }
+    }
+
     /// True when `in = kept + removed`.
     pub fn balanced(&self) -> bool {
         self.docs_in == self.docs_kept + self.docs_removed
@@ -97,6 +144,12 @@ impl AddAssign<&StageStats> for StageStats {
         self.cpu_seconds += o.cpu_seconds;
         for (k, v) in &o.metrics {
             *self.metrics.entry(k.clone()).or_default() += *v;
+        }
+        for (k, h) in &o.histograms {
+            self.add_histogram(k, h);
+        }
+        for (k, r) in &o.repairs {
+            *self.repairs.entry(k.clone()).or_default() += r;
         }
     }
 }
@@ -230,6 +283,9 @@ pub struct RunStats {
     pub other_records: BTreeMap<String, u64>,
     /// The accounting check.
     pub conservation: Conservation,
+    /// What the report shows beyond the counts: inputs, distributions, sources (`report.html`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<observe::RunObservations>,
     /// The full configuration of the run: what `ghirbal explain` needs, so that `OUT/work/` may be deleted
     /// once the run is complete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
