@@ -35,7 +35,8 @@ pub(crate) struct ExplainArgs {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct RunArgs {
-    /// Input files, folders or globs (.txt, .jsonl, .parquet, .warc, WET, .html, .htm; compressed .gz, .zst, .bz2, .xz). None: the bundled example.
+    /// Input files, folders or globs: .txt, .jsonl, .json (JSONL, or one JSON array of records), .parquet, .warc,
+    /// WET, .html, .htm; compressed .gz, .zst, .bz2, .xz. None: the bundled example.
     pub(crate) inputs: Vec<PathBuf>,
     /// Output directory.
     #[arg(short, long, default_value = "ghirbal-out")]

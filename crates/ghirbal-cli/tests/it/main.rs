@@ -39,6 +39,7 @@ mod determinism;
 mod encodings;
 mod faults;
 mod inputs;
+mod json_array;
 mod layout;
 mod long_line;
 mod near;

@@ -363,9 +363,10 @@ fn shard_bytes(spec: &ShardSpec) -> u64 {
         ShardKind::Warc {
             start, end: Some(end), ..
         } => end - start,
-        ShardKind::Jsonl { path, .. } | ShardKind::Parquet { path } | ShardKind::Warc { path, .. } => {
-            std::fs::metadata(path).map_or(0, |m| m.len())
-        }
+        ShardKind::Jsonl { path, .. }
+        | ShardKind::JsonArray { path, .. }
+        | ShardKind::Parquet { path }
+        | ShardKind::Warc { path, .. } => std::fs::metadata(path).map_or(0, |m| m.len()),
         ShardKind::Txt { root, files } | ShardKind::Html { root, files } => files
             .iter()
             .map(|f| std::fs::metadata(root.join(f)).map_or(0, |m| m.len()))
