@@ -78,6 +78,10 @@ pub(crate) struct RunArgs {
     /// No progress bar and no summary.
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    /// Exit 1 when an input warns: at least 90% of its records could not be read (a wrong text field,
+    /// encoding or format). The run still completes and writes everything. With --phase, the finish step.
+    #[arg(long)]
+    pub(crate) strict: bool,
 }
 
 #[derive(Debug, clap::Args)]

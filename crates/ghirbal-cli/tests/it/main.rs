@@ -38,6 +38,7 @@ mod dedup;
 mod determinism;
 mod encodings;
 mod faults;
+mod input_warnings;
 mod inputs;
 mod json_array;
 mod layout;

@@ -1,11 +1,13 @@
 //! Finishing a run: summing every task's stats into `stats.json` and checking conservation — documents read
 //! must equal documents written to `kept/` plus `removed/`. A run whose books do not balance fails loudly.
 //! The files of the input folders that were not read are copied from the manifest, so that `stats.json`
-//! accounts for every file as well as every document.
+//! accounts for every file as well as every document; the inputs most of whose records failed to read are
+//! listed with the likely fix (`warnings.rs`).
 
 use super::manifest::Manifest;
 use super::route::WriteShardStats;
 use super::scan::ScanShardStats;
+use super::warnings::Tally;
 use crate::read::ShardSpec;
 use crate::stats::{Conservation, PhaseTimes, RunStats, StageList};
 use crate::work::{json, Layout, Step};
@@ -59,9 +61,11 @@ pub(crate) fn finish(layout: &Layout, config: &Config, manifest: &Manifest, time
     }
     let (mut kept, mut removed) = (0, 0);
     let mut exact_removed = (0, 0);
+    let mut inputs = Tally::default();
     for s in shards {
         let scan: ScanShardStats = json::read(&layout.task_stats(Step::Scan, s.index))?;
         let write: WriteShardStats = json::read(&layout.task_stats(Step::Write, s.index))?;
+        inputs.add(s, &scan);
         stages += &scan.stages;
         stats.totals.docs_in += scan.records;
         stats.totals.bytes_in += scan.raw_bytes;
@@ -99,6 +103,7 @@ pub(crate) fn finish(layout: &Layout, config: &Config, manifest: &Manifest, time
             *stats.totals.removed_by_reason.entry(code.clone()).or_default() += n;
         }
     }
+    stats.input_warnings = inputs.warnings(&config.input);
     stats.totals.docs_kept = kept;
     stats.totals.docs_removed = removed;
     let balanced = stages.0.iter().all(|(_, st)| st.balanced());

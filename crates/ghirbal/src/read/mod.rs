@@ -53,6 +53,19 @@ pub const REASONS: &[Reason] = &[
     web::TRUNCATED,
 ];
 
+/// The reasons that say a record could not be read at all — not that it is a record of another kind, as a
+/// web response that is not HTML or not status 200. When most of a file's records end with one of them, a
+/// setting is likely wrong: `stats.json` lists the file in `input_warnings`.
+pub const FAILURES: &[Reason] = &[
+    INVALID_UTF8,
+    INVALID_ENCODING,
+    MALFORMED_JSON,
+    MISSING_TEXT,
+    NUL_BYTE,
+    web::BAD_HTTP,
+    web::TRUNCATED,
+];
+
 /// A record the readers could not turn into a document: removed, with its place and raw content.
 #[derive(Debug)]
 pub struct BadRecord {
