@@ -75,7 +75,8 @@ pub(crate) struct RunArgs {
     /// With --phase: run only the step's tasks (shards or partitions) whose index is I modulo N.
     #[arg(long, value_name = "I/N", requires = "phase")]
     pub(crate) shard: Option<ghirbal::TaskSlice>,
-    /// No progress bar and no summary.
+    /// No progress and no summary. Progress is a bar on a terminal, else a line every 15 s on stderr
+    /// (GHIRBAL_PROGRESS_INTERVAL=SECONDS changes it).
     #[arg(short, long)]
     pub(crate) quiet: bool,
     /// Exit 1 when an input warns: at least 90% of its records could not be read (a wrong text field,

@@ -3,6 +3,7 @@
 //! records could not be read, which fail it under `--strict`.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use ghirbal::{Compression, Config, OutputFormat, RunOptions, RunReport};
@@ -21,11 +22,13 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .map(|step| format!("{step} --shard {}", args.shard.unwrap_or_default()));
     let tracker = Tracker::new(step, !args.quiet);
     opts.progress = tracker.reporter();
-    crate::signals::stop_with_message(tracker)?;
+    crate::signals::stop_with_message(Arc::clone(&tracker))?;
     if let Some(step) = args.phase {
         let slice = args.shard.unwrap_or_default();
-        let report = ghirbal::run_step(&opts, &config, step, slice)
-            .with_context(|| format!("step {step} (--shard {slice}) into {} failed", args.out.display()))?;
+        let report = ghirbal::run_step(&opts, &config, step, slice);
+        tracker.stop();
+        let report =
+            report.with_context(|| format!("step {step} (--shard {slice}) into {} failed", args.out.display()))?;
         if !args.quiet {
             eprintln!(
                 "ghirbal: step {step} --shard {slice} done; {} of the step's {} task(s) still to run",
@@ -34,7 +37,9 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         return finished_step(&args, step);
     }
-    let report = ghirbal::run(&opts, &config).with_context(|| format!("run into {} failed", args.out.display()))?;
+    let report = ghirbal::run(&opts, &config);
+    tracker.stop();
+    let report = report.with_context(|| format!("run into {} failed", args.out.display()))?;
     if !args.quiet {
         // OUT may be any path; nothing in the summary may drive the terminal.
         eprint!("{}", escape_controls(&summary(&report)));

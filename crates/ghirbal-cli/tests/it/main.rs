@@ -46,6 +46,7 @@ mod long_line;
 mod near;
 mod output_dir;
 mod parquet;
+mod progress;
 mod repairs;
 mod resume;
 mod signals;
