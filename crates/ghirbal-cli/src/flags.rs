@@ -43,7 +43,8 @@ pub(crate) struct ExplainArgs {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct RunArgs {
-    /// Input files, folders or globs (.txt, .jsonl, .parquet, .warc, WET, .html, .htm; compressed .gz, .zst, .bz2, .xz). None: the bundled example.
+    /// Input files, folders or globs: .txt, .jsonl, .json (JSONL, or one JSON array of records), .parquet, .warc,
+    /// WET, .html, .htm; compressed .gz, .zst, .bz2, .xz. None: the bundled example.
     pub(crate) inputs: Vec<PathBuf>,
     /// Output directory.
     #[arg(short, long, default_value = "ghirbal-out")]
@@ -82,9 +83,14 @@ pub(crate) struct RunArgs {
     /// With --phase: run only the step's tasks (shards or partitions) whose index is I modulo N.
     #[arg(long, value_name = "I/N", requires = "phase")]
     pub(crate) shard: Option<ghirbal::TaskSlice>,
-    /// No progress bar and no summary.
+    /// No progress and no summary. Progress is a bar on a terminal, else a line every 15 s on stderr
+    /// (GHIRBAL_PROGRESS_INTERVAL=SECONDS changes it).
     #[arg(short, long)]
     pub(crate) quiet: bool,
+    /// Exit 1 when an input warns: at least 90% of its records could not be read (a wrong text field,
+    /// encoding or format). The run still completes and writes everything. With --phase, the finish step.
+    #[arg(long)]
+    pub(crate) strict: bool,
 }
 
 #[derive(Debug, clap::Args)]

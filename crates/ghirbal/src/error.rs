@@ -38,6 +38,21 @@ pub enum Error {
         /// The decoder's message.
         message: String,
     },
+    /// A `.json` file that opens a JSON array breaks the array's grammar between elements (a missing comma,
+    /// text after the closing `]`, an end before it); the elements before the break were read.
+    #[error("{}: not a well-formed JSON array at line {line}, byte {byte} of its JSON text ({records} element(s) read before it): {message}", path.display())]
+    BadArray {
+        /// The input file.
+        path: PathBuf,
+        /// 1-based line of the break.
+        line: u64,
+        /// Offset of the break in the (decompressed) text.
+        byte: u64,
+        /// Elements read and accounted before the break.
+        records: u64,
+        /// What was expected, and found.
+        message: String,
+    },
     /// Two documents share an id.
     #[error("duplicate document id {id:?}: at {first} and at {second}")]
     DuplicateId {

@@ -42,10 +42,12 @@ pub use config::{
 };
 pub use doc::{Document, Meta, Ordinal, Origin};
 pub use error::{Error, Result};
-pub use pipeline::{pending_tasks, run, run_step, Progress, RunOptions, RunReport, Step, StepReport, TaskSlice};
+pub use pipeline::{
+    finished_stats, pending_tasks, run, run_step, Progress, RunOptions, RunReport, Step, StepReport, TaskSlice,
+};
 pub use reason::{Reason, Removal};
 pub use stage::{Outcome, Stage, StageCx};
-pub use stats::{Conservation, Metric, RepairCounts, RunStats, StageStats};
+pub use stats::{Conservation, InputWarning, Metric, RepairCounts, RunStats, StageStats};
 
 /// The bundled example corpus, embedded so that `ghirbal run` with no input works from any directory.
 pub const EXAMPLE_CORPUS: &str = include_str!("../../../examples/corpus/news.jsonl");

@@ -1,6 +1,9 @@
-//! `ghirbal run`: resolve the config (file, then flags), run, print a one-screen summary.
+//! `ghirbal run`: resolve the config (file, then flags), run, print a one-screen summary, then what went wrong
+//! with the inputs: the problems that fail the run (exit 1), and the warnings about inputs most of whose
+//! records could not be read, which fail it under `--strict`.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use ghirbal::{Compression, Config, OutputFormat, RunOptions, RunReport};
@@ -19,32 +22,79 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .map(|step| format!("{step} --shard {}", args.shard.unwrap_or_default()));
     let tracker = Tracker::new(step, !args.quiet);
     opts.progress = tracker.reporter();
-    crate::signals::stop_with_message(tracker)?;
+    crate::signals::stop_with_message(Arc::clone(&tracker))?;
     if let Some(step) = args.phase {
         let slice = args.shard.unwrap_or_default();
-        let report = ghirbal::run_step(&opts, &config, step, slice)
-            .with_context(|| format!("step {step} (--shard {slice}) into {} failed", args.out.display()))?;
+        let report = ghirbal::run_step(&opts, &config, step, slice);
+        tracker.stop();
+        let report =
+            report.with_context(|| format!("step {step} (--shard {slice}) into {} failed", args.out.display()))?;
         if !args.quiet {
             eprintln!(
                 "ghirbal: step {step} --shard {slice} done; {} of the step's {} task(s) still to run",
                 report.pending, report.total
             );
         }
-        return Ok(ExitCode::SUCCESS);
+        return finished_step(&args, step);
     }
-    let report = ghirbal::run(&opts, &config).with_context(|| format!("run into {} failed", args.out.display()))?;
+    let report = ghirbal::run(&opts, &config);
+    tracker.stop();
+    let report = report.with_context(|| format!("run into {} failed", args.out.display()))?;
     if !args.quiet {
         // OUT may be any path; nothing in the summary may drive the terminal.
         eprint!("{}", escape_controls(&summary(&report)));
     }
-    if report.stats.input_problems.is_empty() {
-        return Ok(ExitCode::SUCCESS);
-    }
+    let strict_failed = warn(&report.stats, args.strict);
     for problem in &report.stats.input_problems {
         // The message names an input, which may be a file found in a folder: data, not the user's words.
         eprintln!("ghirbal: error: {}", escape_controls(&problem.message));
     }
-    Ok(ExitCode::from(1))
+    match report.stats.input_problems.is_empty() && !strict_failed {
+        true => Ok(ExitCode::SUCCESS),
+        false => Ok(ExitCode::from(1)),
+    }
+}
+
+/// After a `--phase` step: the finish step's warnings (and `--strict`'s verdict on them) once the run is finished.
+fn finished_step(args: &RunArgs, step: ghirbal::Step) -> anyhow::Result<ExitCode> {
+    if step != ghirbal::Step::Finish {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let stats =
+        ghirbal::finished_stats(&args.out).with_context(|| format!("reading the stats of {}", args.out.display()))?;
+    match stats.is_some_and(|stats| warn(&stats, args.strict)) {
+        true => Ok(ExitCode::from(1)),
+        false => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Prints one warning per input most of whose records could not be read; with `strict`, an error naming
+/// them too. Returns whether `strict` fails the run.
+fn warn(stats: &ghirbal::RunStats, strict: bool) -> bool {
+    let warnings = &stats.input_warnings;
+    for w in warnings {
+        let line = format!(
+            "ghirbal: warning: {}: {} of {} records could not be read ({} most often): {}",
+            w.file, w.failed, w.records, w.top_reason, w.hint
+        );
+        // File names come from the inputs: data, not the user's words.
+        eprintln!("{}", escape_controls(&line));
+    }
+    if !strict || warnings.is_empty() {
+        return false;
+    }
+    let files: Vec<String> = warnings
+        .iter()
+        .map(|w| format!("{} ({})", w.file, w.top_reason))
+        .collect();
+    let line = format!(
+        "ghirbal: error: --strict: {} input(s) could not be read for the most part: {}; the run is complete, \
+         see stats.json \"input_warnings\"",
+        warnings.len(),
+        files.join(", ")
+    );
+    eprintln!("{}", escape_controls(&line));
+    true
 }
 
 /// Worker threads per core at most. The work is CPU-bound, so threads beyond the cores only cost start-up time

@@ -61,10 +61,21 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
+    run_env(argv, &[])
+}
+
+/// [`run`] with environment variables set.
+pub fn run_env<I, S>(argv: I, env: &[(&str, &str)]) -> (i32, String, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
     let argv = args(argv);
     let output = Command::new(GHIRBAL)
         .args(&argv)
         .env_remove("RUST_LOG")
+        .env_remove("GHIRBAL_PROGRESS_INTERVAL")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .output()
         .expect("starting ghirbal");

@@ -115,6 +115,7 @@ impl Cluster<'_> {
             Some(ShardKind::Jsonl { path, .. } | ShardKind::Parquet { path }) => {
                 format!("{}:{}", path.display(), e.line)
             }
+            Some(ShardKind::JsonArray { path, .. }) => format!("{} element {}", path.display(), e.line),
             Some(ShardKind::Warc { path, .. }) => format!("{} (a WARC record)", path.display()),
             None => format!("shard {} record {}", e.ordinal.shard(), e.ordinal.seq()),
         }

@@ -1,12 +1,14 @@
 //! Finishing a run: summing every task's stats into `stats.json` and checking conservation — documents read
 //! must equal documents written to `kept/` plus `removed/`. A run whose books do not balance fails loudly.
 //! The files of the input folders that were not read are copied from the manifest, so that `stats.json`
-//! accounts for every file as well as every document. Last, the report: what the tasks observed goes into
+//! accounts for every file as well as every document; the inputs most of whose records failed to read are
+//! listed with the likely fix (`warnings.rs`). Last, the report: what the tasks observed goes into
 //! `stats.json` (distributions, sources) and `examples.json`, and `report.html` is drawn from the two.
 
 use super::manifest::Manifest;
 use super::route::WriteShardStats;
 use super::scan::ScanShardStats;
+use super::warnings::Tally;
 use crate::read::ShardSpec;
 use crate::stats::observe::{InputSummary, Observations, RunObservations, SOURCES_KEPT};
 use crate::stats::{Conservation, PhaseTimes, RunStats, StageList};
@@ -62,9 +64,11 @@ pub(crate) fn finish(layout: &Layout, config: &Config, manifest: &Manifest, time
     let (mut kept, mut removed) = (0, 0);
     let mut exact_removed = (0, 0);
     let mut observed = Observations::default();
+    let mut inputs = Tally::default();
     for s in shards {
         let scan: ScanShardStats = json::read(&layout.task_stats(Step::Scan, s.index))?;
         let write: WriteShardStats = json::read(&layout.task_stats(Step::Write, s.index))?;
+        inputs.add(s, &scan);
         add_observed(&mut observed, scan.observed, &layout.task_stats(Step::Scan, s.index))?;
         add_observed(&mut observed, write.observed, &layout.task_stats(Step::Write, s.index))?;
         stages += &scan.stages;
@@ -104,6 +108,7 @@ pub(crate) fn finish(layout: &Layout, config: &Config, manifest: &Manifest, time
             *stats.totals.removed_by_reason.entry(code.clone()).or_default() += n;
         }
     }
+    stats.input_warnings = inputs.warnings(&config.input);
     stats.totals.docs_kept = kept;
     stats.totals.docs_removed = removed;
     let balanced = stages.0.iter().all(|(_, st)| st.balanced());

@@ -19,6 +19,7 @@ mod output;
 mod route;
 mod scan;
 pub mod steps;
+mod warnings;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -149,6 +150,16 @@ pub fn run_step(opts: &RunOptions, config: &Config, step: Step, slice: TaskSlice
         total: step.tasks(config, &manifest).map_or(1, |t| t.len()),
         pending: step.pending(&layout, config, &manifest),
     })
+}
+
+/// What `OUT/stats.json` holds once the run in `out` is finished (by `run`, or by its `finish` step), or
+/// `None` before: a scheduler that ran the steps reads the run's outcome (its input problems and warnings) here.
+pub fn finished_stats(out: &std::path::Path) -> Result<Option<RunStats>> {
+    let layout = Layout::new(out);
+    match layout.stats().exists() {
+        true => finish::read_stats(&layout).map(Some),
+        false => Ok(None),
+    }
 }
 
 /// The task indices of `step` that have not run yet in the run planned in `opts.out` (which must have its

@@ -47,6 +47,10 @@ pub(crate) struct ScanShardStats {
     /// What the report needs: lengths as read, sources, examples of removals and repairs.
     #[serde(default)]
     pub observed: Observations,
+    /// The field names of the shard's first record removed as `read.missing_text`, for the hint of an input
+    /// warning ("the records have fields: title, body").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_text_fields: Option<Vec<String>>,
 }
 
 /// Everything the scan phase needs.
@@ -73,6 +77,7 @@ struct BatchOut {
     n_survivors: u64,
     n_removed: u64,
     consumed: u64,
+    missing_text_fields: Option<Vec<String>>,
 }
 
 enum Out {
@@ -150,6 +155,7 @@ impl Scan<'_> {
         let mut docs = Vec::with_capacity(records.len());
         let mut removed: Vec<(Removed, crate::Ordinal)> = Vec::new();
         let mut observer = Observer::new(&self.config.clean.site_field, source);
+        let mut missing_text_fields = None;
         read_stats.docs_in += records.len() as u64;
         for record in records {
             match record {
@@ -162,6 +168,9 @@ impl Scan<'_> {
                 Err(bad) => {
                     read_stats.count_removal(bad.removal.reason.code);
                     observer.bad(&bad);
+                    if missing_text_fields.is_none() && bad.removal.reason == read::MISSING_TEXT {
+                        missing_text_fields = field_names(&bad.text);
+                    }
                     let ordinal = bad.ordinal;
                     removed.push((Removed::Bad(bad), ordinal));
                 }
@@ -176,7 +185,9 @@ impl Scan<'_> {
                 observer.removed(&boxed.0, &boxed.1);
             }
         }
-        self.encode(shard, consumed, docs, removed, stats, observer)
+        let mut out = self.encode(shard, consumed, docs, removed, stats, observer)?;
+        out.missing_text_fields = missing_text_fields;
+        Ok(out)
     }
 
     fn encode(
@@ -266,6 +277,7 @@ impl Scan<'_> {
             n_survivors: docs.len() as u64,
             n_removed: removed.len() as u64,
             consumed,
+            missing_text_fields: None,
         })
     }
 }
@@ -379,6 +391,21 @@ fn run_stage(
     kept
 }
 
+/// The field names of a JSON object (at most 20), or `None` when `record` is not one. Runs for one record
+/// of a batch at most.
+fn field_names(record: &str) -> Option<Vec<String>> {
+    const MOST: usize = 20;
+    let object: crate::doc::RawObject<'_> = serde_json::from_str(record).ok()?;
+    Some(
+        object
+            .0
+            .into_iter()
+            .take(MOST)
+            .map(|(key, _)| key.into_owned())
+            .collect(),
+    )
+}
+
 /// Input bytes a shard covers (compressed size for compressed files), for progress.
 fn shard_bytes(spec: &ShardSpec) -> u64 {
     use crate::read::ShardKind;
@@ -389,9 +416,10 @@ fn shard_bytes(spec: &ShardSpec) -> u64 {
         ShardKind::Warc {
             start, end: Some(end), ..
         } => end - start,
-        ShardKind::Jsonl { path, .. } | ShardKind::Parquet { path } | ShardKind::Warc { path, .. } => {
-            std::fs::metadata(path).map_or(0, |m| m.len())
-        }
+        ShardKind::Jsonl { path, .. }
+        | ShardKind::JsonArray { path, .. }
+        | ShardKind::Parquet { path }
+        | ShardKind::Warc { path, .. } => std::fs::metadata(path).map_or(0, |m| m.len()),
         ShardKind::Txt { root, files } | ShardKind::Html { root, files } => files
             .iter()
             .map(|f| std::fs::metadata(root.join(f)).map_or(0, |m| m.len()))
@@ -455,6 +483,9 @@ impl Sink<'_, '_> {
                 }
                 open.stats.survivors += b.n_survivors;
                 open.stats.removed += b.n_removed;
+                if open.stats.missing_text_fields.is_none() {
+                    open.stats.missing_text_fields = b.missing_text_fields;
+                }
                 Ok(())
             }
             Out::End(shard, end) => {

@@ -17,20 +17,50 @@ use crate::{Document, Error, InputConfig, Ordinal, Origin, Result};
 
 const MAX_LINES_PER_BATCH: usize = 8192;
 
-struct Batcher {
+/// The records of a batch being filled: JSONL lines, or the elements of a JSON array (`json_array.rs`).
+pub(super) struct Batcher {
     shard: u32,
     file: Arc<Path>,
-    buf: Vec<u8>,
-    ends: Vec<usize>,
-    lines: Vec<u64>,
-    raw_bytes: u64,
-    next_seq: u32,
+    /// The records' bytes, end to end.
+    pub(super) buf: Vec<u8>,
+    /// Where each record ends in `buf`.
+    pub(super) ends: Vec<usize>,
+    /// The line number of each record.
+    pub(super) lines: Vec<u64>,
+    /// Decompressed bytes the batch covers.
+    pub(super) raw_bytes: u64,
+    /// The sequence number of the batch's first record.
+    pub(super) next_seq: u32,
     position: Arc<compress::Position>,
     reported: u64,
 }
 
 impl Batcher {
-    fn take(&mut self) -> RawBatch {
+    pub(super) fn new(shard: u32, file: &Path, position: &Arc<compress::Position>) -> Batcher {
+        Batcher {
+            shard,
+            file: Arc::from(file),
+            buf: Vec::new(),
+            ends: Vec::new(),
+            lines: Vec::new(),
+            raw_bytes: 0,
+            next_seq: 0,
+            position: Arc::clone(position),
+            reported: 0,
+        }
+    }
+
+    /// Records read so far, in batches taken and in this one.
+    pub(super) fn records(&self) -> u64 {
+        u64::from(self.next_seq) + self.ends.len() as u64
+    }
+
+    /// Whether the batch should go to the workers now.
+    pub(super) fn full(&self, batch_bytes: u64) -> bool {
+        self.buf.len() as u64 >= batch_bytes || self.ends.len() >= MAX_LINES_PER_BATCH
+    }
+
+    pub(super) fn take(&mut self) -> RawBatch {
         let first_seq = self.next_seq;
         self.next_seq += self.ends.len() as u32;
         let consumed = self.position.consumed();
@@ -76,17 +106,7 @@ pub(super) fn read(
         )));
     }
     let mut opened = compress::open(path, *codec, *start, *end)?;
-    let mut b = Batcher {
-        shard: spec.index,
-        file: Arc::from(path.as_path()),
-        buf: Vec::new(),
-        ends: Vec::new(),
-        lines: Vec::new(),
-        raw_bytes: 0,
-        next_seq: 0,
-        position: Arc::clone(&opened.position),
-        reported: 0,
-    };
+    let mut b = Batcher::new(spec.index, path, &opened.position);
     let (mut line_no, mut total_raw, mut problem) = (*first_line, 0u64, None);
     loop {
         let before = b.buf.len();
@@ -107,24 +127,13 @@ pub(super) fn read(
             line_no += 1;
         }
         if let Err(e) = result {
-            let records = u64::from(b.next_seq) + b.ends.len() as u64;
-            let place = compress::Fault::of(&e).map_or(Place::At(opened.position.offset()), |f| f.place);
-            let err = Error::Truncated {
-                path: path.clone(),
-                place,
-                records,
-                message: e.to_string(),
-            };
-            problem = Some(InputProblem {
-                file: path.display().to_string(),
-                message: err.to_string(),
-            });
+            problem = Some(truncated(path, &e, &opened.position, b.records()));
             break;
         }
         if n == 0 {
             break;
         }
-        if b.buf.len() as u64 >= batch_bytes || b.ends.len() >= MAX_LINES_PER_BATCH {
+        if b.full(batch_bytes) {
             let batch = b.take();
             if !emit(ReadItem::Batch(batch)) {
                 return Ok(ShardEnd::default());
@@ -141,6 +150,21 @@ pub(super) fn read(
         problem,
         ..Default::default()
     })
+}
+
+/// The problem of a compressed input that stopped decoding after `records` records: its place and message.
+pub(super) fn truncated(path: &Path, e: &std::io::Error, position: &compress::Position, records: u64) -> InputProblem {
+    let place = compress::Fault::of(e).map_or(Place::At(position.offset()), |f| f.place);
+    let err = Error::Truncated {
+        path: path.to_path_buf(),
+        place,
+        records,
+        message: e.to_string(),
+    };
+    InputProblem {
+        file: path.display().to_string(),
+        message: err.to_string(),
+    }
 }
 
 /// Parses the lines of a batch into records.

@@ -2,11 +2,14 @@
 //! shard into batches of raw records for the worker threads.
 //!
 //! A shard is one input file, a byte range of a large uncompressed JSONL file (split at line boundaries so a
-//! 20 GB file is not one task), or a group of `.txt` files from one folder. Readers never alter text; a record
-//! that cannot become a document is not dropped but removed with a `read.*` reason that names its file and line.
+//! 20 GB file is not one task), or a group of `.txt` files from one folder. A `.json` file is JSONL unless it
+//! opens a JSON array (`json_array.rs`), whose elements are read as JSONL lines are. Readers never alter text;
+//! a record that cannot become a document is not dropped but removed with a `read.*` reason that names its
+//! file and line.
 
 pub mod charset;
 pub(crate) mod compress;
+mod json_array;
 mod jsonl;
 pub(crate) mod names;
 #[cfg(feature = "parquet")]
@@ -46,6 +49,19 @@ pub const REASONS: &[Reason] = &[
     NUL_BYTE,
     web::NOT_HTML,
     web::HTTP_STATUS,
+    web::BAD_HTTP,
+    web::TRUNCATED,
+];
+
+/// The reasons that say a record could not be read at all — not that it is a record of another kind, as a
+/// web response that is not HTML or not status 200. When most of a file's records end with one of them, a
+/// setting is likely wrong: `stats.json` lists the file in `input_warnings`.
+pub const FAILURES: &[Reason] = &[
+    INVALID_UTF8,
+    INVALID_ENCODING,
+    MALFORMED_JSON,
+    MISSING_TEXT,
+    NUL_BYTE,
     web::BAD_HTTP,
     web::TRUNCATED,
 ];
@@ -148,6 +164,7 @@ pub fn read_shard(
 ) -> Result<()> {
     let end = match &spec.kind {
         ShardKind::Jsonl { .. } => jsonl::read(spec, input, batch_bytes, emit)?,
+        ShardKind::JsonArray { .. } => json_array::read(spec, input, batch_bytes, emit)?,
         ShardKind::Txt { .. } | ShardKind::Html { .. } => txt::read(spec, batch_bytes, emit)?,
         ShardKind::Warc { .. } => warc::read(spec, input, batch_bytes, emit)?,
         ShardKind::Parquet { path } => read_parquet(spec.index, path, input, emit)?,

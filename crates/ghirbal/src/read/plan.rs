@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::compress::strip_suffix_ignore_case;
-use super::{names, Codec};
+use super::{json_array, names, Codec};
 use crate::{Error, InputConfig, Result};
 
 /// The kind of an input file, from its name.
@@ -22,7 +22,8 @@ use crate::{Error, InputConfig, Result};
 pub enum FileKind {
     /// One document per file.
     Txt,
-    /// One JSON object per line, possibly compressed.
+    /// One JSON object per line, possibly compressed; a `.json` file that opens with `[` is one JSON array of
+    /// them instead (its shard is a [`ShardKind::JsonArray`]).
     Jsonl(Codec),
     /// Parquet.
     Parquet,
@@ -165,6 +166,15 @@ pub enum ShardKind {
         /// 1-based number of the line at `start`.
         first_line: u64,
     },
+    /// The elements of the JSON array a `.json` file holds (never split: one shard).
+    #[serde(rename = "json_array")]
+    JsonArray {
+        /// The file.
+        #[serde(with = "names")]
+        path: PathBuf,
+        /// Its compression.
+        codec: Codec,
+    },
     /// `.txt` files under `root`, by relative path; the id is the relative path without `.txt`.
     Txt {
         /// The folder ids are relative to.
@@ -218,9 +228,10 @@ impl ShardSpec {
     /// `.txt`/`.html` files (one document each) the folder.
     pub fn source(&self) -> String {
         match &self.kind {
-            ShardKind::Jsonl { path, .. } | ShardKind::Parquet { path } | ShardKind::Warc { path, .. } => {
-                path.display().to_string()
-            }
+            ShardKind::Jsonl { path, .. }
+            | ShardKind::JsonArray { path, .. }
+            | ShardKind::Parquet { path }
+            | ShardKind::Warc { path, .. } => path.display().to_string(),
             ShardKind::Txt { root, .. } | ShardKind::Html { root, .. } => root.display().to_string(),
         }
     }
@@ -242,9 +253,10 @@ impl ShardSpec {
                 end: Some(end),
                 ..
             } => format!("{} bytes {start}..{end}", path.display()),
-            ShardKind::Jsonl { path, .. } | ShardKind::Parquet { path } | ShardKind::Warc { path, .. } => {
-                path.display().to_string()
-            }
+            ShardKind::Jsonl { path, .. }
+            | ShardKind::JsonArray { path, .. }
+            | ShardKind::Parquet { path }
+            | ShardKind::Warc { path, .. } => path.display().to_string(),
             ShardKind::Txt { root, files } => {
                 format!("{} ({} .txt files)", root.display(), files.len())
             }
@@ -405,6 +417,12 @@ pub fn plan(files: &[InputFile], cfg: &InputConfig) -> Result<Vec<ShardSpec>> {
             FileKind::Parquet => kinds.push(ShardKind::Parquet {
                 path: file.path.clone(),
             }),
+            FileKind::Jsonl(codec) if is_json_name(&file.path) && json_array::starts_array(&file.path, codec)? => {
+                kinds.push(ShardKind::JsonArray {
+                    path: file.path.clone(),
+                    codec,
+                });
+            }
             FileKind::Jsonl(Codec::Plain) if file.size > cfg.shard_bytes => {
                 kinds.extend(split_jsonl(&file.path, cfg.shard_bytes)?);
             }
@@ -424,6 +442,12 @@ pub fn plan(files: &[InputFile], cfg: &InputConfig) -> Result<Vec<ShardSpec>> {
         .enumerate()
         .map(|(i, kind)| ShardSpec { index: i as u32, kind })
         .collect())
+}
+
+/// A `.json` name (possibly compressed), which may hold one JSON array instead of JSONL lines.
+pub(crate) fn is_json_name(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase());
+    name.is_some_and(|name| Codec::from_name(&name).1.ends_with(".json"))
 }
 
 fn push_txt(kinds: &mut Vec<ShardKind>, file: &InputFile, per_shard: usize) {

@@ -155,7 +155,7 @@ mod tests {
         let mut config = Config::default();
         assert!(changed_knobs(&config).is_empty(), "the preset itself changes nothing");
         config.dedup.near.threshold = 0.9;
-        config.run.threads = 3;
+        config.run.partitions = 3;
         let knobs = changed_knobs(&config);
         let keys: Vec<&str> = knobs.iter().map(|k| k.0.as_str()).collect();
         assert!(keys.contains(&"dedup.near.threshold"), "{keys:?}");

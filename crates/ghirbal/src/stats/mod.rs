@@ -256,6 +256,22 @@ pub struct InputProblem {
     pub message: String,
 }
 
+/// An input most of whose records could not be read (see `pipeline/warnings.rs` for the rule): a sign of a
+/// wrong setting — the text field, the encoding, the format — rather than of a few bad records.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputWarning {
+    /// The input file; for `.txt` and `.html` files (one record each), the folder they were found in.
+    pub file: String,
+    /// Records read from it.
+    pub records: u64,
+    /// Of those, the records the readers could not read (removed with a reason of [`crate::read::FAILURES`]).
+    pub failed: u64,
+    /// The most common of their reasons.
+    pub top_reason: String,
+    /// The likely fix.
+    pub hint: String,
+}
+
 /// Everything in `stats.json`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunStats {
@@ -271,6 +287,9 @@ pub struct RunStats {
     pub peak_rss_bytes: u64,
     /// Inputs that could not be read to the end.
     pub input_problems: Vec<InputProblem>,
+    /// Inputs at least 90% of whose records could not be read (`ghirbal run` warns; with `--strict` it exits 1).
+    #[serde(default)]
+    pub input_warnings: Vec<InputWarning>,
     /// How many files of the input folders (and globs) were not read.
     #[serde(default)]
     pub skipped_file_count: u64,
