@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod clean;
+mod clock;
 mod config;
 pub mod dedup;
 pub mod doc;
@@ -44,7 +45,7 @@ pub use error::{Error, Result};
 pub use pipeline::{pending_tasks, run, run_step, Progress, RunOptions, RunReport, Step, StepReport, TaskSlice};
 pub use reason::{Reason, Removal};
 pub use stage::{Outcome, Stage, StageCx};
-pub use stats::{Conservation, Metric, RunStats, StageStats};
+pub use stats::{Conservation, Metric, PhaseSeconds, RunStats, RunTime, StageStats};
 
 /// The bundled example corpus, embedded so that `ghirbal run` with no input works from any directory.
 pub const EXAMPLE_CORPUS: &str = include_str!("../../../examples/corpus/news.jsonl");

@@ -1,13 +1,15 @@
 //! Finishing a run: summing every task's stats into `stats.json` and checking conservation — documents read
 //! must equal documents written to `kept/` plus `removed/`. A run whose books do not balance fails loudly.
 //! The files of the input folders that were not read are copied from the manifest, so that `stats.json`
-//! accounts for every file as well as every document.
+//! accounts for every file as well as every document, and every invocation's time records are summed into
+//! its `time` ([`super::time`]).
 
 use super::manifest::Manifest;
 use super::route::WriteShardStats;
 use super::scan::ScanShardStats;
+use super::time::{run_time, Invocation};
 use crate::read::ShardSpec;
-use crate::stats::{Conservation, PhaseTimes, RunStats, StageList};
+use crate::stats::{Conservation, RunStats, StageList};
 use crate::work::{json, Layout, Step};
 use crate::{Config, Error, Result};
 
@@ -42,12 +44,16 @@ pub(crate) fn scanned_docs(layout: &Layout, shards: &[ShardSpec]) -> Result<u64>
     Ok(total)
 }
 
-/// Sums the task stats, checks conservation and writes `stats.json`.
-pub(crate) fn finish(layout: &Layout, config: &Config, manifest: &Manifest, times: PhaseTimes) -> Result<RunStats> {
+/// Sums the task stats, checks conservation and writes `stats.json`; `invocation` is the one finishing.
+pub(crate) fn finish(
+    layout: &Layout,
+    config: &Config,
+    manifest: &Manifest,
+    invocation: &Invocation,
+) -> Result<RunStats> {
     let shards = &manifest.shards;
     let mut stats = RunStats {
         ghirbal_version: env!("CARGO_PKG_VERSION").into(),
-        phase_seconds: times,
         skipped_files: manifest.skipped.clone(),
         skipped_file_count: manifest.skipped.len() as u64,
         ..Default::default()
@@ -113,6 +119,8 @@ pub(crate) fn finish(layout: &Layout, config: &Config, manifest: &Manifest, time
     stats.stages = stages;
     stats.peak_rss_bytes = crate::stats::peak_rss();
     stats.config = Some(config.clone());
+    // Last, so that as little as possible of this invocation's time is left out.
+    stats.time = run_time(layout, invocation, &stats.stages);
     write_stats(layout, &stats)?;
     if !holds {
         return Err(Error::Conservation {
