@@ -29,7 +29,7 @@ s = json.load(open(f"{sys.argv[1]}/stats.json"))
 m = {k: int(v["sum"]) for k, v in s["stages"]["dedup.near"]["metrics"].items()}
 print(f"  {s['conservation']['input']} documents, {s['totals']['removed_by_reason'].get('dedup.near', 0)} near duplicates; "
       f"band records {m['band_records'] if 'band_records' in m else '?'}; sorted runs on disk {m['sort_runs']}; "
-      f"phases {', '.join(f'{k} {v:.1f} s' for k, v in s['phase_seconds'].items())}")
+      f"phases (wall) {', '.join(f'{k} {v:.1f} s' for k, v in s['time']['wall_seconds'].items())}")
 PY
     echo "  output digest $(digest "$out")"
     rm -rf "$out/work"

@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod clean;
+mod clock;
 mod config;
 pub mod dedup;
 pub mod doc;
@@ -47,7 +48,7 @@ pub use pipeline::{
 };
 pub use reason::{Reason, Removal};
 pub use stage::{Outcome, Stage, StageCx};
-pub use stats::{Conservation, InputWarning, Metric, RepairCounts, RunStats, StageStats};
+pub use stats::{Conservation, InputWarning, Metric, PhaseSeconds, RepairCounts, RunStats, RunTime, StageStats};
 
 /// The bundled example corpus, embedded so that `ghirbal run` with no input works from any directory.
 pub const EXAMPLE_CORPUS: &str = include_str!("../../../examples/corpus/news.jsonl");

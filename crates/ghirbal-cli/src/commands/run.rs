@@ -178,13 +178,18 @@ fn summary(report: &RunReport) -> String {
     }
     let mb = t.text_bytes_in as f64 / 1e6;
     let rate = if report.seconds > 0.0 { mb / report.seconds } else { 0.0 };
+    let cpu = if s.time.cpu_measured {
+        format!(", {:.1} CPU-s", report.cpu_seconds)
+    } else {
+        String::new()
+    };
     let removed = if top.is_empty() {
         String::new()
     } else {
         format!(" ({})", top.join(", "))
     };
     format!(
-        "ghirbal: {} documents in, {} kept, {} removed{removed}\n  {mb:.1} MB of text in {:.1} s ({rate:.1} MB/s)\n{}  kept: {out}/kept/  removed: {out}/removed/  stats: {out}/stats.json\n  report: {out}/report.html (what the run did, to look at)\n",
+        "ghirbal: {} documents in, {} kept, {} removed{removed}\n  {mb:.1} MB of text in {:.1} s wall{cpu} ({rate:.1} MB/s)\n{}  kept: {out}/kept/  removed: {out}/removed/  stats: {out}/stats.json\n  report: {out}/report.html (what the run did, to look at)\n",
         t.docs_in, t.docs_kept, t.docs_removed, report.seconds, not_read(s)
     )
 }

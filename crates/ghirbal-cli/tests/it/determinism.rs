@@ -1,6 +1,6 @@
 //! The output depends on the input and the config only: never on the thread count or on batch timing.
 
-use crate::util::{dir_bytes, gzip, line, outcome, run_ok, words, Dir, Rng};
+use crate::util::{dir_bytes, gzip, line, outcome, read_stats, run_ok, words, Dir, Rng};
 
 /// A new text, or (one time in ten) a copy of an earlier one, or (one in ten) an earlier one edited.
 fn next_text(rng: &mut Rng, texts: &mut Vec<String>) -> String {
@@ -168,6 +168,25 @@ ghtest!(steps_run_as_a_job_array_give_the_bytes_of_one_run, |dir| {
     let o = outcome(&stepped);
     assert_eq!(o.stats["conservation"]["holds"], true);
     assert!(o.stats["totals"]["removed_by_reason"]["dedup.near"].as_u64() > Some(50));
+    // Time is every invocation's: the plan, seven steps of three slices, and the one that finished (not the
+    // two that failed before starting, nor the finish slices with nothing to do, nor the rerun after the end).
+    let time = &o.stats["time"];
+    assert_eq!(time["invocations"], 1 + 7 * 3 + 1, "{time}");
+    assert_eq!(read_stats(&one)["time"]["invocations"], 1);
+    let cpu = |k: &str| time["cpu_seconds"][k].as_f64().unwrap_or_else(|| panic!("{k}: {time}"));
+    for phase in ["lines", "scan", "cluster", "write"] {
+        assert!(cpu(phase) > 0.0, "{phase}: {time}");
+    }
+    let stages: f64 = o.stats["stages"]
+        .as_object()
+        .expect("stages")
+        .values()
+        .filter_map(|st| st["cpu_seconds"].as_f64())
+        .sum();
+    assert!(
+        stages > 0.0 && stages <= cpu("scan") && cpu("scan") < cpu("total"),
+        "{stages} {time}"
+    );
     for sub in ["kept", "removed"] {
         let (a, b) = (dir_bytes(&one.join(sub)), dir_bytes(&stepped.join(sub)));
         assert!(a.len() > 3, "several parts");

@@ -34,6 +34,7 @@ mod bad_input;
 mod cli;
 mod compressed;
 mod config;
+mod cpu;
 mod dedup;
 mod determinism;
 mod encodings;

@@ -209,7 +209,8 @@ ghtest!(lines_a_site_repeats_are_removed_from_all_its_documents, |dir| {
         &dir.join("out-off"),
     );
     assert_eq!(o.kept.len(), 16);
-    assert_eq!(o.stats["phase_seconds"]["lines"], 0.0);
+    assert_eq!(o.stats["time"]["wall_seconds"]["lines"], 0.0);
+    assert_eq!(o.stats["time"]["cpu_seconds"]["lines"], 0.0);
 });
 
 ghtest!(explain_reads_parquet_outputs, |dir| {

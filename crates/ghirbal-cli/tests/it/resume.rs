@@ -80,6 +80,17 @@ fn finish_and_compare(argv: &[std::ffi::OsString], out: &Path, reference: &Path,
     );
     let o = outcome(out);
     assert_eq!(o.stats["conservation"], read_stats(reference)["conservation"], "{what}");
+    // Time counts the killed processes' recorded steps too; the stages' CPU seconds (some from shards a
+    // killed process scanned) stay within the scan's CPU, which the scan records before each shard's marker.
+    let time = &o.stats["time"];
+    assert!(time["invocations"].as_u64() >= Some(2), "{what}: {time}");
+    let seconds = |v: &serde_json::Value| v.as_f64().unwrap_or_else(|| panic!("{what}: {time}"));
+    let (stages, scan) = (
+        seconds(&time["stage_cpu_seconds"]),
+        seconds(&time["cpu_seconds"]["scan"]),
+    );
+    assert!(stages <= scan, "{what}: stages {stages} s > scan {scan} s: {time}");
+    assert!(scan < seconds(&time["cpu_seconds"]["total"]), "{what}: {time}");
     for sub in ["kept", "removed"] {
         let (got, want) = (dir_bytes(&out.join(sub)), dir_bytes(&reference.join(sub)));
         let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();

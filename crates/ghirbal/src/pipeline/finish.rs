@@ -1,17 +1,19 @@
 //! Finishing a run: summing every task's stats into `stats.json` and checking conservation — documents read
 //! must equal documents written to `kept/` plus `removed/`. A run whose books do not balance fails loudly.
 //! The files of the input folders that were not read are copied from the manifest, so that `stats.json`
-//! accounts for every file as well as every document; the inputs most of whose records failed to read are
-//! listed with the likely fix (`warnings.rs`). Last, the report: what the tasks observed goes into
-//! `stats.json` (distributions, sources) and `examples.json`, and `report.html` is drawn from the two.
+//! accounts for every file as well as every document; every invocation's time records are summed into its
+//! `time` ([`super::time`]); the inputs most of whose records failed to read are listed with the likely fix
+//! (`warnings.rs`). Last, the report: what the tasks observed goes into `stats.json` (distributions, sources)
+//! and `examples.json`, and `report.html` is drawn from the two.
 
 use super::manifest::Manifest;
 use super::route::WriteShardStats;
 use super::scan::ScanShardStats;
+use super::time::{run_time, Invocation};
 use super::warnings::Tally;
 use crate::read::ShardSpec;
 use crate::stats::observe::{InputSummary, Observations, RunObservations, SOURCES_KEPT};
-use crate::stats::{Conservation, PhaseTimes, RunStats, StageList};
+use crate::stats::{Conservation, RunStats, StageList};
 use crate::work::{json, Layout, Step};
 use crate::{Config, Error, Result};
 
@@ -46,12 +48,16 @@ pub(crate) fn scanned_docs(layout: &Layout, shards: &[ShardSpec]) -> Result<u64>
     Ok(total)
 }
 
-/// Sums the task stats, checks conservation and writes `stats.json`.
-pub(crate) fn finish(layout: &Layout, config: &Config, manifest: &Manifest, times: PhaseTimes) -> Result<RunStats> {
+/// Sums the task stats, checks conservation and writes `stats.json`; `invocation` is the one finishing.
+pub(crate) fn finish(
+    layout: &Layout,
+    config: &Config,
+    manifest: &Manifest,
+    invocation: &Invocation,
+) -> Result<RunStats> {
     let shards = &manifest.shards;
     let mut stats = RunStats {
         ghirbal_version: env!("CARGO_PKG_VERSION").into(),
-        phase_seconds: times,
         skipped_files: manifest.skipped.clone(),
         skipped_file_count: manifest.skipped.len() as u64,
         ..Default::default()
@@ -130,6 +136,9 @@ pub(crate) fn finish(layout: &Layout, config: &Config, manifest: &Manifest, time
         inputs: input_summary(manifest),
         observed,
     });
+    // Last, so that as little as possible of this invocation's time is left out (the report is drawn after:
+    // a few milliseconds).
+    stats.time = run_time(layout, invocation, &stats.stages);
     write_json(&layout.stats(), &stats)?;
     write_json(&layout.out.join(crate::report::EXAMPLES_FILE), &examples)?;
     crate::report::write_with(&layout.out, &stats, &examples)?;

@@ -19,13 +19,14 @@ mod output;
 mod route;
 mod scan;
 pub mod steps;
+mod time;
 mod warnings;
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use manifest::Manifest;
 use steps::site_lines_on;
+use time::{Invocation, StepClock};
 
 pub use crate::work::{Layout, Step, StepReport, TaskSlice};
 pub(crate) use finish::read_stats;
@@ -88,11 +89,14 @@ pub struct RunReport {
     pub already_complete: bool,
     /// Wall-clock seconds of this invocation.
     pub seconds: f64,
+    /// CPU seconds of this invocation: the process's, user + system, every thread.
+    pub cpu_seconds: f64,
 }
 
 /// Runs the whole job: plan (or resume), scan, cluster, write, stats.
 pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
-    let started = Instant::now();
+    let invocation = Invocation::start();
+    let plan = invocation.step(Step::Plan);
     let (layout, manifest, _lock) = open(opts, config, LockMode::Exclusive, true)?;
     if layout.stats().exists() {
         return Ok(RunReport {
@@ -100,30 +104,27 @@ pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
             out: opts.out.clone(),
             already_complete: true,
             seconds: 0.0,
+            cpu_seconds: 0.0,
         });
     }
+    plan.record(&layout)?;
     let runner = Runner::new(opts, config, &layout, &manifest)?;
-    let mut times = crate::stats::PhaseTimes::default();
     // Steps with no tasks in this config (site lines or near dedup off) are skipped, and not timed.
     for step in Step::ALL.into_iter().filter(|s| step_has_tasks(*s, config, &manifest)) {
-        let t = Instant::now();
+        let clock = invocation.step(step);
         runner
-            .run(step, TaskSlice::ALL)
+            .run(step, TaskSlice::ALL, &clock)
             .map_err(|e| redo_producer(&layout, e))?;
-        let seconds = t.elapsed().as_secs_f64();
-        match step {
-            Step::Lines | Step::LinesCount => times.lines += seconds,
-            Step::Scan => times.scan += seconds,
-            Step::Write => times.write += seconds,
-            _ => times.cluster += seconds,
-        }
+        clock.record(&layout)?;
     }
-    let stats = finish::finish(&layout, config, &manifest, times).map_err(|e| redo_producer(&layout, e))?;
+    let stats = finish::finish(&layout, config, &manifest, &invocation).map_err(|e| redo_producer(&layout, e))?;
+    let spent = invocation.elapsed();
     Ok(RunReport {
         stats,
         out: opts.out.clone(),
         already_complete: false,
-        seconds: started.elapsed().as_secs_f64(),
+        seconds: spent.wall_seconds,
+        cpu_seconds: spent.cpu_seconds,
     })
 }
 
@@ -131,19 +132,26 @@ pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
 /// plan makes (or checks) the manifest; every other step needs the plan and every earlier step complete, and
 /// its output, once all its slices have run, is what a one-shot run writes, byte for byte.
 pub fn run_step(opts: &RunOptions, config: &Config, step: Step, slice: TaskSlice) -> Result<StepReport> {
+    let invocation = Invocation::start();
+    let clock = invocation.whole(step);
     let mode = match step {
         Step::Plan => LockMode::Exclusive,
         _ => LockMode::Shared,
     };
     let (layout, manifest, _lock) = open(opts, config, mode, step == Step::Plan)?;
     step.check_ready(&layout, config, &manifest)?;
+    let complete = layout.stats().exists();
     let done = match step {
-        Step::Plan | Step::Finish if !slice.takes(0) || layout.stats().exists() => Ok(()),
+        Step::Plan | Step::Finish if !slice.takes(0) || complete => Ok(()),
         Step::Plan => Ok(()),
-        Step::Finish => finish::finish(&layout, config, &manifest, crate::stats::PhaseTimes::default()).map(|_| ()),
-        _ => Runner::new(opts, config, &layout, &manifest)?.run(step, slice),
+        Step::Finish => finish::finish(&layout, config, &manifest, &invocation).map(|_| ()),
+        _ => Runner::new(opts, config, &layout, &manifest)?.run(step, slice, &clock),
     };
     done.map_err(|e| redo_producer(&layout, e))?;
+    // `finish` counted its own time; once the run is complete, its time is told.
+    if step != Step::Finish && !complete {
+        clock.record(&layout)?;
+    }
     Ok(StepReport {
         step,
         slice,
@@ -200,8 +208,9 @@ impl<'a> Runner<'a> {
         })
     }
 
-    /// The tasks of `step` in `slice` that have no marker yet (`plan` and `finish` are not run here).
-    fn run(&self, step: Step, slice: TaskSlice) -> Result<()> {
+    /// The tasks of `step` in `slice` that have no marker yet (`plan` and `finish` are not run here); `clock`
+    /// is the step's, which the scan records at each shard's end.
+    fn run(&self, step: Step, slice: TaskSlice, clock: &StepClock<'_>) -> Result<()> {
         let (config, layout) = (self.config, self.layout);
         let shards: Vec<_> = self
             .manifest
@@ -230,6 +239,7 @@ impl<'a> Runner<'a> {
                     stages: &stages,
                     threads: self.threads,
                     progress: self.progress,
+                    clock,
                     near: config
                         .near_dedup()
                         .then(|| crate::dedup::minhash::MinHasher::new(&config.dedup.near.minhash())),

@@ -3,14 +3,17 @@
 //! Per shard it writes the survivors and the documents removed so far ([`crate::work::scanlines`]), the
 //! dedup keys split into partitions ([`crate::work::keys`]), the near-dup sketches ([`crate::work::sketch`]),
 //! its stats, and last its completion marker. Shards with a marker are skipped.
-
-use std::time::Instant;
+//!
+//! Each stage's CPU seconds are the worker thread's CPU clock read before and after the stage runs over a
+//! batch ([`crate::clock`]): two reads per stage per batch, none per document.
 
 use serde::{Deserialize, Serialize};
 
 use super::flow::run_ordered;
 use super::observe::Observer;
+use super::time::StepClock;
 use super::Progress;
+use crate::clock::thread_seconds;
 use crate::dedup::minhash::MinHasher;
 use crate::dedup::near::Verify;
 use crate::dedup::{exact, keep};
@@ -60,6 +63,8 @@ pub(crate) struct Scan<'a> {
     pub stages: &'a [Box<dyn Stage>],
     pub threads: usize,
     pub progress: &'a dyn Progress,
+    /// The step's clock, recorded at the end of each shard.
+    pub clock: &'a StepClock<'a>,
     /// The signature maker when `dedup.near` is on.
     pub near: Option<MinHasher>,
 }
@@ -142,6 +147,7 @@ impl Scan<'_> {
         let mut stats = StageList::default();
         let read_stats = stats.entry("read");
         read_stats.bytes_in += batch.raw_bytes;
+        let parsing = thread_seconds();
         let seqs = batch.first_seq..batch.first_seq + batch.payload.pages() as u32;
         let records = match extracted.map(|c| c.entries(seqs)) {
             Some(Ok(mut known)) => read::parse_batch_with(batch, &self.config.input, &mut Pages::Replay(&mut known)),
@@ -152,6 +158,7 @@ impl Scan<'_> {
             }
             None => read::parse_batch(batch, &self.config.input),
         };
+        read_stats.cpu_seconds += thread_seconds() - parsing;
         let mut docs = Vec::with_capacity(records.len());
         let mut removed: Vec<(Removed, crate::Ordinal)> = Vec::new();
         let mut observer = Observer::new(&self.config.clean.site_field, source);
@@ -201,31 +208,35 @@ impl Scan<'_> {
     ) -> Result<BatchOut> {
         let mut keys = KeyBatch::new(self.config.run.partitions as usize);
         let mut lines = Vec::new();
-        let exact_on = self.config.exact_dedup();
-        let mut sketches = (Vec::new(), Vec::new());
-        let (mut exact_seconds, mut near_seconds) = (0.0, 0.0);
-        for doc in &mut docs {
+        let mut rank_specs = Vec::with_capacity(docs.len());
+        for doc in &docs {
             let words = observer.survivor(doc);
             line_prefix(&mut lines, doc.ordinal.seq(), doc.text.len(), words);
             doc.write_json_line(&mut lines);
             keys.id(&doc.id, doc.ordinal, doc.origin.line);
-            let rank = keep::rank(&*doc, &self.config.dedup);
-            let spec = self.dedup_key_spec(doc);
-            if exact_on {
-                let started = Instant::now();
-                self.exact_key(doc, spec, &rank, &mut keys);
-                exact_seconds += started.elapsed().as_secs_f64();
-            }
-            if let Some(hasher) = &self.near {
-                let started = Instant::now();
-                self.near_key(hasher, doc, spec, &rank, &mut keys, &mut sketches);
-                near_seconds += started.elapsed().as_secs_f64();
+            rank_specs.push((keep::rank(doc, &self.config.dedup), self.dedup_key_spec(doc)));
+        }
+        // Each kind of key goes to its own records of the batch, so computing them one kind at a time (one
+        // clock read each, not one per document) gives the bytes computing them document by document did.
+        let exact_on = self.config.exact_dedup();
+        let exact_started = thread_seconds();
+        if exact_on {
+            for (doc, (rank, spec)) in docs.iter_mut().zip(&rank_specs) {
+                self.exact_key(doc, *spec, rank, &mut keys);
             }
         }
+        let near_started = thread_seconds();
+        let mut sketches = (Vec::new(), Vec::new());
+        if let Some(hasher) = &self.near {
+            for (doc, (rank, spec)) in docs.iter_mut().zip(&rank_specs) {
+                self.near_key(hasher, doc, *spec, rank, &mut keys, &mut sketches);
+            }
+        }
+        let near_ended = thread_seconds();
         let bytes: u64 = docs.iter().map(|d| d.text.len() as u64).sum();
         for (on, name, seconds) in [
-            (exact_on, "dedup.exact", exact_seconds),
-            (self.near.is_some(), "dedup.near", near_seconds),
+            (exact_on, "dedup.exact", near_started - exact_started),
+            (self.near.is_some(), "dedup.near", near_ended - near_started),
         ] {
             if on {
                 // The cluster phase decides; the write phase moves its removals out of `docs_kept`.
@@ -352,7 +363,7 @@ fn run_stage(
     stats: &mut StageList,
     removed: &mut Vec<(Removed, crate::Ordinal)>,
 ) -> Vec<Document> {
-    let started = Instant::now();
+    let started = thread_seconds();
     let mut cx = StageCx::default();
     let st = stats.entry(stage.name());
     let mut kept = Vec::with_capacity(docs.len());
@@ -387,7 +398,7 @@ fn run_stage(
     for (rule, counts) in cx.repairs {
         *st.repairs.entry(rule.to_owned()).or_default() += &counts;
     }
-    st.cpu_seconds += started.elapsed().as_secs_f64();
+    st.cpu_seconds += thread_seconds() - started;
     kept
 }
 
@@ -512,6 +523,8 @@ impl Sink<'_, '_> {
         open.stats.problem = end.problem;
         open.stats.other_records = end.other_records;
         json::write(&layout.task_stats(Step::Scan, open.shard), &open.stats)?;
+        // Before the marker: the stage seconds of a shard that counts are always inside a recorded total.
+        self.scan.clock.record(layout)?;
         layout.mark_done(Step::Scan, open.shard)?;
         // The shard's extracted pages are in its scan output now.
         let cached = layout.pages(open.shard);

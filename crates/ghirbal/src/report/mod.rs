@@ -106,13 +106,24 @@ fn repair_rows(stats: &RunStats) -> Vec<RepairRow> {
 }
 
 fn wall_seconds(stats: &RunStats) -> f64 {
-    let t = &stats.phase_seconds;
-    t.lines + t.scan + t.cluster + t.write
+    stats.time.wall_seconds.total
 }
 
+/// The CPU line under the wall time: process CPU over every invocation, and the stages' share of it.
 fn cpu_label(stats: &RunStats) -> String {
-    let cpu: f64 = stats.stages.0.iter().map(|(_, st)| st.cpu_seconds).sum();
-    format!("{cpu:.2} s in the stages")
+    let t = &stats.time;
+    if !t.cpu_measured {
+        return "CPU time not measured on this platform".into();
+    }
+    let invocations = if t.invocations > 1 {
+        format!(" over {} invocations", t.invocations)
+    } else {
+        String::new()
+    };
+    format!(
+        "{:.2} CPU-s{invocations}, {:.2} in the stages",
+        t.cpu_seconds.total, t.stage_cpu_seconds
+    )
 }
 
 /// The settings that differ from the run's preset, as (dotted key, value, preset's value).

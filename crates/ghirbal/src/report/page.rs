@@ -134,7 +134,7 @@ fn funnel_section(data: &ReportData<'_>) -> Result<Markup, String> {
             p.lead { "Documents left after each stage, in pipeline order. Dedup decides over the whole corpus; its counts are those of the write step." }
             div.chart { (PreEscaped(chart)) }
             div.scroll { table {
-                thead { tr { th { "Stage" } th.n { "Documents in" } th.n { "Removed" } th.n { "Edited" } th.n { "Left" } th.n { "Text left" } th.n { "CPU s" } } }
+                thead { tr { th { "Stage" } th.n { "Documents in" } th.n { "Removed" } th.n { "Edited" } th.n { "Left" } th.n { "Text left" } th.n { "CPU-s" } } }
                 tbody {
                     @for (name, st) in &stats.stages.0 {
                         tr {

@@ -67,7 +67,11 @@ pub struct StageStats {
     pub bytes_in: u64,
     /// Text bytes out (of kept documents).
     pub bytes_out: u64,
-    /// CPU seconds spent in the stage, summed over threads.
+    /// CPU seconds of the stage: the CPU clock of the worker thread, read before and after the stage runs
+    /// over a batch, summed over batches and threads — time the thread waited or was descheduled is not in
+    /// it. `read`: parsing the raw records into documents on the workers (JSON, charsets, page extraction),
+    /// not the reader thread's decompression; `dedup.exact` and `dedup.near`: their keys and sketches in the
+    /// scan, not the cluster steps. 0 where the platform has no CPU clocks ([`RunTime::cpu_measured`]).
     pub cpu_seconds: f64,
     /// Extra metrics the stage recorded.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -233,18 +237,54 @@ pub struct Totals {
     pub removed_by_reason: BTreeMap<String, u64>,
 }
 
-/// Wall-clock seconds of each phase in the run that finished it.
+/// Seconds per part of a run, wall-clock or CPU: `lines + scan + cluster + write + other = total`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct PhaseTimes {
-    /// Site-lines phase (0 when off).
-    #[serde(default)]
+pub struct PhaseSeconds {
+    /// Steps `lines` and `lines-count` (0 when no stage uses the site tables).
     pub lines: f64,
-    /// Scan phase.
+    /// Step `scan`.
     pub scan: f64,
-    /// Cluster phase.
+    /// Steps `cluster`, `near` and `near-clusters`.
     pub cluster: f64,
-    /// Write phase.
+    /// Step `write`.
     pub write: f64,
+    /// The rest: the plan (or opening `OUT` and checking its plan), `finish`, the moments between steps.
+    pub other: f64,
+    /// All of it.
+    pub total: f64,
+}
+
+/// Where the time of a run went: `stats.json`'s `time`.
+///
+/// **Which processes.** A run is one `ghirbal run`, or several when it was stopped and resumed, or the
+/// `--phase STEP --shard i/N` invocations of a job array, on any machines. Every invocation records, per step
+/// it ran, the wall-clock and CPU seconds it spent there (`OUT/work/time/STEP/ID.json`); the invocation
+/// that finishes the run sums every record and adds its own time. So the seconds are summed over
+/// invocations: the wall seconds of invocations that ran side by side add up to more than the job's elapsed
+/// time.
+///
+/// **Which clock.** CPU seconds are the process's CPU clock (user + system, every thread: what
+/// `/usr/bin/time` reports as user + sys) over the invocation's call into the library; the command line's
+/// own start-up and summary are outside it. Two runs at once in one process (Python threads) would each
+/// count the other's CPU. Not counted: a step an invocation was killed in before it recorded it (the scan
+/// records at the end of each shard, the other steps at their end).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunTime {
+    /// Invocations whose time is counted.
+    pub invocations: u64,
+    /// False where the platform has no CPU clocks (anything but Linux and macOS): every CPU second is then
+    /// 0, never a wall time.
+    pub cpu_measured: bool,
+    /// Wall-clock seconds.
+    pub wall_seconds: PhaseSeconds,
+    /// Process CPU seconds.
+    pub cpu_seconds: PhaseSeconds,
+    /// The stages' `cpu_seconds` summed: a part of `cpu_seconds.scan`.
+    pub stage_cpu_seconds: f64,
+    /// `cpu_seconds.total` less `stage_cpu_seconds`: the reader thread (decompressing, cutting records),
+    /// serialising and compressing the scan's output, writing work files, the cluster and write steps, the
+    /// plan and `finish`.
+    pub other_cpu_seconds: f64,
 }
 
 /// A problem with an input that did not stop the run but makes it fail at the end (exit 1).
@@ -281,8 +321,10 @@ pub struct RunStats {
     pub stages: StageList,
     /// Totals.
     pub totals: Totals,
-    /// Phase wall-clock seconds.
-    pub phase_seconds: PhaseTimes,
+    /// Wall-clock and CPU seconds, per phase and in all. Absent from files written before it (which had
+    /// `phase_seconds`, the wall-clock seconds of the finishing process only): read as zeros.
+    #[serde(default)]
+    pub time: RunTime,
     /// Peak resident memory of the process that finished the run, in bytes (0 where unknown).
     pub peak_rss_bytes: u64,
     /// Inputs that could not be read to the end.

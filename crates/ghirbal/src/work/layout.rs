@@ -92,6 +92,14 @@ impl Layout {
     pub fn task_stats(&self, step: Step, task: u32) -> PathBuf {
         self.work.join(format!("stats/{}/{task:05}.json", step.name()))
     }
+    /// The folder of the time records of `step`: one per invocation that ran it.
+    pub fn time_records(&self, step: Step) -> PathBuf {
+        self.work.join("time").join(step.name())
+    }
+    /// The time record of invocation `invocation` in `step` (no task wrote it: not redone when damaged).
+    pub fn time_record(&self, step: Step, invocation: &str) -> PathBuf {
+        self.time_records(step).join(format!("{invocation}.json"))
+    }
     /// The completion marker of task `task` of `step`.
     pub fn marker(&self, step: Step, task: u32) -> PathBuf {
         self.work.join(format!("markers/{}/{task:05}.done", step.name()))
@@ -143,6 +151,7 @@ impl Layout {
         for step in Step::ALL {
             dirs.push(self.work.join("markers").join(step.name()));
             dirs.push(self.work.join("stats").join(step.name()));
+            dirs.push(self.time_records(step));
         }
         for dir in dirs {
             std::fs::create_dir_all(&dir).map_err(Error::io("creating", &dir))?;
@@ -190,6 +199,7 @@ mod tests {
             (l.task_stats(Step::Write, 1), Some((Step::Write, 1))),
             (l.task_stats(Step::NearClusters, 0), Some((Step::NearClusters, 0))),
             (l.manifest(), None),
+            (l.time_record(Step::Scan, "0000000000000000001-42"), None),
             (l.kept().join("part-00000-000.jsonl.zst"), None),
         ];
         for (path, expected) in cases {
