@@ -71,7 +71,8 @@ enum Item {
 }
 
 enum Out {
-    Batch(BatchOut),
+    // Boxed: a batch carries its observations for the report, far bigger than an end marker.
+    Batch(Box<BatchOut>),
     End(u32),
 }
 
@@ -116,7 +117,7 @@ impl Route<'_> {
             |item| match item {
                 Item::Batch(b) => {
                     let source = sources.get(&b.shard).map_or("", String::as_str);
-                    self.process(b, source).map(Out::Batch)
+                    self.process(b, source).map(|b| Out::Batch(Box::new(b)))
                 }
                 Item::End(s) => Ok(Out::End(s)),
             },

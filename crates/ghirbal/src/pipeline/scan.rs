@@ -86,7 +86,8 @@ struct BatchOut {
 }
 
 enum Out {
-    Batch(BatchOut),
+    // Boxed: a batch carries its observations for the report, far bigger than an end marker.
+    Batch(Box<BatchOut>),
     End(u32, ShardEnd),
 }
 
@@ -132,7 +133,7 @@ impl Scan<'_> {
                 ReadItem::Batch(batch) => {
                     let cached = extracted.get(&batch.shard);
                     let source = sources.get(&batch.shard).map_or("", String::as_str);
-                    self.process(batch, cached, source).map(Out::Batch)
+                    self.process(batch, cached, source).map(|b| Out::Batch(Box::new(b)))
                 }
                 ReadItem::End(shard, end) => Ok(Out::End(shard, end)),
             },

@@ -212,7 +212,7 @@ pub(super) fn thousands(v: f64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -253,7 +253,7 @@ mod tests {
     #[test]
     fn bars_are_scalable_svg_with_every_label() {
         let labels = vec!["filter.gopher_quality.short_doc".to_owned(), "dedup.exact".to_owned()];
-        let svg = bars(&labels, &[1200, 30], TEAL, "documents").unwrap();
+        let svg = bars(&labels, &[1200, 30], TEAL, "documents").expect("drawn");
         assert!(svg.starts_with("<svg viewBox=\"0 0 760 "), "{}", &svg[..80]);
         assert!(svg.contains("filter.gopher_quality.short_doc"));
         assert!(svg.contains("dedup.exact"));
@@ -280,7 +280,7 @@ mod tests {
             at: 1.5,
             label: "threshold 0.65".into(),
         };
-        let svg = columns(&bins, &series, "words", "documents", Some(marker)).unwrap();
+        let svg = columns(&bins, &series, "words", "documents", Some(marker)).expect("drawn");
         assert!(svg.contains("as read") && svg.contains("kept"), "a legend");
         assert!(svg.contains("threshold 0.65"));
         let flat = svg.replace('\n', "");

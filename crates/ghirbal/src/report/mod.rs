@@ -170,7 +170,10 @@ mod tests {
         let knobs = changed_knobs(&config);
         let keys: Vec<&str> = knobs.iter().map(|k| k.0.as_str()).collect();
         assert!(keys.contains(&"dedup.near.threshold"), "{keys:?}");
-        let near = knobs.iter().find(|k| k.0 == "dedup.near.threshold").unwrap();
+        let near = knobs
+            .iter()
+            .find(|k| k.0 == "dedup.near.threshold")
+            .expect("the threshold");
         assert_eq!(near.1, "0.9");
     }
 }

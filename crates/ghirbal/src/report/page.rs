@@ -547,7 +547,7 @@ mod tests {
         let labels = bin_labels(&Histogram::words(), false);
         assert_eq!(labels[0], "0–9");
         assert_eq!(labels[8], "2k–5k", "{labels:?}");
-        assert_eq!(labels.last().unwrap(), "20k+");
+        assert_eq!(labels.last().expect("present"), "20k+");
         let sizes = bin_labels(&Histogram::sizes(), false);
         assert_eq!(&sizes[..4], ["2", "3", "4", "5–9"]);
     }

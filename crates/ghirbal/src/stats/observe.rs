@@ -358,7 +358,7 @@ mod tests {
         assert_eq!(h.counts[0], 3, "0, 9 and a value below the first edge");
         assert_eq!(h.counts[1], 1);
         assert_eq!(h.counts[4], 1, "150 is in [100, 200)");
-        assert_eq!(*h.counts.last().unwrap(), 1, "the last bin is open");
+        assert_eq!(*h.counts.last().expect("present"), 1, "the last bin is open");
         assert_eq!(h.total(), 6);
         let mut other = Histogram::words();
         other.add(10.0);
