@@ -78,6 +78,7 @@ impl<'a> Decoder<'a> {
         self.pos >= self.data.len()
     }
 
+    #[inline]
     fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
         let end = self.pos.checked_add(n).filter(|e| *e <= self.data.len());
         let Some(end) = end else {
@@ -106,6 +107,17 @@ impl<'a> Decoder<'a> {
     /// A u64.
     pub(crate) fn u64(&mut self, what: &str) -> Result<u64> {
         self.fixed(what).map(u64::from_le_bytes)
+    }
+    /// `n` u64s in a row, read in one bounds check (a sketch holds hundreds).
+    pub(crate) fn u64s(&mut self, n: usize, what: &str) -> Result<Vec<u64>> {
+        let len = n
+            .checked_mul(8)
+            .ok_or_else(|| self.corrupt(&format!("{what}: a count of {n} overflows")))?;
+        let bytes = self.take(len, what)?;
+        Ok(bytes
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+            .collect())
     }
     /// A u128.
     pub(crate) fn u128(&mut self, what: &str) -> Result<u128> {

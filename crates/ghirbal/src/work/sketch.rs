@@ -63,7 +63,7 @@ fn decode(d: &mut Decoder<'_>) -> Result<(SketchRecord, Vec<u64>)> {
     let mut lists: [Vec<u64>; 2] = Default::default();
     for list in &mut lists {
         let n = d.u32("a sketch list's length")?;
-        *list = (0..n).map(|_| d.u64("a sketch value")).collect::<Result<_>>()?;
+        *list = d.u64s(n as usize, "a sketch list")?;
     }
     if !d.is_empty() {
         return Err(d.corrupt("bytes after the end of a sketch record"));
