@@ -18,6 +18,7 @@ mod observe;
 mod output;
 mod route;
 mod scan;
+mod stage_run;
 pub mod steps;
 mod time;
 mod warnings;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::flow::run_ordered;
 use super::observe::Observer;
+use super::stage_run::{field_names, run_stage, Removed};
 use super::time::StepClock;
 use super::Progress;
 use crate::clock::thread_seconds;
@@ -18,7 +19,7 @@ use crate::dedup::minhash::MinHasher;
 use crate::dedup::near::Verify;
 use crate::dedup::{exact, keep};
 use crate::extract::cache::Pages;
-use crate::read::{self, BadRecord, RawBatch, ReadItem, ShardEnd, ShardSpec};
+use crate::read::{self, RawBatch, ReadItem, ShardEnd, ShardSpec};
 use crate::stats::observe::Observations;
 use crate::stats::{InputProblem, StageList};
 use crate::work::keys::{KeyBatch, KeyWriter};
@@ -27,7 +28,7 @@ use crate::work::scanlines::{encode_frame, line_prefix, ScanWriter};
 use crate::work::sketch::{self, SketchWriter};
 use crate::work::{json, Layout, Step};
 use crate::write::{removed_line, RemovedFields};
-use crate::{Config, Document, Error, Outcome, Removal, Result, Stage, StageCx};
+use crate::{Config, Document, Error, Result, Stage};
 
 /// What the scan of one shard counted, saved as `work/stats/scan/S.json`.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -350,72 +351,6 @@ impl Scan<'_> {
         sketch::encode(&mut sketches.0, doc.ordinal.seq(), &doc.id, rank, &bands, payload);
         sketches.1.push((doc.ordinal.seq(), (sketches.0.len() - before) as u32));
     }
-}
-
-enum Removed {
-    Bad(Box<BadRecord>),
-    Doc(Box<(Document, Removal)>),
-}
-
-/// Runs one stage over a batch; the runner does the counting.
-fn run_stage(
-    stage: &dyn Stage,
-    docs: Vec<Document>,
-    stats: &mut StageList,
-    removed: &mut Vec<(Removed, crate::Ordinal)>,
-) -> Vec<Document> {
-    let started = thread_seconds();
-    let mut cx = StageCx::default();
-    let st = stats.entry(stage.name());
-    let mut kept = Vec::with_capacity(docs.len());
-    for mut doc in docs {
-        st.docs_in += 1;
-        st.bytes_in += doc.text.len() as u64;
-        match stage.process(&mut doc, &mut cx) {
-            Outcome::Keep => {
-                st.docs_kept += 1;
-                st.bytes_out += doc.text.len() as u64;
-                kept.push(doc);
-            }
-            Outcome::Modified => {
-                st.docs_kept += 1;
-                st.docs_modified += 1;
-                st.bytes_out += doc.text.len() as u64;
-                kept.push(doc);
-            }
-            Outcome::Remove(removal) => {
-                st.count_removal(removal.reason.code);
-                let ordinal = doc.ordinal;
-                removed.push((Removed::Doc(Box::new((doc, removal))), ordinal));
-            }
-        }
-    }
-    for (name, metric) in cx.metrics {
-        *st.metrics.entry(name.to_owned()).or_default() += metric;
-    }
-    for (name, histogram) in &cx.histograms {
-        st.add_histogram(name, histogram);
-    }
-    for (rule, counts) in cx.repairs {
-        *st.repairs.entry(rule.to_owned()).or_default() += &counts;
-    }
-    st.cpu_seconds += thread_seconds() - started;
-    kept
-}
-
-/// The field names of a JSON object (at most 20), or `None` when `record` is not one. Runs for one record
-/// of a batch at most.
-fn field_names(record: &str) -> Option<Vec<String>> {
-    const MOST: usize = 20;
-    let object: crate::doc::RawObject<'_> = serde_json::from_str(record).ok()?;
-    Some(
-        object
-            .0
-            .into_iter()
-            .take(MOST)
-            .map(|(key, _)| key.into_owned())
-            .collect(),
-    )
 }
 
 /// Input bytes a shard covers (compressed size for compressed files), for progress.

@@ -23,8 +23,8 @@ use std::io::BufRead;
 use super::charset::Charset;
 use super::compress;
 use super::jsonl::{truncated, Batcher};
+use super::InputProblem;
 use super::{ReadItem, ShardEnd, ShardKind, ShardSpec};
-use crate::stats::InputProblem;
 use crate::{Error, InputConfig, Result};
 
 /// Where the scanner is in the array's grammar.

@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use super::charset::{self, Charset};
 use super::compress::{self, Place};
+use super::InputProblem;
 use super::{bad_record, undecodable, Payload, RawBatch, ReadItem, Record, ShardEnd};
 use super::{ShardKind, ShardSpec};
 use crate::doc::parse_record;
-use crate::stats::InputProblem;
 use crate::{Document, Error, InputConfig, Ordinal, Origin, Result};
 
 const MAX_LINES_PER_BATCH: usize = 8192;

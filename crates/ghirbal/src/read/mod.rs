@@ -27,7 +27,6 @@ pub use plan::{plan, ShardKind, ShardSpec};
 
 use crate::doc::RecordProblem;
 use crate::extract::cache::Pages;
-use crate::stats::InputProblem;
 use crate::{Document, InputConfig, Reason, Removal, Result};
 
 /// Bytes that are not valid UTF-8.
@@ -65,6 +64,16 @@ pub const FAILURES: &[Reason] = &[
     web::BAD_HTTP,
     web::TRUNCATED,
 ];
+
+/// A problem with an input that did not stop the run but makes it fail at the end (exit 1); listed in
+/// `stats.json` as `input_problems`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InputProblem {
+    /// The input file.
+    pub file: String,
+    /// What happened, with the byte offset.
+    pub message: String,
+}
 
 /// A record the readers could not turn into a document: removed, with its place and raw content.
 #[derive(Debug)]

@@ -14,9 +14,9 @@ use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::charset::{self, Charset};
+use super::InputProblem;
 use super::{bad_record, undecodable, BadRecord, Payload, RawBatch, ReadItem, Record, ShardEnd};
 use crate::doc::{RawObject, RecordProblem};
-use crate::stats::InputProblem;
 use crate::{Document, Error, InputConfig, Meta, Ordinal, Origin, Result};
 
 const ROWS_PER_BATCH: usize = 1024;

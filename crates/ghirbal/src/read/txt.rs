@@ -10,11 +10,11 @@ use std::sync::Arc;
 use super::charset::{self, Charset};
 use super::compress::{self, Codec, Place};
 use super::plan::file_id;
+use super::InputProblem;
 use super::NUL_BYTE;
 use super::{
     place_detail, undecodable, BadRecord, Payload, RawBatch, ReadItem, Record, ShardEnd, ShardKind, ShardSpec,
 };
-use crate::stats::InputProblem;
 use crate::{Document, Error, InputConfig, Ordinal, Origin, Removal, Result};
 
 /// Reads the files of a `.txt` shard into batches. A compressed file that does not decode is not a

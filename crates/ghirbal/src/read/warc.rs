@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::compress::{self, Codec, Counting, Position};
+use super::InputProblem;
 use super::{Payload, RawBatch, ReadItem, ShardEnd, ShardKind, ShardSpec};
-use crate::stats::InputProblem;
 use crate::{InputConfig, Result};
 
 /// The longest WARC header line, and all header lines of one record together.

@@ -287,14 +287,8 @@ pub struct RunTime {
     pub other_cpu_seconds: f64,
 }
 
-/// A problem with an input that did not stop the run but makes it fail at the end (exit 1).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct InputProblem {
-    /// The input file.
-    pub file: String,
-    /// What happened, with the byte offset.
-    pub message: String,
-}
+/// Readers report their problems in this type; it is theirs (so that `read/` needs nothing of `stats`).
+pub use crate::read::InputProblem;
 
 /// An input most of whose records could not be read (see `pipeline/warnings.rs` for the rule): a sign of a
 /// wrong setting — the text field, the encoding, the format — rather than of a few bad records.
