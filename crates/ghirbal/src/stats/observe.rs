@@ -265,9 +265,6 @@ impl Default for Observations {
 impl Observations {
     /// The counts of one source, created when missing.
     pub fn source(&mut self, name: &str) -> &mut SourceCounts {
-        if !self.sources.contains_key(name) {
-            self.sources.insert(name.to_owned(), SourceCounts::default());
-        }
         self.sources.entry(name.to_owned()).or_default()
     }
 
