@@ -36,10 +36,11 @@ pub mod stats;
 pub mod text;
 pub mod work;
 pub mod write;
+mod zstd_ctx;
 
 pub use config::{
     parse_bytes, Compression, Config, DedupConfig, DedupMode, InputConfig, KeepRule, OutputConfig, OutputFormat,
-    Preset, RunConfig, DEFAULT_TOML, FINEWEB2_TOML,
+    Preset, RunConfig, WorkCompression, DEFAULT_TOML, FINEWEB2_TOML,
 };
 pub use doc::{Document, Meta, Ordinal, Origin};
 pub use error::{Error, Result};

@@ -53,8 +53,8 @@ fn written_by(step: &str) -> &'static [&'static str] {
         "lines" => &["lines/00000.bin", "extract/00002.bin", "markers/lines/00000.done"],
         "lines-count" => &["lines/00000.tables", "markers/lines-count/00001.done"],
         "scan" => &[
-            "scan/00000.jsonl.zst",
-            "scan/00001.removed.jsonl.zst",
+            "scan/00000.lines",
+            "scan/00001.removed.lines",
             "keys/00000.bin",
             "near/00001.sketch",
             "near/00000.sketch.idx",

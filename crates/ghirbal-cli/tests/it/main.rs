@@ -55,3 +55,4 @@ mod signals;
 mod terminal;
 mod util;
 mod web;
+mod work_compression;

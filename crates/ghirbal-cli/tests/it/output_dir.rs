@@ -162,7 +162,7 @@ ghtest!(an_output_left_without_a_plan_is_planned_again, |dir| {
         std::fs::create_dir_all(out.join(sub)).expect("mkdir");
     }
     dir.write("out/ghirbal.lock", "");
-    dir.write("out/work/scan/00000.jsonl.zst", "torn");
+    dir.write("out/work/scan/00000.lines", "torn");
     run_ok(engine_argv![input, "-o", out]);
     assert_eq!(outcome(&out).kept.len(), 2);
 });

@@ -177,8 +177,10 @@ fn clause_cut(line: &str, phrase: &str) -> Option<usize> {
 /// A `©` that is a copyright sign: not right after a letter, as in the mojibake `rÃ©fÃ©rence` (é read as
 /// Latin-1) or `Â©` (© itself read as Latin-1, which the footer rules match by their words anyway).
 fn copyright_sign(line: &str) -> bool {
-    line.match_indices('©')
-        .any(|(i, _)| !line[..i].chars().next_back().is_some_and(char::is_alphabetic))
+    // memmem, not `match_indices('©')`: a char search looks for the last byte, A9, which is also the last
+    // byte of every ة — in Arabic text it stops on most words.
+    memchr::memmem::find_iter(line.as_bytes(), "©".as_bytes())
+        .any(|i| !line[..i].chars().next_back().is_some_and(char::is_alphabetic))
 }
 
 /// A numbered or bulleted list item («١- افتح التطبيق واضغط هنا.»): a step of the text's own list, whatever

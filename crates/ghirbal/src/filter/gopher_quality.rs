@@ -252,7 +252,8 @@ impl Stage for GopherQuality {
             if hashes > c.max_symbol_word_ratio {
                 return measured(HASHES, hashes, c.max_symbol_word_ratio);
             }
-            let ellipses = memchr::memmem::find_iter(text.as_bytes(), "...").count() + text.matches('…').count();
+            let ellipses = memchr::memmem::find_iter(text.as_bytes(), "...").count()
+                + memchr::memmem::find_iter(text.as_bytes(), "…".as_bytes()).count();
             let ellipses = ellipses as f64 / tokens;
             if ellipses > c.max_symbol_word_ratio && !verse() {
                 return measured(ELLIPSES, ellipses, c.max_symbol_word_ratio);

@@ -72,6 +72,8 @@ impl Manifest {
         // use another one.
         let mut started = self.config.clone();
         started.run.memory_budget.clone_from(&config.run.memory_budget);
+        // Every work frame names its codec, so a rerun reads the frames of any.
+        started.run.work_compression = config.run.work_compression;
         if started != *config {
             let diff = first_difference(&to_value(&self.config), &to_value(config), String::new());
             return Err(Error::OutputMismatch(format!(

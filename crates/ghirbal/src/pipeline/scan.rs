@@ -278,10 +278,11 @@ impl Scan<'_> {
             }
         }
         let compressing = |path| Error::io("compressing a batch for", path);
+        let codec = self.config.run.work_compression;
         Ok(BatchOut {
             shard,
-            survivors: encode_frame(&lines).map_err(compressing(self.layout.scan_docs(shard)))?,
-            removed: encode_frame(&removed_lines).map_err(compressing(self.layout.scan_removed(shard)))?,
+            survivors: encode_frame(codec, &lines).map_err(compressing(self.layout.scan_docs(shard)))?,
+            removed: encode_frame(codec, &removed_lines).map_err(compressing(self.layout.scan_removed(shard)))?,
             keys,
             sketches: sketches.0,
             sketch_lens: sketches.1,
@@ -396,8 +397,8 @@ impl Sink<'_, '_> {
             let parts = self.scan.config.run.partitions as usize;
             self.open = Some(OpenShard {
                 shard,
-                docs: ScanWriter::create(layout.scan_docs(shard))?,
-                removed: ScanWriter::create(layout.scan_removed(shard))?,
+                docs: ScanWriter::create(layout.scan_docs(shard), self.scan.config.run.work_compression)?,
+                removed: ScanWriter::create(layout.scan_removed(shard), self.scan.config.run.work_compression)?,
                 keys: KeyWriter::new(parts, &layout.keys(shard)),
                 sketches: match self.scan.near {
                     Some(_) => Some(SketchWriter::create(&layout.sketch(shard))?),

@@ -42,11 +42,11 @@ impl Layout {
     }
     /// Survivors of the scan of a shard.
     pub fn scan_docs(&self, shard: u32) -> PathBuf {
-        self.work.join(format!("scan/{shard:05}.jsonl.zst"))
+        self.work.join(format!("scan/{shard:05}.lines"))
     }
     /// Documents removed by the scan of a shard.
     pub fn scan_removed(&self, shard: u32) -> PathBuf {
-        self.work.join(format!("scan/{shard:05}.removed.jsonl.zst"))
+        self.work.join(format!("scan/{shard:05}.removed.lines"))
     }
     /// Dedup keys of a shard, by partition.
     pub fn keys(&self, shard: u32) -> PathBuf {

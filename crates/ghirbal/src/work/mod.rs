@@ -8,8 +8,8 @@
 //!          lines/S.bin            site_lines      (site, line) records by partition (lines, per shard)
 //!          extract/S.bin          pages           what extraction gave each page    (lines, per web shard)
 //!          lines/P.tables         site_lines      repeated lines, shared openings   (lines-count, per partition)
-//!          scan/S.jsonl.zst       scanlines       survivors, SEQ\tBYTES\tJSON       (scan, per shard)
-//!          scan/S.removed.jsonl.zst scanlines     what the stages removed           (scan)
+//!          scan/S.lines           scanlines       survivors, SEQ\tBYTES\tWORDS\tJSON (scan, per shard)
+//!          scan/S.removed.lines   scanlines       what the stages removed           (scan)
 //!          keys/S.bin             keys            exact keys, ids, band records     (scan)
 //!          near/S.sketch(.idx)    sketch          near-dup sketches                 (scan, near dedup on)
 //!          dups/P.bin             decisions       exact decisions by shard, ids used twice (cluster)
@@ -19,7 +19,7 @@
 //!          markers/STEP/N.done    layout          "task N of STEP is complete"
 //! ```
 //! Every binary file starts with a header naming its kind and [`VERSION`] and carries checksums (per section,
-//! per record, per zstd frame); JSON files carry a checksum key. A reader that finds anything else returns
+//! per record, per frame); JSON files carry a checksum key. A reader that finds anything else returns
 //! [`crate::Error::Corrupt`] naming the file and the byte; the pipeline then removes the marker of the task
 //! that wrote it ([`layout::Layout::producer`]) so that the next run redoes that task from its inputs.
 
@@ -27,6 +27,7 @@ pub mod atomic;
 pub(crate) mod codec;
 pub(crate) mod decisions;
 pub(crate) mod edges;
+pub(crate) mod frame;
 pub(crate) mod json;
 pub(crate) mod keys;
 pub mod layout;
@@ -49,7 +50,7 @@ pub use step::{Step, StepReport, TaskSlice};
 
 /// The work format: bumped whenever any file under `OUT/work/` changes. A work folder of another version is
 /// refused by name (the manifest says which version wrote it; every binary file's header too).
-pub const VERSION: u32 = 5;
+pub const VERSION: u32 = 6;
 
 /// The spill folder of the file at `path` (`path.spill/`), for writers that outgrow memory.
 pub(crate) fn spill_dir(path: &Path) -> PathBuf {

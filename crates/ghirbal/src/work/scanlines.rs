@@ -1,29 +1,25 @@
-//! The scan's document files: `scan/S.jsonl.zst` (a shard's survivors) and `scan/S.removed.jsonl.zst` (what
-//! its stages removed), written by the `scan` step and streamed by the `write` step.
+//! The scan's document files: `scan/S.lines` (a shard's survivors) and `scan/S.removed.lines` (what its
+//! stages removed), written by the `scan` step and streamed by the `write` step.
 //!
-//! A file is a sequence of zstd frames, each with zstd's content checksum: first a frame holding the
-//! [`HEADER`] line, then one frame per batch. A line is `SEQ\tTEXT_BYTES\tWORDS\tJSON` (`WORDS` for the report's lengths). The reader checks the header,
-//! the frames' checksums (a flipped byte fails the frame), that sequence numbers rise, and that the file
-//! holds exactly the lines the scan counted (a file cut at a frame boundary is still whole zstd).
+//! A file is a sequence of checksummed frames ([`super::frame`], stored as `[run] work_compression` says):
+//! first a frame holding the [`HEADER`] line, then one frame per batch, each holding whole lines. A line is
+//! `SEQ\tTEXT_BYTES\tWORDS\tJSON` (`WORDS` for the report's lengths). The reader checks the header, the
+//! frames' checksums (a flipped byte fails the frame), that sequence numbers rise, and that the file holds
+//! exactly the lines the scan counted (a file cut at a frame boundary is still a sequence of whole frames).
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::{Error, Result};
+use super::frame::{FrameError, FrameReader};
+use crate::{Error, Result, WorkCompression};
 
 /// The first line of every scan file: what it is and the work format.
-pub(crate) const HEADER: &[u8] = b"ghirbal scan lines, work format 5\n";
+pub(crate) const HEADER: &[u8] = b"ghirbal scan lines, work format 6\n";
 
-/// zstd's fastest levels: these files live minutes and are read once.
-const LEVEL: i32 = -7;
-
-/// One batch's lines as a checksummed zstd frame.
-pub(crate) fn encode_frame(lines: &[u8]) -> std::io::Result<Vec<u8>> {
-    // One-shot (the batch's size is known up front, as the stream encoder cannot tell zstd).
-    let mut enc = zstd::bulk::Compressor::new(LEVEL)?;
-    enc.set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(true))?;
-    enc.compress(lines)
+/// One batch's lines as a checksummed frame.
+pub(crate) fn encode_frame(codec: WorkCompression, lines: &[u8]) -> std::io::Result<Vec<u8>> {
+    super::frame::encode(codec, lines)
 }
 
 /// Appends the `SEQ\tTEXT_BYTES\tWORDS\t` prefix of a line (the JSON and the newline follow).
@@ -42,14 +38,14 @@ pub(crate) struct ScanWriter {
 
 impl ScanWriter {
     /// Starts `path` with its header frame.
-    pub(crate) fn create(path: PathBuf) -> Result<ScanWriter> {
+    pub(crate) fn create(path: PathBuf, codec: WorkCompression) -> Result<ScanWriter> {
         let (file, tmp) = super::create_tmp(&path)?;
         let mut w = ScanWriter {
             out: BufWriter::with_capacity(1 << 20, file),
             tmp,
             path,
         };
-        let header = encode_frame(HEADER).map_err(Error::io("compressing the header of", &w.path))?;
+        let header = encode_frame(codec, HEADER).map_err(Error::io("compressing the header of", &w.path))?;
         w.append(&header)?;
         Ok(w)
     }
@@ -82,7 +78,10 @@ pub(crate) struct ScanLine {
 
 /// Streams the lines of one scan file, checking it as it goes.
 pub(crate) struct ScanReader {
-    reader: Box<dyn BufRead + Send>,
+    frames: FrameReader<std::io::BufReader<File>>,
+    /// The frame being read, and where its next line starts.
+    frame: Vec<u8>,
+    at: usize,
     path: PathBuf,
     expected: u64,
     read: u64,
@@ -94,20 +93,20 @@ impl ScanReader {
     /// Opens `path`, which the scan said holds `expected` lines.
     pub(crate) fn open(path: &Path, expected: u64) -> Result<ScanReader> {
         let file = File::open(path).map_err(Error::io("opening", path))?;
-        let decoder = zstd::stream::read::Decoder::new(file).map_err(Error::io("opening", path))?;
         let mut r = ScanReader {
-            reader: Box::new(BufReader::with_capacity(1 << 20, decoder)),
+            frames: FrameReader::new(std::io::BufReader::with_capacity(1 << 16, file)),
+            frame: Vec::new(),
+            at: 0,
             path: path.to_owned(),
             expected,
             read: 0,
             last_seq: None,
             pending: None,
         };
-        let mut header = Vec::new();
-        r.read_line(&mut header)?;
-        if header != HEADER {
+        if !r.next_frame()? || r.frame != HEADER {
             return Err(r.corrupt("the file does not start with the scan header of this work format"));
         }
+        r.at = r.frame.len();
         Ok(r)
     }
 
@@ -118,13 +117,32 @@ impl ScanReader {
         }
     }
 
-    fn read_line(&mut self, line: &mut Vec<u8>) -> Result<usize> {
-        self.reader.read_until(b'\n', line).map_err(|e| match e.kind() {
-            std::io::ErrorKind::Other | std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof => {
-                self.corrupt(&format!("the compressed stream is damaged ({e})"))
+    /// Loads the next frame; false (and no frame) at the end of the file, however often asked.
+    fn next_frame(&mut self) -> Result<bool> {
+        self.at = 0;
+        let more = self.frames.next_into(&mut self.frame).map_err(|e| match e {
+            FrameError::Corrupt(what) => self.corrupt(&what),
+            FrameError::Io(e) => Error::io("reading", &self.path)(e),
+        })?;
+        if !more {
+            self.frame.clear();
+        }
+        Ok(more)
+    }
+
+    /// The next line's bytes (without its newline), or `None` at the end of the file.
+    fn read_line(&mut self) -> Result<Option<std::ops::Range<usize>>> {
+        while self.at == self.frame.len() {
+            if !self.next_frame()? {
+                return Ok(None);
             }
-            _ => Error::io("reading", &self.path)(e),
-        })
+        }
+        let start = self.at;
+        let Some(len) = memchr::memchr(b'\n', &self.frame[start..]) else {
+            return Err(self.corrupt("a frame ends inside a line"));
+        };
+        self.at = start + len + 1;
+        Ok(Some(start..start + len))
     }
 
     /// Puts a line back: the next [`Self::next`] returns it again.
@@ -137,17 +155,13 @@ impl ScanReader {
         if let Some(line) = self.pending.take() {
             return Ok(Some(line));
         }
-        let mut line = Vec::new();
-        if self.read_line(&mut line)? == 0 {
+        let Some(span) = self.read_line()? else {
             if self.read != self.expected {
                 return Err(self.corrupt(&format!("the scan wrote {} line(s)", self.expected)));
             }
             return Ok(None);
-        }
-        if line.pop() != Some(b'\n') {
-            return Err(self.corrupt("the last line has no newline"));
-        }
-        let parsed = self.parse(line)?;
+        };
+        let parsed = self.parse(span)?;
         if self.last_seq.is_some_and(|last| parsed.seq <= last) {
             return Err(self.corrupt("sequence numbers do not rise"));
         }
@@ -159,7 +173,8 @@ impl ScanReader {
         Ok(Some(parsed))
     }
 
-    fn parse(&self, line: Vec<u8>) -> Result<ScanLine> {
+    fn parse(&self, span: std::ops::Range<usize>) -> Result<ScanLine> {
+        let line = &self.frame[span];
         let bad = || self.corrupt("a line without its SEQ\\tBYTES\\tWORDS\\t prefix");
         let tab = |from: usize| line[from..].iter().position(|&b| b == b'\t').map(|i| from + i);
         let first = tab(0).ok_or_else(bad)?;
@@ -186,14 +201,15 @@ mod tests {
     use super::*;
 
     fn write(path: &Path, seqs: &[u32]) {
-        let mut w = ScanWriter::create(path.to_owned()).expect("create");
+        let mut w = ScanWriter::create(path.to_owned(), WorkCompression::Zstd).expect("create");
         for chunk in seqs.chunks(2) {
             let mut lines = Vec::new();
             for seq in chunk {
                 line_prefix(&mut lines, *seq, 4, 1);
                 lines.extend_from_slice(b"{\"id\":\"x\"}\n");
             }
-            w.append(&encode_frame(&lines).expect("frame")).expect("append");
+            w.append(&encode_frame(WorkCompression::Zstd, &lines).expect("frame"))
+                .expect("append");
         }
         w.finish().expect("finish");
     }
@@ -204,13 +220,15 @@ mod tests {
         while let Some(line) = r.next()? {
             seqs.push(line.seq);
         }
+        // The write step asks again after the end: still the end, never the last frame once more.
+        assert!(r.next()?.is_none() && r.next()?.is_none(), "a line after the end");
         Ok(seqs)
     }
 
     #[test]
     fn lines_round_trip_and_damage_is_named() {
         let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("00000.jsonl.zst");
+        let path = dir.path().join("00000.lines");
         write(&path, &[0, 2, 5]);
         assert_eq!(read_all(&path, 3).expect("read"), [0, 2, 5]);
         assert!(read_all(&path, 4).is_err(), "a line short");
@@ -219,16 +237,13 @@ mod tests {
         for cut in 0..good.len() {
             std::fs::write(&path, &good[..cut]).expect("write");
             let err = read_all(&path, 3).expect_err("truncated");
-            assert!(err.to_string().contains("00000.jsonl.zst"), "cut {cut}: {err}");
+            assert!(err.to_string().contains("00000.lines"), "cut {cut}: {err}");
         }
         for at in 0..good.len() {
             let mut bad = good.clone();
             bad[at] ^= 0x04;
             std::fs::write(&path, &bad).expect("write");
-            if let Ok(seqs) = read_all(&path, 3) {
-                // A flip zstd cannot see (in a frame's unused bits) must leave the content as it was.
-                assert_eq!(seqs, [0, 2, 5], "a flip at byte {at} changed the lines unnoticed");
-            }
+            assert!(read_all(&path, 3).is_err(), "a flip at byte {at} went unnoticed");
         }
         write(&path, &[]);
         assert!(read_all(&path, 0).expect("empty").is_empty());

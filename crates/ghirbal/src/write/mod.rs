@@ -68,7 +68,7 @@ impl Encoder {
     pub fn encode(&self, data: &[u8]) -> std::io::Result<Vec<u8>> {
         match self.compression {
             Compression::None => Ok(data.to_vec()),
-            Compression::Zstd => zstd::bulk::compress(data, self.zstd_level),
+            Compression::Zstd => crate::zstd_ctx::compress(data, self.zstd_level),
             Compression::Gzip => {
                 let level = flate2::Compression::new(self.gzip_level);
                 let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(data.len() / 3), level);
