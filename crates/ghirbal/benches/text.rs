@@ -11,7 +11,9 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ghirbal::dedup::minhash::{MinHashConfig, MinHasher};
-use ghirbal::normalize::{fold_ignores_output, fold_into, key, output, KeyOptions, KeySpec};
+use ghirbal::normalize::{
+    fold_ignores_output, fold_into, fold_lines_into, fold_lines_unless_output_matters, key, output, KeyOptions, KeySpec,
+};
 use ghirbal::text::{identify, ngram_hashes, words, Analysis};
 
 fn texts() -> Vec<String> {
@@ -75,6 +77,33 @@ fn bench(c: &mut Criterion) {
     // The check that lets the `lines` phase fold raw text without the output pass.
     g.bench_function("fold_ignores_output_check", |b| {
         b.iter(|| texts.iter().filter(|t| fold_ignores_output(t)).count())
+    });
+    // Raw text's line keys where the output pass cannot change them (dedup-only runs, the `lines` phase):
+    // the check, then the fold, against the fold that checks as it goes.
+    g.bench_function("raw_lines_check_then_fold", |b| {
+        let (mut buf, opts) = (String::new(), KeyOptions::default());
+        b.iter(|| {
+            texts
+                .iter()
+                .filter(|t| fold_ignores_output(t))
+                .map(|t| {
+                    fold_lines_into(t, &opts, &mut buf);
+                    buf.len()
+                })
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("raw_lines_guarded_fold", |b| {
+        let (mut buf, opts) = (String::new(), KeyOptions::default());
+        b.iter(|| {
+            let mut sum = 0;
+            for t in &texts {
+                if fold_lines_unless_output_matters(t, &opts, &mut buf) {
+                    sum += buf.len();
+                }
+            }
+            sum
+        })
     });
     g.bench_function("key_profile_from_raw", |b| {
         b.iter(|| texts.iter().map(|t| key(t).len()).sum::<usize>())

@@ -65,7 +65,7 @@ fn digit(c: char) -> bool {
 
 /// Folds text that is already in the output profile into `out` (cleared first).
 pub fn fold_into(text: &str, opts: &KeyOptions, out: &mut String) {
-    fold(text, opts, out, false);
+    fold::<false>(text, opts, out, false);
 }
 
 /// The analysis form the filters and exact dedup share: [`fold_into`], except that every line of `text`
@@ -81,7 +81,56 @@ pub fn fold_into(text: &str, opts: &KeyOptions, out: &mut String) {
 /// assert_eq!(out, "ا ب 12.5\n\nج\n");
 /// ```
 pub fn fold_lines_into(text: &str, opts: &KeyOptions, out: &mut String) {
-    fold(text, opts, out, true);
+    fold::<false>(text, opts, out, true);
+}
+
+/// [`fold_lines_into`] of raw `text`, when [`fold_ignores_output`] holds for it — checked character by
+/// character as it folds, so the text is read once — and false otherwise (then `out` holds a partial fold
+/// and the caller folds the output form instead). For callers that need only the non-blank lines.
+///
+/// ```
+/// use ghirbal::normalize::{fold_lines_unless_output_matters, KeyOptions};
+/// let mut out = String::new();
+/// assert!(fold_lines_unless_output_matters("قالـــت «الوزارة»", &KeyOptions::default(), &mut out));
+/// assert_eq!(out, "قالت الوزاره");
+/// assert!(!fold_lines_unless_output_matters("ﺍﻟﺴﻼﻡ", &KeyOptions::default(), &mut out));
+/// ```
+pub fn fold_lines_unless_output_matters(text: &str, opts: &KeyOptions, out: &mut String) -> bool {
+    fold::<true>(text, opts, out, true)
+}
+
+/// [`fold_ignores_output`]'s test, one character at a time (the same rules, on code points rather than
+/// UTF-8 units: distinct characters are distinct units either way).
+#[derive(Default)]
+struct OutputGuard {
+    last: u32,
+    run: u32,
+}
+
+impl OutputGuard {
+    /// False once the output pass could change what folding `c` and what came before gives.
+    #[inline]
+    fn see(&mut self, c: char) -> bool {
+        let cp = c as u32;
+        if cp < 0x80 {
+            self.last = cp;
+            return !matches!(c, '\t' | '\r' | '\u{0B}' | '\u{0C}');
+        }
+        let dropped = match cp {
+            0x0653..=0x0655 => return false,
+            0x0600..=0x06FF => cp == 0x0640 || cp == 0x061C,
+            0xA0..=0xFF => cp == 0xAD,
+            0x2028 | 0x2029 => return false,
+            0x2000..=0x206F => matches!(cp, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060 | 0x2066..=0x2069),
+            _ => return false,
+        };
+        if dropped {
+            return !matches!(self.last, 0x2E | 0x2C | 0x066B | 0x066C | 0x060C);
+        }
+        self.run = if cp == self.last { self.run + 1 } else { 1 };
+        self.last = cp;
+        self.run <= 3
+    }
 }
 
 /// True when folding `text` itself gives the non-blank lines that folding its output form gives, so that a
@@ -169,15 +218,20 @@ fn ascii_digit(c: char) -> char {
     char::from(b'0' + (c as u32 - base) as u8)
 }
 
-/// `analysis`: keep lines and number digits (see [`fold_lines_into`]); otherwise collapse both.
-fn fold(text: &str, opts: &KeyOptions, out: &mut String, analysis: bool) {
+/// `analysis`: keep lines and number digits (see [`fold_lines_into`]); otherwise collapse both. `GUARDED`:
+/// stop and answer false as soon as [`OutputGuard`] refuses a character (else always true).
+fn fold<const GUARDED: bool>(text: &str, opts: &KeyOptions, out: &mut String, analysis: bool) -> bool {
     out.clear();
     out.reserve(text.len());
     let mut space = false;
     let mut newline = false;
     let mut in_number = false;
     let mut chars = text.chars().peekable();
+    let mut guard = OutputGuard::default();
     while let Some(c) = chars.next() {
+        if GUARDED && !guard.see(c) {
+            return false;
+        }
         let folded = match c {
             '\u{0621}'..='\u{063A}' | '\u{0641}'..='\u{064A}' => match c {
                 'أ' | 'إ' | 'آ' => 'ا',
@@ -246,7 +300,7 @@ fn fold(text: &str, opts: &KeyOptions, out: &mut String, analysis: bool) {
                 };
                 space = true;
                 let mut sub = String::new();
-                fold(phrase, opts, &mut sub, analysis);
+                fold::<false>(phrase, opts, &mut sub, analysis);
                 push_break(out, &mut space, &mut newline);
                 out.push_str(&sub);
                 space = true;
@@ -273,6 +327,7 @@ fn fold(text: &str, opts: &KeyOptions, out: &mut String, analysis: bool) {
         push_break(out, &mut space, &mut newline);
         out.push(folded);
     }
+    true
 }
 
 #[inline]

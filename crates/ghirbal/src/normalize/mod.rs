@@ -15,7 +15,10 @@ mod output;
 #[cfg(test)]
 mod tests;
 
-pub use key::{fold_ignores_output, fold_into, fold_lines_into, key, key_with, KeyOptions, KeySpec};
+pub use key::{
+    fold_ignores_output, fold_into, fold_lines_into, fold_lines_unless_output_matters, key, key_with, KeyOptions,
+    KeySpec,
+};
 pub use output::{output, output_with_edits, Edits};
 
 use crate::{Document, Outcome, Stage, StageCx};

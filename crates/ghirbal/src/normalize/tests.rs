@@ -280,6 +280,14 @@ const LINE_POOL: &[char] = &[
     '\u{FEFF}', '\u{200B}', '\u{200D}',
 ];
 
+/// Up to 29 characters of [`LINE_POOL`].
+fn pool_text(rng: &mut Rng) -> String {
+    let len = (rng.next() % 30) as usize;
+    (0..len)
+        .map(|_| LINE_POOL[(rng.next() % LINE_POOL.len() as u64) as usize])
+        .collect()
+}
+
 #[test]
 fn fold_ignores_output_when_it_says_so() {
     let mut rng = Rng(0x5EED);
@@ -293,10 +301,7 @@ fn fold_ignores_output_when_it_says_so() {
     };
     let mut accepted = 0;
     for _ in 0..50_000 {
-        let len = (rng.next() % 30) as usize;
-        let x: String = (0..len)
-            .map(|_| LINE_POOL[(rng.next() % LINE_POOL.len() as u64) as usize])
-            .collect();
+        let x = pool_text(&mut rng);
         if fold_ignores_output(&x) {
             accepted += 1;
             assert_eq!(nonblank(&x), nonblank(&output(&x)), "on {x:?}");
@@ -327,5 +332,35 @@ fn fold_ignores_output_when_it_says_so() {
         "لل\u{200D}لل",
     ] {
         assert!(!fold_ignores_output(refused), "{refused:?}");
+    }
+}
+
+#[test]
+fn the_guarded_fold_says_what_the_check_says_and_folds_the_same() {
+    let mut rng = Rng(0xF01D);
+    let opts = KeyOptions::default();
+    let (mut guarded, mut plain) = (String::new(), String::new());
+    let mut accepted = 0;
+    for _ in 0..50_000 {
+        let x = pool_text(&mut rng);
+        let ok = fold_lines_unless_output_matters(&x, &opts, &mut guarded);
+        assert_eq!(ok, fold_ignores_output(&x), "on {x:?}");
+        if ok {
+            accepted += 1;
+            fold_lines_into(&x, &opts, &mut plain);
+            assert_eq!(guarded, plain, "on {x:?}");
+        }
+    }
+    assert!(accepted > 2_000, "only {accepted} accepted: the test proves little");
+    // Every character of the Basic Multilingual Plane after a letter, and after a decimal mark.
+    for cp in (0..0x1_0000u32).filter_map(char::from_u32) {
+        for x in [format!("ب{cp}"), format!("1.{cp}5"), format!("{cp}{cp}{cp}{cp}")] {
+            assert_eq!(
+                fold_lines_unless_output_matters(&x, &opts, &mut guarded),
+                fold_ignores_output(&x),
+                "on U+{:04X} in {x:?}",
+                cp as u32
+            );
+        }
     }
 }

@@ -178,9 +178,7 @@ fn doc_records(doc: &Document, field: &str, opts: &crate::normalize::KeyOptions,
     };
     let mut key = String::new();
     // Most documents need no output pass for their line keys (the test `fold_ignores_output_when_it_says_so`).
-    if crate::normalize::fold_ignores_output(&doc.text) {
-        crate::normalize::fold_lines_into(&doc.text, opts, &mut key);
-    } else {
+    if !crate::normalize::fold_lines_unless_output_matters(&doc.text, opts, &mut key) {
         crate::normalize::fold_lines_into(&crate::normalize::output(&doc.text), opts, &mut key);
     }
     let keys: Vec<&str> = key.split('\n').collect();

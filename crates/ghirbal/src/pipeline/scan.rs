@@ -211,7 +211,7 @@ impl Scan<'_> {
         let mut keys = KeyBatch::new(self.config.run.partitions as usize);
         let mut lines = Vec::new();
         let mut rank_specs = Vec::with_capacity(docs.len());
-        for doc in &docs {
+        for doc in &mut docs {
             let words = observer.survivor(doc);
             line_prefix(&mut lines, doc.ordinal.seq(), doc.text.len(), words);
             doc.write_json_line(&mut lines);
@@ -306,14 +306,21 @@ impl Scan<'_> {
 
     /// How the dedup keys of `doc` get its key form. Dedup alone on text no stage normalised (nothing else
     /// wants the analysis form): when the output pass cannot change the text's non-blank lines — all that
-    /// the exact hash and the shingles see — the raw text is folded as it is, without the pass.
-    fn dedup_key_spec(&self, doc: &Document) -> crate::normalize::KeySpec {
+    /// the exact hash and the shingles see — the raw text is folded as it is, without the pass (checked as
+    /// it folds; the fold is kept in the document's analysis).
+    fn dedup_key_spec(&self, doc: &mut Document) -> crate::normalize::KeySpec {
         let spec = self.key_spec();
-        if !spec.normalized && self.stages.is_empty() && crate::normalize::fold_ignores_output(&doc.text) {
-            return crate::normalize::KeySpec {
+        if spec.normalized || !self.stages.is_empty() {
+            return spec;
+        }
+        let mut key = String::new();
+        if crate::normalize::fold_lines_unless_output_matters(&doc.text, &spec.opts, &mut key) {
+            let raw = crate::normalize::KeySpec {
                 normalized: true,
                 ..spec
             };
+            doc.analysis.set_key(&doc.text, raw, key);
+            return raw;
         }
         spec
     }

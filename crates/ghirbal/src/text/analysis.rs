@@ -107,6 +107,20 @@ impl Analysis {
         }
     }
 
+    /// Keeps `key` as the key form of `text` under `spec`, for a caller that computed it another way (the raw
+    /// fold, when the output pass cannot change it: [`crate::normalize::fold_lines_unless_output_matters`]).
+    pub(crate) fn set_key(&mut self, text: &str, spec: KeySpec, key: String) {
+        self.refresh(text);
+        self.key = Some((
+            spec,
+            KeyWords {
+                key,
+                words: Words::default(),
+            },
+            false,
+        ));
+    }
+
     /// The key form of `text` (its words are not looked for).
     pub fn key(&mut self, text: &str, spec: KeySpec) -> &str {
         &self.key_form(text, spec).1.key
