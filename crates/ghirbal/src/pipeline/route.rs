@@ -137,7 +137,11 @@ impl Route<'_> {
         loop {
             let mut batch = Batch {
                 shard,
-                docs: Lines::default(),
+                // A batch's survivors fill `batch_bytes` and a line more: sized once, not grown from empty.
+                docs: Lines {
+                    buf: Vec::with_capacity(self.config.run.batch_bytes as usize + (64 << 10)),
+                    items: Vec::new(),
+                },
                 removed: Lines::default(),
                 decisions: Vec::new(),
             };
@@ -166,7 +170,7 @@ impl Route<'_> {
     fn process(&self, b: Batch, source: &str) -> Result<BatchOut> {
         let mut stats = WriteShardStats::default();
         let mut observer = Observer::new(&self.config.clean.site_field, source);
-        let (mut kept, mut removed) = (Vec::new(), Vec::new());
+        let (mut kept, mut removed) = (Vec::with_capacity(b.docs.buf.len() + b.docs.items.len()), Vec::new());
         let mut decisions = b.decisions.into_iter().peekable();
         let mut scan_removed = b.removed.items.iter().peekable();
         for (seq, text_bytes, words, span) in &b.docs.items {

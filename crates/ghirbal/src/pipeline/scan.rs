@@ -209,7 +209,8 @@ impl Scan<'_> {
         mut observer: Observer<'_>,
     ) -> Result<BatchOut> {
         let mut keys = KeyBatch::new(self.config.run.partitions as usize);
-        let mut lines = Vec::new();
+        // Sized once: the JSON of a document is its text and a little more (ids, fields, annotations).
+        let mut lines = Vec::with_capacity(docs.iter().map(|d| d.text.len() + 256).sum());
         let mut rank_specs = Vec::with_capacity(docs.len());
         for doc in &mut docs {
             let words = observer.survivor(doc);

@@ -63,6 +63,7 @@ impl Batcher {
     pub(super) fn take(&mut self) -> RawBatch {
         let first_seq = self.next_seq;
         self.next_seq += self.ends.len() as u32;
+        let sizes = (self.buf.len(), self.ends.len());
         let consumed = self.position.consumed();
         let delta = consumed.saturating_sub(self.reported);
         self.reported = consumed;
@@ -71,11 +72,13 @@ impl Batcher {
             first_seq,
             consumed: delta,
             raw_bytes: std::mem::take(&mut self.raw_bytes),
+            // The next batch starts at this one's size: a buffer grown from empty copies itself about twice
+            // over on the way (3% of a dedup-only run).
             payload: Payload::Lines {
                 file: Arc::clone(&self.file),
-                buf: std::mem::take(&mut self.buf),
-                ends: std::mem::take(&mut self.ends),
-                lines: std::mem::take(&mut self.lines),
+                buf: std::mem::replace(&mut self.buf, Vec::with_capacity(sizes.0 + sizes.0 / 8)),
+                ends: std::mem::replace(&mut self.ends, Vec::with_capacity(sizes.1)),
+                lines: std::mem::replace(&mut self.lines, Vec::with_capacity(sizes.1)),
             },
         }
     }
