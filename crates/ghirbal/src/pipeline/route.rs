@@ -396,9 +396,9 @@ fn push_line(out: &mut Vec<u8>, json: &[u8]) {
     out.push(b'\n');
 }
 
-fn push(lines: &mut Lines, line: ScanLine) {
+fn push(lines: &mut Lines, reader: &ScanReader, line: ScanLine) {
     let start = lines.buf.len();
-    lines.buf.extend_from_slice(&line.json);
+    lines.buf.extend_from_slice(reader.json(&line));
     lines
         .items
         .push((line.seq, line.text_bytes, line.words, start..lines.buf.len()));
@@ -408,7 +408,7 @@ fn push(lines: &mut Lines, line: ScanLine) {
 fn fill(reader: &mut ScanReader, lines: &mut Lines, batch_bytes: u64) -> Result<bool> {
     while (lines.buf.len() as u64) < batch_bytes {
         match reader.next()? {
-            Some(line) => push(lines, line),
+            Some(line) => push(lines, reader, line),
             None => return Ok(false),
         }
     }
@@ -422,7 +422,7 @@ fn fill_until(reader: &mut ScanReader, lines: &mut Lines, cut: u32) -> Result<()
             reader.push_back(line);
             break;
         }
-        push(lines, line);
+        push(lines, reader, line);
     }
     Ok(())
 }

@@ -64,7 +64,7 @@ impl ScanWriter {
     }
 }
 
-/// One line of a scan file.
+/// One line of a scan file; its JSON stays in the reader ([`ScanReader::json`]) until the reader moves on.
 pub(crate) struct ScanLine {
     /// The document's sequence number in its shard.
     pub seq: u32,
@@ -72,8 +72,8 @@ pub(crate) struct ScanLine {
     pub text_bytes: u64,
     /// Its words (0 for removals).
     pub words: u64,
-    /// The JSON record.
-    pub json: Vec<u8>,
+    /// Where the JSON record is in the reader's current frame.
+    json: std::ops::Range<usize>,
 }
 
 /// Streams the lines of one scan file, checking it as it goes.
@@ -145,6 +145,12 @@ impl ScanReader {
         Ok(Some(start..start + len))
     }
 
+    /// The JSON record of `line`, the last line [`Self::next`] returned (the write step copies it straight
+    /// into its batch: no copy of its own per line on the serial reading thread).
+    pub(crate) fn json(&self, line: &ScanLine) -> &[u8] {
+        &self.frame[line.json.clone()]
+    }
+
     /// Puts a line back: the next [`Self::next`] returns it again.
     pub(crate) fn push_back(&mut self, line: ScanLine) {
         self.pending = Some(line);
@@ -174,7 +180,7 @@ impl ScanReader {
     }
 
     fn parse(&self, span: std::ops::Range<usize>) -> Result<ScanLine> {
-        let line = &self.frame[span];
+        let line = &self.frame[span.clone()];
         let bad = || self.corrupt("a line without its SEQ\\tBYTES\\tWORDS\\t prefix");
         let tab = |from: usize| line[from..].iter().position(|&b| b == b'\t').map(|i| from + i);
         let first = tab(0).ok_or_else(bad)?;
@@ -186,12 +192,11 @@ impl ScanReader {
         let third = tab(second + 1).ok_or_else(bad)?;
         let text_bytes = number(&line[first + 1..second]).ok_or_else(bad)?;
         let words = number(&line[second + 1..third]).ok_or_else(bad)?;
-        let json = line[third + 1..].to_vec();
         Ok(ScanLine {
             seq,
             text_bytes,
             words,
-            json,
+            json: span.start + third + 1..span.end,
         })
     }
 }
@@ -218,6 +223,7 @@ mod tests {
         let mut r = ScanReader::open(path, expected)?;
         let mut seqs = Vec::new();
         while let Some(line) = r.next()? {
+            assert_eq!(r.json(&line), b"{\"id\":\"x\"}", "the JSON of line {}", line.seq);
             seqs.push(line.seq);
         }
         // The write step asks again after the end: still the end, never the last frame once more.
