@@ -63,7 +63,8 @@ impl Batcher {
     pub(super) fn take(&mut self) -> RawBatch {
         let first_seq = self.next_seq;
         self.next_seq += self.ends.len() as u32;
-        let sizes = (self.buf.len(), self.ends.len());
+        // Capped: after one giant record the next batch needs no giant buffer.
+        let sizes = (self.buf.len().min(64 << 20), self.ends.len());
         let consumed = self.position.consumed();
         let delta = consumed.saturating_sub(self.reported);
         self.reported = consumed;
