@@ -108,6 +108,9 @@ fn bench(c: &mut Criterion) {
     g.bench_function("key_profile_from_raw", |b| {
         b.iter(|| texts.iter().map(|t| key(t).len()).sum::<usize>())
     });
+    g.bench_function("words_of_key", |b| {
+        b.iter(|| keys.iter().map(|k| words(k).len()).sum::<usize>())
+    });
     g.bench_function("word_5gram_hashes", |b| {
         b.iter(|| keys.iter().map(|k| ngram_hashes(&words(k), 5, 7).len()).sum::<usize>())
     });

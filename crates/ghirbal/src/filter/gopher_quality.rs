@@ -189,11 +189,12 @@ impl GopherQuality {
         };
         // Key-form words never consist of punctuation; datatrove's tokens may.
         let datatrove = self.cfg.words == WordMode::Datatrove;
+        let lens = words.chars(source);
         for (i, w) in words.iter(source).enumerate() {
             s.tokens += 1;
             if !datatrove || !w.chars().all(is_datatrove_punctuation) {
                 s.words += 1;
-                chars += words.chars[i] as usize;
+                chars += lens[i] as usize;
             }
             s.alpha += usize::from(w.chars().any(is_letter));
             if s.stop_words < self.cfg.min_stop_words && self.is_stop(w) {

@@ -218,116 +218,244 @@ fn ascii_digit(c: char) -> char {
     char::from(b'0' + (c as u32 - base) as u8)
 }
 
+/// What folding one character does, whatever came before it (the state the fold keeps — a pending space or
+/// line break, whether a number is open — is applied by [`Fold::apply`]). One function decides it for every
+/// character, so the tables of the common characters ([`Tables`]) and the rest cannot disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    /// A letter, after its folds: it ends a number and joins the current word.
+    Letter(char),
+    /// A word break: spaces, punctuation, symbols.
+    Break,
+    /// Gone without a trace: marks, tatweel, joiners, format controls.
+    Drop,
+    /// A decimal digit, as its ASCII digit.
+    Digit(char),
+    /// `.` `,` `٫` `٬` `،`: a decimal mark between two digits, a word break elsewhere.
+    DecimalMark,
+    /// A line break.
+    Newline,
+    /// An honorific ligature or an upper-case letter outside ASCII (the per-character path).
+    Slow,
+}
+
+fn classify(c: char, opts: &KeyOptions) -> Class {
+    match c {
+        '\u{0621}'..='\u{063A}' | '\u{0641}'..='\u{064A}' => Class::Letter(match c {
+            'أ' | 'إ' | 'آ' => 'ا',
+            'ى' => 'ي',
+            'ة' => 'ه',
+            'ؤ' if opts.fold_waw_hamza => 'و',
+            'ئ' if opts.fold_yeh_hamza => 'ي',
+            _ => c,
+        }),
+        'ٱ' => Class::Letter('ا'),
+        'a'..='z' => Class::Letter(c),
+        '\n' => Class::Newline,
+        ' ' => Class::Break,
+        _ if digit(c) => Class::Digit(ascii_digit(c)),
+        '.' | ',' | '٫' | '٬' | '،' => Class::DecimalMark,
+        // The usual punctuation, without a look-up of its general category.
+        _ if c.is_ascii_punctuation() || matches!(c, '،' | '؛' | '؟' | '«' | '»' | '٪' | '–' | '“' | '”') => {
+            Class::Break
+        }
+        'A'..='Z' => Class::Letter(c.to_ascii_lowercase()),
+        // Tatweel never reaches here from the output profile; dropping it lets raw text fold alike.
+        _ if is_arabic_mark(c) || c == ZWNJ || c == '\u{200D}' || c == TATWEEL => Class::Drop,
+        '\u{FDFA}' | '\u{FDFB}' | '\u{FDFD}' => Class::Slow,
+        _ => match c.general_category_group() {
+            GeneralCategoryGroup::Punctuation | GeneralCategoryGroup::Symbol | GeneralCategoryGroup::Separator => {
+                Class::Break
+            }
+            GeneralCategoryGroup::Other => Class::Drop,
+            _ if c.is_uppercase() => Class::Slow,
+            _ => Class::Letter(c),
+        },
+    }
+}
+
+/// [`classify`] of ASCII (`[0..128]`) and of the Arabic block U+0600–06FF (`[128..384]`, the two-byte
+/// characters with lead bytes D8–DB): nearly every character of Arabic text, found by one index.
+struct Tables([Class; 384]);
+
+impl Tables {
+    fn build(opts: &KeyOptions) -> Tables {
+        let mut t = [Class::Drop; 384];
+        for (i, slot) in t.iter_mut().enumerate() {
+            let cp = if i < 128 { i as u32 } else { 0x0600 + (i as u32 - 128) };
+            if let Some(c) = char::from_u32(cp) {
+                *slot = classify(c, opts);
+            }
+        }
+        Tables(t)
+    }
+
+    /// The tables of `opts` (one set per combination of the optional folds, built once).
+    fn get(opts: &KeyOptions) -> &'static Tables {
+        static TABLES: std::sync::OnceLock<[Tables; 4]> = std::sync::OnceLock::new();
+        let all = TABLES.get_or_init(|| {
+            [0, 1, 2, 3].map(|k| {
+                Tables::build(&KeyOptions {
+                    fold_waw_hamza: k & 1 != 0,
+                    fold_yeh_hamza: k & 2 != 0,
+                })
+            })
+        });
+        &all[usize::from(opts.fold_waw_hamza) | usize::from(opts.fold_yeh_hamza) << 1]
+    }
+}
+
+/// The character at byte `i` of `text`, its length and its class: ASCII and the Arabic block from the
+/// tables, anything else by [`classify`].
+#[inline]
+fn next_char(text: &str, i: usize, tables: &Tables, opts: &KeyOptions) -> Option<(char, usize, Class)> {
+    let bytes = text.as_bytes();
+    let b = *bytes.get(i)?;
+    if b < 0x80 {
+        return Some((char::from(b), 1, tables.0[usize::from(b)]));
+    }
+    if (0xD8..=0xDB).contains(&b) {
+        if let Some(&b2) = bytes.get(i + 1) {
+            let index = usize::from(b - 0xD8) << 6 | usize::from(b2 & 0x3F);
+            let c = char::from_u32(0x0600 + index as u32)?;
+            return Some((c, 2, tables.0[128 + index]));
+        }
+    }
+    let c = text.get(i..)?.chars().next()?;
+    Some((c, c.len_utf8(), classify(c, opts)))
+}
+
 /// `analysis`: keep lines and number digits (see [`fold_lines_into`]); otherwise collapse both. `GUARDED`:
 /// stop and answer false as soon as [`OutputGuard`] refuses a character (else always true).
 fn fold<const GUARDED: bool>(text: &str, opts: &KeyOptions, out: &mut String, analysis: bool) -> bool {
     out.clear();
     out.reserve(text.len());
-    let mut space = false;
-    let mut newline = false;
-    let mut in_number = false;
-    let mut chars = text.chars().peekable();
+    let tables = Tables::get(opts);
+    let mut state = Fold {
+        space: false,
+        newline: false,
+        in_number: false,
+        analysis,
+    };
     let mut guard = OutputGuard::default();
-    while let Some(c) = chars.next() {
+    let mut i = 0;
+    // Letters that fold to themselves are copied a run at a time: `run` is where the current run began.
+    let mut run = usize::MAX;
+    while let Some((c, len, class)) = next_char(text, i, tables, opts) {
         if GUARDED && !guard.see(c) {
             return false;
         }
-        let folded = match c {
-            '\u{0621}'..='\u{063A}' | '\u{0641}'..='\u{064A}' => match c {
-                'أ' | 'إ' | 'آ' => 'ا',
-                'ى' => 'ي',
-                'ة' => 'ه',
-                'ؤ' if opts.fold_waw_hamza => 'و',
-                'ئ' if opts.fold_yeh_hamza => 'ي',
-                _ => c,
-            },
-            'ٱ' => 'ا',
-            'a'..='z' => c,
-            '\n' if analysis => {
-                out.push('\n');
-                (space, in_number) = (false, false);
-                continue;
+        if class == Class::Letter(c) {
+            if run == usize::MAX {
+                state.in_number = false;
+                push_break(out, &mut state.space, &mut state.newline);
+                run = i;
             }
-            '\n' => {
-                newline = true;
-                in_number = false;
-                continue;
+            i += len;
+            continue;
+        }
+        if run != usize::MAX {
+            out.push_str(&text[run..i]);
+            run = usize::MAX;
+        }
+        i += len;
+        match class {
+            Class::Slow => state.slow(c, opts, out),
+            Class::DecimalMark => {
+                let next_digit = text.get(i..).and_then(|rest| rest.chars().next()).is_some_and(digit);
+                state.decimal_mark(next_digit, out);
             }
-            ' ' => {
-                space = true;
-                in_number = false;
-                continue;
-            }
-            _ if digit(c) && analysis => {
-                if !in_number {
-                    push_break(out, &mut space, &mut newline);
-                    in_number = true;
-                }
-                out.push(ascii_digit(c));
-                continue;
-            }
-            _ if digit(c) => {
-                if !in_number {
-                    push_break(out, &mut space, &mut newline);
-                    out.push('0');
-                    in_number = true;
-                }
-                continue;
-            }
-            '.' | ',' | '٫' | '٬' | '،' if in_number && chars.peek().is_some_and(|n| digit(*n)) => {
-                if analysis {
-                    out.push('.');
-                }
-                continue;
-            }
-            // The usual punctuation, without a look-up of its general category.
-            _ if c.is_ascii_punctuation() || matches!(c, '،' | '؛' | '؟' | '«' | '»' | '٪' | '–' | '“' | '”') =>
-            {
-                space = true;
-                in_number = false;
-                continue;
-            }
-            'A'..='Z' => c.to_ascii_lowercase(),
-            // Tatweel never reaches here from the output profile; dropping it lets raw text fold alike.
-            _ if is_arabic_mark(c) || c == ZWNJ || c == '\u{200D}' || c == TATWEEL => continue,
-            '\u{FDFA}' | '\u{FDFB}' | '\u{FDFD}' => {
-                // Honorific ligatures are kept in stored text; their key is the phrase they stand for, so
-                // that a text spelling the phrase out has the same key.
-                let phrase = match c {
-                    '\u{FDFA}' => "صلى الله عليه وسلم",
-                    '\u{FDFB}' => "جل جلاله",
-                    _ => "بسم الله الرحمن الرحيم",
-                };
-                space = true;
-                let mut sub = String::new();
-                fold::<false>(phrase, opts, &mut sub, analysis);
-                push_break(out, &mut space, &mut newline);
-                out.push_str(&sub);
-                space = true;
-                in_number = false;
-                continue;
-            }
-            _ => match c.general_category_group() {
-                GeneralCategoryGroup::Punctuation | GeneralCategoryGroup::Symbol | GeneralCategoryGroup::Separator => {
-                    space = true;
-                    in_number = false;
-                    continue;
-                }
-                GeneralCategoryGroup::Other => continue,
-                _ if c.is_uppercase() => {
-                    push_break(out, &mut space, &mut newline);
-                    out.extend(c.to_lowercase());
-                    in_number = false;
-                    continue;
-                }
-                _ => c,
-            },
-        };
-        in_number = false;
-        push_break(out, &mut space, &mut newline);
-        out.push(folded);
+            _ => state.apply(class, out),
+        }
+    }
+    if run != usize::MAX {
+        out.push_str(&text[run..]);
     }
     true
+}
+
+/// The fold's state between characters.
+struct Fold {
+    space: bool,
+    newline: bool,
+    in_number: bool,
+    analysis: bool,
+}
+
+impl Fold {
+    #[inline]
+    fn apply(&mut self, class: Class, out: &mut String) {
+        match class {
+            Class::Letter(c) => {
+                self.in_number = false;
+                push_break(out, &mut self.space, &mut self.newline);
+                out.push(c);
+            }
+            Class::Break => {
+                self.space = true;
+                self.in_number = false;
+            }
+            Class::Drop | Class::Slow | Class::DecimalMark => {}
+            Class::Newline if self.analysis => {
+                out.push('\n');
+                (self.space, self.in_number) = (false, false);
+            }
+            Class::Newline => {
+                self.newline = true;
+                self.in_number = false;
+            }
+            Class::Digit(d) => {
+                if !self.in_number {
+                    push_break(out, &mut self.space, &mut self.newline);
+                    self.in_number = true;
+                    if !self.analysis {
+                        out.push('0');
+                    }
+                }
+                if self.analysis {
+                    out.push(d);
+                }
+            }
+        }
+    }
+
+    /// A decimal mark: part of the number when a digit follows one, else a word break.
+    fn decimal_mark(&mut self, next_digit: bool, out: &mut String) {
+        if self.in_number && next_digit {
+            if self.analysis {
+                out.push('.');
+            }
+        } else {
+            self.apply(Class::Break, out);
+        }
+    }
+
+    /// Honorific ligatures and upper-case letters outside ASCII.
+    fn slow(&mut self, c: char, opts: &KeyOptions, out: &mut String) {
+        if let Some(phrase) = ligature_phrase(c) {
+            // Honorific ligatures are kept in stored text; their key is the phrase they stand for, so that a
+            // text spelling the phrase out has the same key.
+            self.space = true;
+            let mut sub = String::new();
+            fold::<false>(phrase, opts, &mut sub, self.analysis);
+            push_break(out, &mut self.space, &mut self.newline);
+            out.push_str(&sub);
+            self.space = true;
+        } else {
+            push_break(out, &mut self.space, &mut self.newline);
+            out.extend(c.to_lowercase());
+        }
+        self.in_number = false;
+    }
+}
+
+fn ligature_phrase(c: char) -> Option<&'static str> {
+    match c {
+        '\u{FDFA}' => Some("صلى الله عليه وسلم"),
+        '\u{FDFB}' => Some("جل جلاله"),
+        '\u{FDFD}' => Some("بسم الله الرحمن الرحيم"),
+        _ => None,
+    }
 }
 
 #[inline]
@@ -345,4 +473,30 @@ fn push_break(out: &mut String, space: &mut bool, newline: &mut bool) {
     }
     *space = false;
     *newline = false;
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    /// The tables and the decoding around them give, for every character, what [`classify`] gives.
+    #[test]
+    fn tables_agree_with_classify_on_every_character() {
+        for opts in [0, 1, 2, 3].map(|k| KeyOptions {
+            fold_waw_hamza: k & 1 != 0,
+            fold_yeh_hamza: k & 2 != 0,
+        }) {
+            let tables = Tables::get(&opts);
+            for c in (0..=0x2FFFFu32).filter_map(char::from_u32) {
+                let text = format!("{c}x");
+                assert_eq!(
+                    next_char(&text, 0, tables, &opts),
+                    Some((c, c.len_utf8(), classify(c, &opts))),
+                    "U+{:04X} under {opts:?}",
+                    c as u32
+                );
+            }
+            assert_eq!(next_char("", 0, tables, &opts), None);
+        }
+    }
 }

@@ -9,20 +9,33 @@ use unicode_segmentation::UnicodeSegmentation;
 
 /// Calls `f` on every word of a key-form text.
 pub fn for_each_word<'a>(key: &'a str, mut f: impl FnMut(&'a str)) {
-    let mut start = 0;
-    let ends = memchr::memchr2_iter(b' ', b'\n', key.as_bytes()).chain(std::iter::once(key.len()));
-    for end in ends {
-        // Spaces and newlines are ASCII, so `start..end` always falls on character boundaries.
-        let token = &key[start..end];
-        start = end + 1;
-        if token.is_empty() {
-            continue;
-        }
-        if simple_script(token) {
-            f(token);
+    // One pass over the bytes: a word is a few characters, too short for a vectorised search to pay for
+    // itself between two spaces; whether a token needs UAX #29 is noted on the way.
+    let bytes = key.as_bytes();
+    let (mut start, mut wide) = (0, false);
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b' ' || b == b'\n' {
+            // Spaces and newlines are ASCII, so `start..i` always falls on character boundaries.
+            emit(&key[start..i], wide, &mut f);
+            (start, wide) = (i + 1, false);
         } else {
-            token.unicode_words().for_each(&mut f);
+            wide |= b >= 0xE0;
         }
+    }
+    emit(&key[start..], wide, &mut f);
+}
+
+/// One space-separated token: itself when it is made only of ASCII and two-byte UTF-8 (Latin supplements,
+/// Greek, Cyrillic, Hebrew, Arabic: scripts where a key token is already one word), else its UAX #29 words.
+#[inline]
+fn emit<'a>(token: &'a str, wide: bool, f: &mut impl FnMut(&'a str)) {
+    if token.is_empty() {
+        return;
+    }
+    if wide {
+        token.unicode_words().for_each(f);
+    } else {
+        f(token);
     }
 }
 
@@ -36,12 +49,6 @@ pub fn words(key: &str) -> Vec<&str> {
     let mut out = Vec::with_capacity(key.len() / 6);
     for_each_word(key, |w| out.push(w));
     out
-}
-
-/// True for tokens made only of ASCII and two-byte UTF-8 (Latin supplements, Greek, Cyrillic, Hebrew,
-/// Arabic): scripts where a space-separated key token is already one word.
-fn simple_script(token: &str) -> bool {
-    token.bytes().all(|b| b < 0xE0)
 }
 
 /// Word n-grams as slices of `words`, without allocating per n-gram. A text with fewer than `n` words (but at

@@ -208,10 +208,7 @@ impl SketchReader {
                 .filter(|_| end <= self.len)
                 .ok_or_else(|| corrupt_at(&self.index, current.3, "a record's offsets fall outside the data file"))?;
             buf.resize(len as usize, 0);
-            self.file
-                .seek(SeekFrom::Start(start))
-                .map_err(Error::io("seeking in", &self.path))?;
-            self.file.read_exact(&mut buf).map_err(|e| match e.kind() {
+            read_at(&mut self.file, start, &mut buf).map_err(|e| match e.kind() {
                 std::io::ErrorKind::UnexpectedEof => corrupt_at(&self.path, start, "the file ends early"),
                 _ => Error::io("reading", &self.path)(e),
             })?;
@@ -226,6 +223,19 @@ impl SketchReader {
         }
         Ok(out)
     }
+}
+
+/// Reads `buf.len()` bytes at `offset`: one `pread` where there is one (a candidate's sketch is one system
+/// call, not a seek and a read).
+#[cfg(unix)]
+fn read_at(file: &mut File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(not(unix))]
+fn read_at(file: &mut File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(buf)
 }
 
 fn check_header(file: &mut File, path: &Path, tag: &[u8; 4]) -> Result<()> {
