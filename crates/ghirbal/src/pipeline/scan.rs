@@ -24,7 +24,7 @@ use crate::stats::observe::Observations;
 use crate::stats::{InputProblem, StageList};
 use crate::work::keys::{KeyBatch, KeyWriter};
 use crate::work::pages::PagesReader;
-use crate::work::scanlines::{encode_frame, line_prefix, ScanWriter};
+use crate::work::scanlines::{frame_room, line_prefix, seal_frame, ScanWriter};
 use crate::work::sketch::{self, SketchWriter};
 use crate::work::{json, Layout, Step};
 use crate::write::{removed_line, RemovedFields};
@@ -210,7 +210,7 @@ impl Scan<'_> {
     ) -> Result<BatchOut> {
         let mut keys = KeyBatch::new(self.config.run.partitions as usize);
         // Sized once: the JSON of a document is its text and a little more (ids, fields, annotations).
-        let mut lines = Vec::with_capacity(docs.iter().map(|d| d.text.len() + 256).sum());
+        let mut lines = frame_room(docs.iter().map(|d| d.text.len() + 256).sum());
         let mut rank_specs = Vec::with_capacity(docs.len());
         for doc in &mut docs {
             let words = observer.survivor(doc);
@@ -231,6 +231,13 @@ impl Scan<'_> {
         let near_started = thread_seconds();
         let mut sketches = (Vec::new(), Vec::new());
         if let Some(hasher) = &self.near {
+            // Sized once, generously (pages never written are never mapped): a sketch holds the shingles,
+            // about one per word, 8 bytes each — less than the text's bytes — or a signature of 1 KiB.
+            let text_bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+            sketches = (
+                Vec::with_capacity(text_bytes + docs.len() * 1536),
+                Vec::with_capacity(docs.len()),
+            );
             for (doc, (rank, spec)) in docs.iter_mut().zip(&rank_specs) {
                 self.near_key(hasher, doc, *spec, rank, &mut keys, &mut sketches);
             }
@@ -251,7 +258,7 @@ impl Scan<'_> {
                 st.cpu_seconds += seconds;
             }
         }
-        let mut removed_lines = Vec::new();
+        let mut removed_lines = frame_room(0);
         for (item, ordinal) in &removed {
             line_prefix(&mut removed_lines, ordinal.seq(), 0, 0);
             match item {
@@ -282,8 +289,8 @@ impl Scan<'_> {
         let codec = self.config.run.work_compression;
         Ok(BatchOut {
             shard,
-            survivors: encode_frame(codec, &lines).map_err(compressing(self.layout.scan_docs(shard)))?,
-            removed: encode_frame(codec, &removed_lines).map_err(compressing(self.layout.scan_removed(shard)))?,
+            survivors: seal_frame(codec, lines).map_err(compressing(self.layout.scan_docs(shard)))?,
+            removed: seal_frame(codec, removed_lines).map_err(compressing(self.layout.scan_removed(shard)))?,
             keys,
             sketches: sketches.0,
             sketch_lens: sketches.1,

@@ -34,13 +34,45 @@ fn codec_tag(codec: WorkCompression) -> u8 {
 
 /// One frame holding `raw`, stored by `codec`. Fails only for a batch over 4 GiB or a zstd error.
 pub(crate) fn encode(codec: WorkCompression, raw: &[u8]) -> io::Result<Vec<u8>> {
-    let raw_len = u32::try_from(raw.len())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a batch of 4 GiB or more"))?;
     let mut out = vec![0u8; HEADER_LEN];
     match codec {
         WorkCompression::None => out.extend_from_slice(raw),
         WorkCompression::Zstd => out.extend_from_slice(&crate::zstd_ctx::compress(raw, ZSTD_LEVEL)?),
     }
+    write_header(codec, raw.len(), &mut out)?;
+    Ok(out)
+}
+
+/// An empty batch with room for a frame header, and for `capacity` bytes after it: what is written after
+/// the room and then given to [`seal`] becomes a frame without being copied again (when stored as it is).
+pub(crate) fn room(capacity: usize) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(HEADER_LEN + capacity);
+    buf.resize(HEADER_LEN, 0);
+    buf
+}
+
+/// The frame of a batch made by [`room`]: the same bytes as [`encode`] of what follows the room.
+pub(crate) fn seal(codec: WorkCompression, mut buf: Vec<u8>) -> io::Result<Vec<u8>> {
+    let raw = buf.get(HEADER_LEN..).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "internal: a batch without room for its frame header",
+        )
+    })?;
+    match codec {
+        WorkCompression::None => {
+            let raw_len = raw.len();
+            write_header(codec, raw_len, &mut buf)?;
+            Ok(buf)
+        }
+        WorkCompression::Zstd => encode(codec, raw),
+    }
+}
+
+/// Fills the header at the start of `out`, whose stored bytes follow it.
+fn write_header(codec: WorkCompression, raw_len: usize, out: &mut [u8]) -> io::Result<()> {
+    let raw_len =
+        u32::try_from(raw_len).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a batch of 4 GiB or more"))?;
     let stored_len = u32::try_from(out.len() - HEADER_LEN)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a stored batch of 4 GiB or more"))?;
     let sum = xxh3_64(&out[HEADER_LEN..]);
@@ -51,7 +83,7 @@ pub(crate) fn encode(codec: WorkCompression, raw: &[u8]) -> io::Result<Vec<u8>> 
     out[13..21].copy_from_slice(&sum.to_le_bytes());
     let head_sum = xxh3_64(&out[..21]) as u32;
     out[21..25].copy_from_slice(&head_sum.to_le_bytes());
-    Ok(out)
+    Ok(())
 }
 
 /// Why a frame could not be read: the stream failed, or the bytes are not a frame this code wrote.
@@ -156,6 +188,26 @@ mod tests {
             out.push(raw.clone());
         }
         Ok(out)
+    }
+
+    #[test]
+    fn a_sealed_batch_is_the_frame_encode_makes() {
+        let text = "{\"text\":\"خبر عاجل\"}\n".repeat(20);
+        for codec in CODECS {
+            for raw in [text.as_bytes(), b""] {
+                let mut batch = room(raw.len());
+                batch.extend_from_slice(raw);
+                assert_eq!(
+                    seal(codec, batch).expect("seal"),
+                    encode(codec, raw).expect("encode"),
+                    "{codec:?}"
+                );
+            }
+        }
+        assert!(
+            seal(WorkCompression::None, vec![0; 3]).is_err(),
+            "no room for the header"
+        );
     }
 
     #[test]

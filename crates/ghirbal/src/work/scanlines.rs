@@ -22,6 +22,16 @@ pub(crate) fn encode_frame(codec: WorkCompression, lines: &[u8]) -> std::io::Res
     super::frame::encode(codec, lines)
 }
 
+/// A batch to write lines into, with room for its frame header ([`seal_frame`]).
+pub(crate) fn frame_room(capacity: usize) -> Vec<u8> {
+    super::frame::room(capacity)
+}
+
+/// The frame of a batch from [`frame_room`]: the bytes [`encode_frame`] gives for its lines.
+pub(crate) fn seal_frame(codec: WorkCompression, batch: Vec<u8>) -> std::io::Result<Vec<u8>> {
+    super::frame::seal(codec, batch)
+}
+
 /// Appends the `SEQ\tTEXT_BYTES\tWORDS\t` prefix of a line (the JSON and the newline follow).
 pub(crate) fn line_prefix(buf: &mut Vec<u8>, seq: u32, text_bytes: usize, words: u64) {
     use std::io::Write as _;
