@@ -127,6 +127,13 @@ impl OutputGuard {
         if dropped {
             return !matches!(self.last, 0x2E | 0x2C | 0x066B | 0x066C | 0x060C);
         }
+        self.letter(cp)
+    }
+
+    /// A character the output profile neither drops nor changes (a letter, in the fold's inner loop): only
+    /// a flood of one character matters.
+    #[inline]
+    fn letter(&mut self, cp: u32) -> bool {
         self.run = if cp == self.last { self.run + 1 } else { 1 };
         self.last = cp;
         self.run <= 3
@@ -276,18 +283,26 @@ fn classify(c: char, opts: &KeyOptions) -> Class {
 
 /// [`classify`] of ASCII (`[0..128]`) and of the Arabic block U+0600–06FF (`[128..384]`, the two-byte
 /// characters with lead bytes D8–DB): nearly every character of Arabic text, found by one index.
-struct Tables([Class; 384]);
+/// `same` marks the letters that fold to themselves.
+struct Tables {
+    class: [Class; 384],
+    same: [bool; 384],
+}
 
 impl Tables {
     fn build(opts: &KeyOptions) -> Tables {
-        let mut t = [Class::Drop; 384];
-        for (i, slot) in t.iter_mut().enumerate() {
+        let mut t = Tables {
+            class: [Class::Drop; 384],
+            same: [false; 384],
+        };
+        for i in 0..384 {
             let cp = if i < 128 { i as u32 } else { 0x0600 + (i as u32 - 128) };
             if let Some(c) = char::from_u32(cp) {
-                *slot = classify(c, opts);
+                t.class[i] = classify(c, opts);
+                t.same[i] = t.class[i] == Class::Letter(c);
             }
         }
-        Tables(t)
+        t
     }
 
     /// The tables of `opts` (one set per combination of the optional folds, built once).
@@ -312,13 +327,13 @@ fn next_char(text: &str, i: usize, tables: &Tables, opts: &KeyOptions) -> Option
     let bytes = text.as_bytes();
     let b = *bytes.get(i)?;
     if b < 0x80 {
-        return Some((char::from(b), 1, tables.0[usize::from(b)]));
+        return Some((char::from(b), 1, tables.class[usize::from(b)]));
     }
     if (0xD8..=0xDB).contains(&b) {
         if let Some(&b2) = bytes.get(i + 1) {
             let index = usize::from(b - 0xD8) << 6 | usize::from(b2 & 0x3F);
             let c = char::from_u32(0x0600 + index as u32)?;
-            return Some((c, 2, tables.0[128 + index]));
+            return Some((c, 2, tables.class[128 + index]));
         }
     }
     let c = text.get(i..)?.chars().next()?;
@@ -339,24 +354,20 @@ fn fold<const GUARDED: bool>(text: &str, opts: &KeyOptions, out: &mut String, an
     };
     let mut guard = OutputGuard::default();
     let mut i = 0;
-    // Letters that fold to themselves are copied a run at a time: `run` is where the current run began.
-    let mut run = usize::MAX;
     while let Some((c, len, class)) = next_char(text, i, tables, opts) {
         if GUARDED && !guard.see(c) {
             return false;
         }
         if class == Class::Letter(c) {
-            if run == usize::MAX {
-                state.in_number = false;
-                push_break(out, &mut state.space, &mut state.newline);
-                run = i;
-            }
-            i += len;
+            // A letter that folds to itself starts a run of them, copied at once.
+            state.in_number = false;
+            push_break(out, &mut state.space, &mut state.newline);
+            let Some(end) = same_run::<GUARDED>(text.as_bytes(), i + len, tables, &mut guard) else {
+                return false;
+            };
+            out.push_str(&text[i..end]);
+            i = end;
             continue;
-        }
-        if run != usize::MAX {
-            out.push_str(&text[run..i]);
-            run = usize::MAX;
         }
         i += len;
         match class {
@@ -368,10 +379,41 @@ fn fold<const GUARDED: bool>(text: &str, opts: &KeyOptions, out: &mut String, an
             _ => state.apply(class, out),
         }
     }
-    if run != usize::MAX {
-        out.push_str(&text[run..]);
-    }
     true
+}
+
+/// Where the run of letters that fold to themselves (ASCII or Arabic block) starting at byte `i` ends; the
+/// guard sees each of them as [`OutputGuard::see`] would (`None` once it refuses one). The inner loop of
+/// the fold: most of an Arabic text's letters are in such runs.
+#[inline]
+fn same_run<const GUARDED: bool>(
+    bytes: &[u8],
+    mut i: usize,
+    tables: &Tables,
+    guard: &mut OutputGuard,
+) -> Option<usize> {
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            if !tables.same[usize::from(b)] {
+                break;
+            }
+            guard.last = u32::from(b);
+            i += 1;
+        } else if b & 0xFC == 0xD8 {
+            let Some(&b2) = bytes.get(i + 1) else { break };
+            let index = usize::from(b - 0xD8) << 6 | usize::from(b2 & 0x3F);
+            if !tables.same[128 + index] {
+                break;
+            }
+            if GUARDED && !guard.letter(0x0600 + index as u32) {
+                return None;
+            }
+            i += 2;
+        } else {
+            break;
+        }
+    }
+    Some(i)
 }
 
 /// The fold's state between characters.
@@ -495,6 +537,17 @@ mod table_tests {
                     "U+{:04X} under {opts:?}",
                     c as u32
                 );
+            }
+            for (i, same) in tables.same.iter().enumerate() {
+                let c = char::from_u32(if i < 128 { i as u32 } else { 0x0600 + i as u32 - 128 }).expect("char");
+                assert_eq!(*same, classify(c, &opts) == Class::Letter(c), "U+{:04X}", c as u32);
+                if *same {
+                    // The inner loop's guard step is the guard's own for these.
+                    let (mut a, mut b) = (OutputGuard::default(), OutputGuard::default());
+                    for _ in 0..5 {
+                        assert_eq!(a.see(c), c.is_ascii() || b.letter(c as u32), "U+{:04X}", c as u32);
+                    }
+                }
             }
             assert_eq!(next_char("", 0, tables, &opts), None);
         }

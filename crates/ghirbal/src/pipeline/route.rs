@@ -230,7 +230,8 @@ impl Route<'_> {
         let origin = crate::doc::memory_origin(0);
         // A scan line we wrote ourselves that does not parse is a corrupt work file: keeping it would let a
         // document dedup removed escape, so the task fails and names the file.
-        let (id, text, meta, annotations) = std::str::from_utf8(json)
+        // simdutf8: the check std does, several times faster on Arabic (most bytes are not ASCII).
+        let (id, text, meta, annotations) = simdutf8::compat::from_utf8(json)
             .map_err(|e| e.to_string())
             .and_then(|line| parse_record(line, "id", "text", String::new).map_err(|e| format!("{e:?}")))
             .map_err(|e| Error::Corrupt {
