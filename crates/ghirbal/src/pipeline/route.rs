@@ -206,8 +206,8 @@ impl Route<'_> {
         let out = &self.config.output;
         Ok(BatchOut {
             shard: b.shard,
-            kept: encode_output(&kept, Channel::Kept, out, &self.layout.kept())?,
-            removed: encode_output(&removed, Channel::Removed, out, &self.layout.removed())?,
+            kept: encode_output(kept, Channel::Kept, out, &self.layout.kept())?,
+            removed: encode_output(removed, Channel::Removed, out, &self.layout.removed())?,
             stats,
         })
     }

@@ -80,20 +80,19 @@ impl Encoder {
 }
 
 /// Encodes one batch of JSONL lines for an output channel, in the configured format; `part` names the
-/// output for an error.
-pub fn encode_output(lines: &[u8], channel: Channel, cfg: &OutputConfig, part: &Path) -> Result<Encoded> {
+/// output for an error. Uncompressed JSONL is the batch itself, not a copy of it.
+pub fn encode_output(lines: Vec<u8>, channel: Channel, cfg: &OutputConfig, part: &Path) -> Result<Encoded> {
+    let raw = lines.len() as u64;
     match cfg.format {
+        OutputFormat::Jsonl if cfg.compression == Compression::None => Ok(Encoded::Bytes(lines, raw)),
         OutputFormat::Jsonl => Ok(Encoded::Bytes(
             Encoder::new(cfg.compression, cfg.zstd_level, cfg.gzip_level)
-                .encode(lines)
+                .encode(&lines)
                 .map_err(Error::io("compressing a batch for", part))?,
-            lines.len() as u64,
+            raw,
         )),
         #[cfg(feature = "parquet")]
-        OutputFormat::Parquet => Ok(Encoded::Arrow(
-            parquet::to_batch(lines, channel, part)?,
-            lines.len() as u64,
-        )),
+        OutputFormat::Parquet => Ok(Encoded::Arrow(parquet::to_batch(&lines, channel, part)?, raw)),
         // `Config::validate` refuses this format in a build without Parquet.
         #[cfg(not(feature = "parquet"))]
         OutputFormat::Parquet => {
@@ -258,7 +257,7 @@ mod tests {
         };
         let mut w = PartWriter::new(dir.path(), "part-00000".into(), Channel::Kept, &cfg);
         for line in ["aaaaaa\n", "bbbbbb\n", "cc\n"] {
-            w.write(encode_output(line.as_bytes(), Channel::Kept, &cfg, dir.path()).expect("encode"))
+            w.write(encode_output(line.as_bytes().to_vec(), Channel::Kept, &cfg, dir.path()).expect("encode"))
                 .expect("write");
         }
         assert!(
