@@ -269,7 +269,7 @@ fn classify(c: char, opts: &KeyOptions) -> Class {
         'A'..='Z' => Class::Letter(c.to_ascii_lowercase()),
         // Tatweel never reaches here from the output profile; dropping it lets raw text fold alike.
         _ if is_arabic_mark(c) || c == ZWNJ || c == '\u{200D}' || c == TATWEEL => Class::Drop,
-        '\u{FDFA}' | '\u{FDFB}' | '\u{FDFD}' => Class::Slow,
+        _ if ligature_phrase(c).is_some() => Class::Slow,
         _ => match c.general_category_group() {
             GeneralCategoryGroup::Punctuation | GeneralCategoryGroup::Symbol | GeneralCategoryGroup::Separator => {
                 Class::Break
@@ -332,8 +332,10 @@ fn next_char(text: &str, i: usize, tables: &Tables, opts: &KeyOptions) -> Option
     if (0xD8..=0xDB).contains(&b) {
         if let Some(&b2) = bytes.get(i + 1) {
             let index = usize::from(b - 0xD8) << 6 | usize::from(b2 & 0x3F);
-            let c = char::from_u32(0x0600 + index as u32)?;
-            return Some((c, 2, tables.class[128 + index]));
+            // Always a character (U+0600–06FF); were it not, the general path below would decode it.
+            if let Some(c) = char::from_u32(0x0600 + index as u32) {
+                return Some((c, 2, tables.class[128 + index]));
+            }
         }
     }
     let c = text.get(i..)?.chars().next()?;
