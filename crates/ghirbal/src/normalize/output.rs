@@ -112,37 +112,68 @@ pub fn output_with_edits(text: &str) -> (String, Edits) {
 /// One pass of the profile over `text`; also says whether `text` was NFC, and whether the output may not be
 /// (a combining mark now follows a character it did not follow in the input).
 fn pass(text: &str, edits: Edits) -> (String, Edits, Nfc, bool) {
+    pass_with(text, edits, true)
+}
+
+/// [`pass`], with or without the byte loop over runs of plain characters (`runs`; tests compare the two).
+fn pass_with(text: &str, edits: Edits, runs: bool) -> (String, Edits, Nfc, bool) {
     let mut w = Writer {
         out: String::with_capacity(text.len()),
         edits,
         ..Writer::default()
     };
     let mut nfc = NfcTracker::default();
-    // Characters that need no edit are not pushed one by one: they extend a slice of the input that is copied
-    // in one go when something else comes.
-    let (mut from, mut to) = (0, 0);
-    for (i, c) in text.char_indices() {
+    let mut i = 0;
+    while i < text.len() {
+        // Most of a text is letters, digits, punctuation and single spaces that need no edit: taken a byte at
+        // a time, and copied at once.
+        let end = if runs { w.plain_run(text.as_bytes(), i) } else { i };
+        if end > i {
+            w.out.push_str(&text[i..end]);
+            nfc.previous = 0;
+            i = end;
+        }
+        let Some(c) = text[i..].chars().next() else { break };
         nfc.see(c);
+        i += c.len_utf8();
         if w.plain(c) {
-            if to != i {
-                w.out.push_str(&text[from..to]);
-                from = i;
-            }
-            to = i + c.len_utf8();
+            w.out.push(c);
             w.note_plain(c);
-            continue;
-        }
-        w.out.push_str(&text[from..to]);
-        (from, to) = (i, i);
-        if c == '\r' && text.as_bytes().get(i + 1) == Some(&b'\n') {
+        } else if c == '\r' && text.as_bytes().get(i) == Some(&b'\n') {
             w.edits.whitespace += 1;
-            continue;
+        } else {
+            w.push(c);
         }
-        w.push(c);
     }
-    w.out.push_str(&text[from..to]);
     w.finish();
     (w.out, w.edits, nfc.status, w.compose_risk)
+}
+
+/// How a character of the Arabic block (U+0600–06FF) takes the byte loop of [`Writer::plain_run`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Run {
+    /// Not at all: tatweel, controls, marks (their combining class and base letter are tracked one by one).
+    Stop,
+    /// Always plain: digits, punctuation, signs (never a flood, never out of NFC).
+    Plain,
+    /// A letter: plain unless it would be the fourth copy in a row.
+    Letter,
+}
+
+fn block_runs() -> &'static [Run; 256] {
+    static TABLE: std::sync::OnceLock<[Run; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        std::array::from_fn(|low| {
+            let c = char::from_u32(0x0600 + low as u32).unwrap_or(TATWEEL);
+            if special(c) || is_arabic_mark(c) || nfc_class(c as u32) != Some(0) {
+                Run::Stop
+            } else if is_arabic_letter(c) {
+                Run::Letter
+            } else {
+                Run::Plain
+            }
+        })
+    })
 }
 
 /// Decides, one character at a time, what NFC would have to do to the text (see [`Nfc`]).
@@ -381,6 +412,55 @@ impl Writer {
         self.tail = Tail::Visible;
     }
 
+    /// The end of the run of characters from byte `start` that [`Writer::plain`] would take one by one
+    /// and [`Writer::note_plain`] would note — printable ASCII, a space after a visible character, the
+    /// Arabic block's letters (no fourth copy), digits and punctuation — with the state they leave. Their
+    /// combining class is 0, so NFC has nothing to say about them.
+    fn plain_run(&mut self, bytes: &[u8], start: usize) -> usize {
+        if !self.held.is_empty() || self.tatweels > 0 {
+            return start;
+        }
+        let runs = block_runs();
+        let (mut i, mut last, mut repeat) = (start, self.last.map_or(0, u32::from), self.repeat);
+        let mut visible = self.tail == Tail::Visible;
+        while let Some(&b) = bytes.get(i) {
+            let (cp, letter, len) = match b {
+                b'!'..=b'~' => (u32::from(b), false, 1),
+                b' ' if visible => {
+                    (i, visible, last) = (i + 1, false, 0);
+                    continue;
+                }
+                0xD8..=0xDB => {
+                    let Some(&next) = bytes.get(i + 1) else { break };
+                    let low = (usize::from(b & 0x03) << 6) | usize::from(next & 0x3F);
+                    match runs[low] {
+                        Run::Stop => break,
+                        run => (0x0600 + low as u32, run == Run::Letter, 2),
+                    }
+                }
+                _ => break,
+            };
+            if cp == last {
+                if letter && repeat >= 3 {
+                    break;
+                }
+                repeat += 1;
+            } else {
+                repeat = 1;
+            }
+            (i, last, visible) = (i + len, cp, true);
+        }
+        if i > start {
+            // 0 stands for "none": no character of a run is U+0000.
+            self.last = char::from_u32(last).filter(|_| last != 0);
+            self.last_base = self.last;
+            self.repeat = repeat;
+            self.tail = if visible { Tail::Visible } else { Tail::Space };
+            self.dropped = false;
+        }
+        i
+    }
+
     fn push(&mut self, c: char) {
         if is_line_break(c) {
             self.line_break(c);
@@ -558,4 +638,16 @@ pub(super) fn nfc_check_for_tests(text: &str) -> Option<bool> {
 #[cfg(test)]
 pub(super) fn reorder_marks_for_tests(text: &str) -> String {
     reorder_marks(text)
+}
+
+/// For tests: one [`pass`], with or without the byte loop over plain runs, and everything it returns.
+#[cfg(test)]
+pub(super) fn pass_for_tests(text: &str, runs: bool) -> (String, Edits, Option<bool>, bool) {
+    let (out, edits, nfc, risk) = pass_with(text, Edits::default(), runs);
+    let nfc = match nfc {
+        Nfc::Yes => Some(true),
+        Nfc::ReorderMarks => Some(false),
+        Nfc::Maybe => None,
+    };
+    (out, edits, nfc, risk)
 }

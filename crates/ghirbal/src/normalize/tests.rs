@@ -364,3 +364,37 @@ fn the_guarded_fold_says_what_the_check_says_and_folds_the_same() {
         }
     }
 }
+
+/// Runs of one letter (to reach the flood cap), doubled spaces and line breaks, around the other pools.
+fn run_text(rng: &mut Rng) -> String {
+    let mut text = String::new();
+    for _ in 0..(rng.next() % 12) {
+        let c = match rng.next() % 3 {
+            0 => POOL[(rng.next() % POOL.len() as u64) as usize],
+            1 => LINE_POOL[(rng.next() % LINE_POOL.len() as u64) as usize],
+            _ => ['ه', 'ا', ' ', '!', '٣', 'ۀ', 'ڤ', '؛'][(rng.next() % 8) as usize],
+        };
+        text.extend(std::iter::repeat_n(c, 1 + (rng.next() % 6) as usize));
+    }
+    text
+}
+
+#[test]
+fn the_byte_loop_over_plain_runs_changes_nothing() {
+    let mut rng = Rng(0xB17E);
+    for n in 0..60_000 {
+        let x = match n % 3 {
+            0 => random_text(&mut rng),
+            1 => pool_text(&mut rng),
+            _ => run_text(&mut rng),
+        };
+        assert_eq!(
+            super::output::pass_for_tests(&x, true),
+            super::output::pass_for_tests(&x, false),
+            "on {x:?}"
+        );
+    }
+    for x in ["", " ", "  a", "ههههه", "هههه ههههه!!!!", "قال: «الـUN» ،٣٣٣٣ ؟\r\n\n\n ب", "a\u{064E}ب"] {
+        assert_eq!(super::output::pass_for_tests(x, true), super::output::pass_for_tests(x, false), "on {x:?}");
+    }
+}
