@@ -80,6 +80,10 @@ fn own_content(lines: &[&str], verse: impl FnOnce() -> bool) -> bool {
 
 /// Removes a trailing headline block.
 pub(super) fn mark(m: &mut Marks<'_>, teaser_seen: bool, verse: impl FnOnce() -> bool) {
+    // Without a teaser or related-news marker nothing goes: most documents stop here.
+    if !teaser_seen {
+        return;
+    }
     let live = m.live();
     let block = live.iter().rev().take_while(|&&i| headline_like(m.text(i))).count();
     if block == 0 || block == live.len() || block > MAX_LINES {
@@ -91,7 +95,7 @@ pub(super) fn mark(m: &mut Marks<'_>, teaser_seen: bool, verse: impl FnOnce() ->
     let clean_break = last.is_some_and(ends_with_terminal);
     let announced = last.is_some_and(|l| l.ends_with(':'));
     let tail: Vec<&str> = live[live.len() - block..].iter().map(|&i| m.text(i)).collect();
-    if real < 2 || !clean_break || announced || !teaser_seen || own_content(&tail, verse) {
+    if real < 2 || !clean_break || announced || own_content(&tail, verse) {
         return;
     }
     let body_words: std::collections::HashSet<&str> = body.iter().flat_map(|&i| m.keys[i].split(' ')).collect();
