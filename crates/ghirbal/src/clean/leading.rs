@@ -80,7 +80,7 @@ fn menu_items(line: &str) -> Option<Vec<&str>> {
         return line.contains(char::is_numeric).then(Vec::new);
     }
     let ends = end_of(line) == End::Sentence || line.ends_with(['،', '؛', ',', ';']);
-    if (ends && words(line) > 1) || announces(line) {
+    if (ends && line.split_whitespace().nth(1).is_some()) || announces(line) {
         return None;
     }
     let items: Vec<&str> = line
@@ -111,7 +111,7 @@ fn announces(line: &str) -> bool {
 
 /// A line that ends a sentence of three words or more: the article has begun.
 fn sentence(line: &str) -> bool {
-    end_of(line) == End::Sentence && line.split_whitespace().count() >= 3
+    end_of(line) == End::Sentence && line.split_whitespace().nth(2).is_some()
 }
 
 /// Navigation items of each line, or `None` for a line that is not menu-shaped.
