@@ -186,12 +186,12 @@ impl Stage for Clean {
             return Outcome::Remove(Removal::new(EMPTY).with("chars_before", doc.text.chars().count()));
         }
         let site = self.site(doc);
-        let lines: Vec<&str> = doc.text.split('\n').collect();
+        let lines: Vec<&str> = crate::text::split_lines(&doc.text).collect();
         let (edits, text) = if self.key.normalized {
             // The document's analysis form keeps its lines, so line keys are slices of it, and the filters
             // after `clean` reuse it when nothing is dropped.
             let key = doc.analysis.key(&doc.text, self.key);
-            let keys: Vec<&str> = key.split('\n').collect();
+            let keys: Vec<&str> = crate::text::split_lines(key).collect();
             self.repair(&lines, &keys, site)
         } else {
             let owned: Vec<String> = lines.iter().map(|l| line_key(l, self.key)).collect();

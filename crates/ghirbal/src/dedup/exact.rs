@@ -33,7 +33,7 @@ pub fn hash_key(key: &str) -> u128 {
     FOLDED.with(|buf| {
         let mut buf = buf.borrow_mut();
         buf.clear();
-        for line in key.split('\n').filter(|l| !l.is_empty()) {
+        for line in crate::text::split_lines(key).filter(|l| !l.is_empty()) {
             if !buf.is_empty() {
                 buf.push(b' ');
             }

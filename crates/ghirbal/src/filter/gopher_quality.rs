@@ -303,7 +303,7 @@ fn python_lines(text: &str) -> Vec<&str> {
         return if text.is_empty() {
             Vec::new()
         } else {
-            body.split('\n').collect()
+            crate::text::split_lines(body).collect()
         };
     }
     let mut out = Vec::new();

@@ -131,8 +131,8 @@ impl GopherRepetition {
 fn duplicate_lines(text: &str, mode: WordMode) -> (usize, usize) {
     let mut seen = hash_set(64);
     let (mut dups, mut total) = (0, 0);
-    let last = text.split('\n').count() - 1;
-    for (i, line) in text.split('\n').enumerate() {
+    let last = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+    for (i, line) in crate::text::split_lines(text).enumerate() {
         let counted = match mode {
             WordMode::Datatrove => !line.is_empty() || i == 0 || i == last,
             WordMode::Key => line.contains(char::is_alphanumeric),

@@ -181,7 +181,7 @@ fn doc_records(doc: &Document, field: &str, opts: &crate::normalize::KeyOptions,
     if !crate::normalize::fold_lines_unless_output_matters(&doc.text, opts, &mut key) {
         crate::normalize::fold_lines_into(&crate::normalize::output(&doc.text), opts, &mut key);
     }
-    let keys: Vec<&str> = key.split('\n').collect();
+    let keys: Vec<&str> = crate::text::split_lines(&key).collect();
     let opening = crate::clean::shape::opening(keys.iter().map(|k| crate::clean::shape::key_words(k)));
     let mut openings: Vec<u64> = opening.into_iter().flatten().map(|i| line_hash(keys[i])).collect();
     let mut lines: Vec<u64> = keys.iter().filter(|l| !l.is_empty()).map(|l| line_hash(l)).collect();

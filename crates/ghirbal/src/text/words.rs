@@ -113,9 +113,23 @@ pub(crate) fn mix(hashes: &[u64], seed: u64) -> u64 {
     h ^ (h >> 31)
 }
 
+/// The pieces of `text` between line feeds, exactly `text.split('\n')` (empty pieces included), found by a
+/// vectorised search: the standard library's is a byte-pair loop, and every filter splits every text.
+pub fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', text.as_bytes())
+        .chain(std::iter::once(text.len()))
+        .map(move |end| {
+            // A line feed is one byte: both ends fall on character boundaries.
+            let line = &text[start..end];
+            start = end + 1;
+            line
+        })
+}
+
 /// Non-empty lines (trimmed).
 pub fn lines(text: &str) -> impl Iterator<Item = &str> {
-    text.split('\n').map(str::trim).filter(|l| !l.is_empty())
+    split_lines(text).map(str::trim).filter(|l| !l.is_empty())
 }
 
 /// Paragraphs: blocks separated by one or more blank lines, trimmed.
@@ -208,6 +222,13 @@ mod tests {
         assert_ne!(h(&["a", "b"], 1), h(&["b", "a"], 1));
         assert_ne!(h(&["a", "b"], 1), h(&["a", "b"], 2));
         assert_ne!(h(&["ab", "c"], 1), h(&["a", "bc"], 1));
+    }
+
+    #[test]
+    fn split_lines_is_split_on_line_feeds() {
+        for t in ["", "\n", "a", "a\n", "\na", "سطر\n\nآخر\n", "a\r\nb", "\n\n\n"] {
+            assert_eq!(split_lines(t).collect::<Vec<_>>(), t.split('\n').collect::<Vec<_>>(), "{t:?}");
+        }
     }
 
     #[test]
