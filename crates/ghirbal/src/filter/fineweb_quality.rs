@@ -106,7 +106,9 @@ impl Stage for FinewebQuality {
 
     fn process(&self, doc: &mut Document, cx: &mut StageCx) -> Outcome {
         let c = &self.cfg;
-        let lines: Vec<&str> = crate::text::split_lines(&doc.text).filter(|l| !l.trim().is_empty()).collect();
+        let lines: Vec<&str> = crate::text::split_lines(&doc.text)
+            .filter(|l| !l.trim().is_empty())
+            .collect();
         if lines.is_empty() {
             return Outcome::Remove(Removal::new(EMPTY));
         }

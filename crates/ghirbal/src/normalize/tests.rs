@@ -394,7 +394,19 @@ fn the_byte_loop_over_plain_runs_changes_nothing() {
             "on {x:?}"
         );
     }
-    for x in ["", " ", "  a", "ههههه", "هههه ههههه!!!!", "قال: «الـUN» ،٣٣٣٣ ؟\r\n\n\n ب", "a\u{064E}ب"] {
-        assert_eq!(super::output::pass_for_tests(x, true), super::output::pass_for_tests(x, false), "on {x:?}");
+    for x in [
+        "",
+        " ",
+        "  a",
+        "ههههه",
+        "هههه ههههه!!!!",
+        "قال: «الـUN» ،٣٣٣٣ ؟\r\n\n\n ب",
+        "a\u{064E}ب",
+    ] {
+        assert_eq!(
+            super::output::pass_for_tests(x, true),
+            super::output::pass_for_tests(x, false),
+            "on {x:?}"
+        );
     }
 }

@@ -95,7 +95,16 @@ mod tests {
     #[test]
     fn counts_characters_like_chars() {
         let long = "قال الوزير في بيان اليوم 😀 ".repeat(3);
-        for s in ["", "abc", "قالَ ١٢٫٥٪", "日本語 😀 x", "الرييس", "والمعلومات", "😀😀😀", long.as_str()] {
+        for s in [
+            "",
+            "abc",
+            "قالَ ١٢٫٥٪",
+            "日本語 😀 x",
+            "الرييس",
+            "والمعلومات",
+            "😀😀😀",
+            long.as_str(),
+        ] {
             assert_eq!(char_count(s), s.chars().count(), "{s}");
         }
         // Every length, across the short and long paths, with characters of one to four bytes.

@@ -103,9 +103,9 @@ impl FunctionWords {
 /// The key of one entry of [`FUNCTION_WORDS`] (already in the fold's spelling, and every character in the
 /// Arabic block: a unit test checks).
 fn function_word_key(word: &str) -> u64 {
-    let (key, chars) = word
-        .chars()
-        .fold((0u64, 0u32), |(key, n), c| (key << 8 | u64::from((c as u32).wrapping_sub(0x0600) as u8), n + 1));
+    let (key, chars) = word.chars().fold((0u64, 0u32), |(key, n), c| {
+        (key << 8 | u64::from((c as u32).wrapping_sub(0x0600) as u8), n + 1)
+    });
     word_key(key, chars)
 }
 
@@ -226,17 +226,7 @@ const FUNCTION_WORDS: [&[&str]; 5] = [
     &[
         "د", "په", "او", "دا", "چې", "له", "كې", "ته", "يو", "وه", "دي", "شوي", "كړي", "ځكه",
     ],
-    &[
-        "لە",
-        "بە",
-        "كە",
-        "ئەو",
-        "لەگەڵ",
-        "دەكات",
-        "بۆ",
-        "ئەم",
-        "ئەوە",
-    ],
+    &["لە", "بە", "كە", "ئەو", "لەگەڵ", "دەكات", "بۆ", "ئەم", "ئەوە"],
 ];
 
 /// Folds the spelling variants keyboards mix up, for function-word matching only.
@@ -333,7 +323,9 @@ impl Counts {
                 }
                 i += 2;
             } else {
-                let Some(c) = sample.get(i..).and_then(|rest| rest.chars().next()) else { break };
+                let Some(c) = sample.get(i..).and_then(|rest| rest.chars().next()) else {
+                    break;
+                };
                 counts.other_char(c);
                 i += c.len_utf8();
             }
@@ -522,7 +514,10 @@ mod tests {
     fn function_words_fit_their_keys() {
         for word in FUNCTION_WORDS.iter().flat_map(|words| words.iter()) {
             assert!(word.chars().count() <= 6, "{word}: keys hold six characters");
-            assert!(word.chars().all(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "{word}: not in the block");
+            assert!(
+                word.chars().all(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+                "{word}: not in the block"
+            );
             // An entry in another spelling than the fold's would never match.
             assert_eq!(fold_for_words_str(word), *word, "{word}: not in its folded spelling");
         }
@@ -530,7 +525,6 @@ mod tests {
         // word or next to a Latin letter.
         let words = Counts::of("فى الذى إلى وفيx في").words;
         assert_eq!((words.words, words.function_words[0]), (5, 4));
-
     }
 
     fn fold_for_words_str(word: &str) -> String {

@@ -18,6 +18,5 @@ pub use tokens::{datatrove_tokens, is_datatrove_punctuation, is_letter, is_pytho
 pub use verse::{looks_like_verse, rhyme_letter};
 pub(crate) use words::mix;
 pub use words::{
-    for_each_word, lines, ngram_hashes, ngram_hashes_of, ngrams, paragraphs, sentences, split_lines, word_hashes,
-    words,
+    for_each_word, lines, ngram_hashes, ngram_hashes_of, ngrams, paragraphs, sentences, split_lines, word_hashes, words,
 };

@@ -227,7 +227,11 @@ mod tests {
     #[test]
     fn split_lines_is_split_on_line_feeds() {
         for t in ["", "\n", "a", "a\n", "\na", "سطر\n\nآخر\n", "a\r\nb", "\n\n\n"] {
-            assert_eq!(split_lines(t).collect::<Vec<_>>(), t.split('\n').collect::<Vec<_>>(), "{t:?}");
+            assert_eq!(
+                split_lines(t).collect::<Vec<_>>(),
+                t.split('\n').collect::<Vec<_>>(),
+                "{t:?}"
+            );
         }
     }
 
