@@ -48,12 +48,12 @@ class RayTests(unittest.TestCase):
         self.assertTrue(stats["conservation"]["holds"])
         self.assert_same_as_cli(self.dir / "ray")
         steps = [line.split(":")[1].strip() for line in log]
-        self.assertEqual(steps, ["lines", "lines-count", "scan", "cluster", "near", "near-clusters", "write"])
+        self.assertEqual(steps, ["scan", "lines-count", "scan-sited", "cluster", "near", "near-clusters", "write"])
 
     def test_a_killed_driver_resumes_with_what_is_left(self):
         out = self.dir / "resumed"
-        # What a driver killed during the scan leaves: the plan, site lines, half of the scan.
-        for step, shard in [("plan", "0/1"), ("lines", "0/1"), ("lines-count", "0/1"), ("scan", "0/2")]:
+        # What a driver killed during the scan leaves: the plan, half of the scan.
+        for step, shard in [("plan", "0/1"), ("scan", "0/2")]:
             ghirbal.run_step(step, [self.input], out, config=self.config, shard=shard)
         left = ghirbal.pending_tasks("scan", [self.input], out, config=self.config)
         self.assertTrue(left and all(i % 2 == 1 for i in left), left)

@@ -138,9 +138,9 @@ ghtest!(steps_run_as_a_job_array_give_the_bytes_of_one_run, |dir| {
     assert!(err.contains("step lines") || err.contains("step scan"), "{err}");
     // Every step as three slices running at once in separate processes, as a job array runs them.
     for name in [
-        "lines",
-        "lines-count",
         "scan",
+        "lines-count",
+        "scan-sited",
         "cluster",
         "near",
         "near-clusters",

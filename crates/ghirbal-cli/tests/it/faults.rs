@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::util::{dir_bytes, line, read_stats, run, run_ok, shared_dir, Dir};
+use crate::util::{dir_bytes, line, news_pages, read_stats, run, run_ok, shared_dir, Dir};
 
 /// 600 real SaudiNewsNet articles in two files (two shards), each with its site's footer (site lines on),
-/// with exact and near copies (both dedup steps have work), and the two real news pages (a web shard: the
-/// extraction cache).
+/// with exact and near copies (both dedup steps have work), and the two real news pages (a web shard with
+/// no site: scanned by `scan` alone).
 fn corpus(dir: &Dir) -> Vec<PathBuf> {
     let path = shared_dir("data/saudinewsnet").join("saudinewsnet.jsonl.gz");
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -34,32 +34,27 @@ fn corpus(dir: &Dir) -> Vec<PathBuf> {
             halves[1 - i % 2].push_str(&line(&format!("near{i}"), &near, &extra));
         }
     }
-    let web = shared_dir("data/diverse/web");
-    for page in ["goose3-test_cnn_arabic.html", "trafilatura-assabah.com.tn.article.html"] {
-        let bytes = std::fs::read(web.join(page)).expect("a page");
-        dir.write(&format!("pages/{page}"), bytes);
-    }
     vec![
         dir.write("in/a.jsonl", &halves[0]),
         dir.write("in/b.jsonl", &halves[1]),
-        dir.join("pages"),
+        news_pages(dir),
     ]
 }
 
-/// The work files each step writes (one of each kind: shard or partition 0, and the web shard's cache).
+/// The work files each step writes (one of each kind: shard or partition 0; shard 0's staged records).
 fn written_by(step: &str) -> &'static [&'static str] {
     match step {
         "plan" => &["manifest.json"],
-        "lines" => &["lines/00000.bin", "extract/00002.bin", "markers/lines/00000.done"],
+        "scan" => &["lines/00000.bin", "staged/00000.docs", "markers/scan/00001.done"],
         "lines-count" => &["lines/00000.tables", "markers/lines-count/00001.done"],
-        "scan" => &[
+        "scan-sited" => &[
             "scan/00000.lines",
             "scan/00001.removed.lines",
             "keys/00000.bin",
             "near/00001.sketch",
             "near/00000.sketch.idx",
             "stats/scan/00000.json",
-            "markers/scan/00001.done",
+            "markers/scan-sited/00001.done",
         ],
         "cluster" => &["dups/00000.bin", "dups/00001.bin"],
         "near" => &["near/edges/00000.bin", "near/edges/00001.bin", "stats/near/00001.json"],
@@ -71,9 +66,9 @@ fn written_by(step: &str) -> &'static [&'static str] {
 
 const STEPS: &[&str] = &[
     "plan",
-    "lines",
-    "lines-count",
     "scan",
+    "lines-count",
+    "scan-sited",
     "cluster",
     "near",
     "near-clusters",

@@ -158,9 +158,9 @@ ghtest!(strict_fails_the_finish_step_of_a_job_array, |dir| {
     let out = dir.out();
     let steps = [
         "plan",
-        "lines",
-        "lines-count",
         "scan",
+        "lines-count",
+        "scan-sited",
         "cluster",
         "near",
         "near-clusters",

@@ -52,6 +52,7 @@ mod repairs;
 mod report;
 mod resume;
 mod signals;
+mod sited;
 mod terminal;
 mod util;
 mod web;

@@ -135,9 +135,9 @@ ghtest!(killed_runs_resume_to_identical_output, |dir| {
 
     // One kill per fresh output, at several points.
     for (phase, at) in [
-        ("lines", 1),
         ("scan", 1),
         ("scan", shards / 2),
+        ("scan-sited", shards / 2),
         ("near", 1),
         ("write", 1),
         ("write", shards / 2),
@@ -155,9 +155,9 @@ ghtest!(killed_runs_resume_to_identical_output, |dir| {
     let out = dir.join("out-chain");
     let argv = argv_for(&out);
     for (phase, at) in [
-        ("lines", shards / 2),
-        ("scan", 2),
-        ("scan", shards * 3 / 4),
+        ("scan", shards / 2),
+        ("scan-sited", 2),
+        ("scan-sited", shards * 3 / 4),
         ("near", 3),
         ("write", 2),
         ("write", shards - 3),

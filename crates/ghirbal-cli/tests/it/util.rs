@@ -425,3 +425,28 @@ pub fn seeds_dir() -> PathBuf {
 pub fn output_profile(text: &str) -> String {
     ghirbal::normalize::output(text)
 }
+
+/// Overwrites `path` with as many bytes of `fill` and puts its modification time back: a run's manifest
+/// (size and mtime) does not see the change, so a step that still read the file would read `fill`.
+pub fn swap_unseen(path: &Path, fill: u8) -> Vec<u8> {
+    let original = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mtime = std::fs::metadata(path).and_then(|m| m.modified()).expect("an mtime");
+    std::fs::write(path, vec![fill; original.len()]).expect("overwriting");
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(mtime))
+        .expect("setting the mtime back");
+    original
+}
+
+/// The two real Arabic news pages of `../shared/data/diverse/web`, copied into `DIR/pages` (a folder of
+/// `.html` files: one web shard, with no site).
+pub fn news_pages(dir: &Dir) -> PathBuf {
+    let web = shared_dir("data/diverse/web");
+    for page in ["goose3-test_cnn_arabic.html", "trafilatura-assabah.com.tn.article.html"] {
+        let bytes = std::fs::read(web.join(page)).expect("a page");
+        dir.write(&format!("pages/{page}"), bytes);
+    }
+    dir.join("pages")
+}

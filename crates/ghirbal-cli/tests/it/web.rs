@@ -516,9 +516,10 @@ ghtest!(pages_without_an_article_are_removed_with_the_extractors_reason, |dir| {
     );
 });
 
-ghtest!(pages_are_extracted_once_the_scan_replays_the_lines_phase, |dir| {
-    // With site tables on, the `lines` phase extracts every page and keeps what it found for the scan, which
-    // takes it from there: the output is the one-command run's, and the cache is gone once the scan is done.
+ghtest!(pages_are_extracted_once_scan_sited_takes_them_staged, |dir| {
+    // With site tables on, `scan` extracts every page (they all have a site: the host of their URL) and
+    // stages what it found for `scan-sited`, which takes it from there: the archive is not read again, and
+    // the output is the one-command run's; the staged file is gone once `scan-sited` is done.
     let records: Vec<Rec> = (0..12)
         .map(|i| Rec {
             kind: RecordType::Response,
@@ -530,69 +531,41 @@ ghtest!(pages_are_extracted_once_the_scan_replays_the_lines_phase, |dir| {
             ),
         })
         .collect();
-    let input = dir.write("site.warc.gz", warc_gz(&records));
+    let archive = warc_gz(&records);
+    let input = dir.write("site.warc.gz", &archive);
     let config = dir.write("site.toml", "[clean]\nsite_lines_min_docs = 2\n");
     let argv_for = |out: &Path| engine_argv![&input, "-c", &config, "-o", out, "-q", "--stages", "normalize,clean"];
     let one = dir.join("one");
     run_ok(argv_for(&one));
-    assert!(!one.join("work/extract/00000.bin").exists(), "removed after the scan");
-
-    let stepped = dir.join("stepped");
-    for phase in ["plan", "lines", "lines-count"] {
-        let mut argv = argv_for(&stepped);
-        argv.extend(argv!["--phase", phase]);
-        run_ok(argv);
-    }
-    // The scan takes the text from the cache: a mark put into it shows in the output.
-    let cached = stepped.join("work/extract/00000.bin");
-    let reader = ghirbal::work::pages::PagesReader::open(&cached)
-        .expect("a readable cache")
-        .expect("the lines phase wrote one");
-    let mut entries: Vec<_> = reader.entries(0..u32::MAX).expect("entries").into_iter().collect();
-    assert_eq!(entries.len(), 12);
-    if let Ok(x) = &mut entries[0].1 {
-        x.text.push_str("\nعلامة من الذاكرة.");
-    }
-    let mut writer = ghirbal::work::pages::PagesWriter::create(&cached).expect("a writer");
-    writer.append(&entries).expect("append");
-    writer.finish().expect("finish");
-    for phase in ["scan", "cluster", "near", "near-clusters", "write", "finish"] {
-        let mut argv = argv_for(&stepped);
-        argv.extend(argv!["--phase", phase]);
-        run_ok(argv);
-    }
-    assert!(!cached.exists(), "removed after the scan");
+    assert!(!one.join("work/staged/00000.docs").exists(), "removed after the scan");
     let texts = |out: &Path| -> Vec<String> {
         read_jsonl_dir(&out.join("kept"))
             .iter()
             .map(|r| r["text"].as_str().unwrap_or("").to_owned())
             .collect()
     };
-    let (a, b) = (texts(&one), texts(&stepped));
+    let a = texts(&one);
     assert_eq!(a.len(), 12);
-    assert!(b[0].ends_with("علامة من الذاكرة."), "{}", b[0]);
-    assert_eq!(a[1..], b[1..], "every other page as the one-command run has it");
 
-    // A damaged cache is redone from the input, with a warning: the output is the one-command run's.
-    let damaged = dir.join("damaged");
-    let phase = |name: &str| {
-        let mut argv = argv_for(&damaged);
+    let stepped = dir.join("stepped");
+    let phase = |out: &Path, name: &str| {
+        let mut argv = argv_for(out);
         argv.extend(argv!["--phase", name]);
         run(argv)
     };
-    for name in ["plan", "lines", "lines-count"] {
-        assert_eq!(phase(name).0, 0, "{name}");
+    for name in ["plan", "scan", "lines-count"] {
+        assert_eq!(phase(&stepped, name).0, 0, "{name}");
     }
-    let cached = damaged.join("work/extract/00000.bin");
-    let bytes = std::fs::read(&cached).expect("the cache");
-    std::fs::write(&cached, &bytes[..bytes.len() / 2]).expect("cutting the cache");
-    let (code, _, stderr) = phase("scan");
-    assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.contains("extracting the pages of shard 0 again"), "{stderr}");
-    for name in ["cluster", "near", "near-clusters", "write", "finish"] {
-        assert_eq!(phase(name).0, 0, "{name}");
+    let staged = stepped.join("work/staged/00000.docs");
+    assert!(staged.exists(), "the pages are staged");
+    // The archive is zeros now: `scan-sited` does not read it.
+    swap_unseen(&input, 0);
+    for name in ["scan-sited", "cluster", "near", "near-clusters", "write", "finish"] {
+        assert_eq!(phase(&stepped, name).0, 0, "{name}");
     }
-    assert_eq!(texts(&damaged), a);
+    std::fs::write(&input, &archive).expect("restoring the archive");
+    assert!(!staged.exists(), "removed after the scan");
+    assert_eq!(texts(&stepped), a);
 });
 
 ghtest!(every_real_warc_file_runs_and_the_clipped_one_is_reported, |dir| {

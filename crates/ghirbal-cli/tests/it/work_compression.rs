@@ -74,7 +74,7 @@ ghtest!(a_run_resumes_under_the_other_codec, |dir| {
     let (whole, mixed) = (dir.join("whole"), dir.join("mixed"));
     run_ok(argv!["run", &input, "-o", &whole, "-q"]);
     let zstd = config(&dir, "zstd");
-    for step in ["plan", "lines", "lines-count", "scan"] {
+    for step in ["plan", "scan", "lines-count", "scan-sited"] {
         run_ok(argv!["run", &input, "-o", &mixed, "-q", "-c", &zstd, "--phase", step]);
     }
     // The rest reads the zstd frames with the default (plain) setting.

@@ -9,7 +9,6 @@
 //! page's size, its element count and its nesting depth; a page over a bound is removed with
 //! `extract.too_large` and the bound it broke, never parsed.
 
-pub mod cache;
 mod head;
 
 use crate::Reason;

@@ -1,37 +1,32 @@
-//! Steps `lines` and `lines-count` (when `[clean] site_lines_min_docs` > 0 or `related_stories` is on): the
-//! lines a site repeats on many of its pages — contact footers, "more" links, widget text, fixed bylines —
-//! found across the whole corpus before the scan, so that `clean` can remove them from every document and
-//! the filters and dedup keys never see them; and the openings (title, first paragraph) of documents, so
-//! that `clean` can tell another story's title or lead printed under an article.
+//! The site tables (when `[clean] site_lines_min_docs` > 0 or `related_stories` is on): the lines a site
+//! repeats on many of its pages — contact footers, "more" links, widget text, fixed bylines — found across
+//! the whole corpus, so that `clean` can remove them from every document before the filters and dedup keys
+//! see them; and the openings (title, first paragraph) of documents, so that `clean` can tell another
+//! story's title or lead printed under an article.
 //!
-//! It runs first because it must: the scan's filters and dedup keys should be computed on text without the
-//! site's boilerplate (a shared footer makes unrelated articles of one site look alike), and a line can only
-//! be known as repeated once every document has been read. The cost is one extra read of the input, without
-//! the stages: per shard, each document's distinct lines are hashed (their analysis form: the key form with
+//! A line can only be known as repeated once every document has been read, so the tables are built in the
+//! middle of the run: `scan` hashes each document's distinct lines (their analysis form: the key form with
 //! its digits, see [`crate::clean::site_table::line_hash`]) with its site — `[clean] site_field` (default
 //! `source`), else the host of `url` — into partitioned records ([`crate::work::site_lines`]: every distinct
-//! line, and its opening lines, see [`crate::clean::shape::opening`]); then one task per partition sorts its
-//! records (on disk beyond the memory budget) and keeps the lines seen in at least `site_lines_min_docs`
-//! documents and the openings found in at least two. The scan loads the tables into one
-//! [`SiteLines`]. A document without a site (no `site_field`, no `url`) has no records: with no site,
-//! nothing says which documents share a template, and a corpus of short posts would otherwise lose every
-//! copy of a popular one.
+//! line, and its opening lines, see [`crate::clean::shape::opening`]) and holds those documents back
+//! ([`super::sited`]); step `lines-count` then sorts each partition's records (on disk beyond the memory
+//! budget) and keeps the lines seen in at least `site_lines_min_docs` documents and the openings found in
+//! at least two; `scan-sited` loads the tables into one [`SiteLines`]. A document without a site (no
+//! `site_field`, no `url`) has no records: with no site, nothing says which documents share a template, and
+//! a corpus of short posts would otherwise lose every copy of a popular one.
 
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::flow::run_ordered;
-use crate::clean::site_table::{line_hash, pair_key, site_of, SiteLines};
-use crate::extract::cache::Pages;
-use crate::read::{self, ReadItem, ShardKind, ShardSpec};
-use crate::work::pages::PagesWriter;
-use crate::work::site_lines::{self, LineBatch, LineKind, LineWriter};
+use crate::clean::site_table::{line_hash, pair_key, SiteLines};
+use crate::read::ShardSpec;
+use crate::work::site_lines::{self, LineBatch, LineKind};
 use crate::work::sort::{PairSorter, Sorted};
 use crate::work::{Layout, Step, TaskSlice};
 use crate::{Config, Document, Result};
 
-/// Everything the two steps need.
+/// Everything `lines-count` and the loading of its tables need.
 pub(crate) struct Lines<'a> {
     pub layout: &'a Layout,
     pub config: &'a Config,
@@ -41,18 +36,6 @@ pub(crate) struct Lines<'a> {
 }
 
 impl Lines<'_> {
-    /// Step `lines`: hashes every shard of the slice without a marker.
-    pub(crate) fn hash_shards(&self, slice: TaskSlice) -> Result<()> {
-        for spec in self
-            .shards
-            .iter()
-            .filter(|s| slice.takes(s.index) && !self.layout.is_done(Step::Lines, s.index))
-        {
-            self.hash_shard(spec)?;
-        }
-        Ok(())
-    }
-
     /// Step `lines-count`: counts every partition of the slice without a marker.
     pub(crate) fn count_partitions(&self, slice: TaskSlice) -> Result<()> {
         let parts = self.config.run.partitions;
@@ -64,7 +47,7 @@ impl Lines<'_> {
             .install(|| todo.par_iter().try_for_each(|p| self.count(*p, budget)))
     }
 
-    /// The tables of every partition, as one table (for the scan).
+    /// The tables of every partition, as one table (for `scan-sited`).
     pub(crate) fn load(&self) -> Result<Arc<SiteLines>> {
         let mut lines = SiteLines::default();
         for p in 0..self.config.run.partitions {
@@ -76,49 +59,6 @@ impl Lines<'_> {
             "site lines"
         );
         Ok(Arc::new(lines))
-    }
-
-    /// One shard: each document's distinct (site, line) records, partitioned by line. A web shard's pages
-    /// are extracted here; what extraction gave each goes to the work layer for the scan.
-    fn hash_shard(&self, spec: &ShardSpec) -> Result<()> {
-        let parts = self.config.run.partitions as usize;
-        let path = self.layout.line_records(spec.index);
-        let mut writer = LineWriter::new(parts, &path);
-        let field = &self.config.clean.site_field;
-        let web = matches!(spec.kind, ShardKind::Warc { .. } | ShardKind::Html { .. });
-        let mut pages = match web {
-            true => Some(PagesWriter::create(&self.layout.pages(spec.index))?),
-            false => None,
-        };
-        run_ordered(
-            self.threads,
-            |emit| read::read_shard(spec, &self.config.input, self.config.run.batch_bytes, emit).map(|_| ()),
-            |item| {
-                let mut batch = LineBatch::new(parts);
-                let mut found = Vec::new();
-                if let ReadItem::Batch(raw) = item {
-                    let mut source = if web { Pages::Record(&mut found) } else { Pages::Extract };
-                    for doc in read::parse_batch_with(raw, &self.config.input, &mut source)
-                        .into_iter()
-                        .flatten()
-                    {
-                        doc_records(&doc, field, &self.config.key, &mut batch);
-                    }
-                }
-                (batch, found)
-            },
-            |(batch, found)| {
-                if let Some(pages) = pages.as_mut() {
-                    pages.append(&found)?;
-                }
-                writer.extend(&batch)
-            },
-        )?;
-        writer.write(&path)?;
-        if let Some(pages) = pages {
-            pages.finish()?;
-        }
-        self.layout.mark_done(Step::Lines, spec.index)
     }
 
     /// One partition: count each (site, line) over documents; keep the frequent ones, and the openings found
@@ -170,12 +110,8 @@ impl Lines<'_> {
     }
 }
 
-/// Adds one document's (site, line) records: every distinct line and its opening lines. A document without
-/// a site has none.
-fn doc_records(doc: &Document, field: &str, opts: &crate::normalize::KeyOptions, batch: &mut LineBatch) {
-    let Some(site) = site_of(doc, field) else {
-        return;
-    };
+/// Adds the (site, line) records of a document of site `site`: every distinct line and its opening lines.
+pub(super) fn doc_records(doc: &Document, site: u64, opts: &crate::normalize::KeyOptions, batch: &mut LineBatch) {
     let mut key = String::new();
     // Most documents need no output pass for their line keys (the test `fold_ignores_output_when_it_says_so`).
     if !crate::normalize::fold_lines_unless_output_matters(&doc.text, opts, &mut key) {

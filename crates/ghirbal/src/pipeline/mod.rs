@@ -4,6 +4,8 @@
 //! inputs ─plan→ shards ─scan (per shard)→ survivors + keys ─cluster (per partition)→ decisions
 //!        ─write (per shard)→ kept/ + removed/ ─finish→ stats.json (conservation checked)
 //! ```
+//! With site tables on, `scan` holds back the documents that have a site until `lines-count` has counted
+//! the tables, and `scan-sited` scans their shards ([`sited`]).
 //! Every task reads and writes files only and leaves a marker when its outputs are in place, so a run killed
 //! at any moment resumes where it stopped and produces byte-identical output; any engine can run the tasks.
 
@@ -18,6 +20,8 @@ mod observe;
 mod output;
 mod route;
 mod scan;
+mod scan_sink;
+mod sited;
 mod stage_run;
 pub mod steps;
 mod time;
@@ -228,24 +232,16 @@ impl<'a> Runner<'a> {
         };
         match step {
             Step::Plan | Step::Finish => Ok(()),
-            Step::Lines | Step::LinesCount if !site_lines_on(config) => Ok(()),
-            Step::Lines => self.lines().hash_shards(slice),
+            Step::LinesCount | Step::ScanSited if !site_lines_on(config) => Ok(()),
             Step::LinesCount => self.lines().count_partitions(slice),
             Step::Scan => {
-                let site_lines = site_lines_on(config).then(|| self.lines().load()).transpose()?;
-                let stages = crate::registry::build_stages(config, site_lines)?;
-                scan::Scan {
-                    layout,
-                    config,
-                    stages: &stages,
-                    threads: self.threads,
-                    progress: self.progress,
-                    clock,
-                    near: config
-                        .near_dedup()
-                        .then(|| crate::dedup::minhash::MinHasher::new(&config.dedup.near.minhash())),
-                }
-                .run(&shards)
+                // The tables are not known yet: the documents they apply to are held back.
+                let stages = crate::registry::build_stages(config, None)?;
+                self.scan(Step::Scan, &stages, clock).run(&shards)
+            }
+            Step::ScanSited => {
+                let stages = crate::registry::build_stages(config, Some(self.lines().load()?))?;
+                self.scan(Step::ScanSited, &stages, clock).run(&shards)
             }
             Step::Cluster => cluster.run(slice),
             Step::Near | Step::NearClusters if !config.near_dedup() => Ok(()),
@@ -264,6 +260,23 @@ impl<'a> Runner<'a> {
                 }
                 .run(&shards, scanned)
             }
+        }
+    }
+
+    fn scan<'s>(&'s self, step: Step, stages: &'s [Box<dyn crate::Stage>], clock: &'s StepClock<'s>) -> scan::Scan<'s> {
+        let config = self.config;
+        scan::Scan {
+            layout: self.layout,
+            config,
+            stages,
+            threads: self.threads,
+            progress: self.progress,
+            clock,
+            near: config
+                .near_dedup()
+                .then(|| crate::dedup::minhash::MinHasher::new(&config.dedup.near.minhash())),
+            step,
+            hold: step == Step::Scan && site_lines_on(config),
         }
     }
 
@@ -296,6 +309,10 @@ fn redo_producer(layout: &Layout, err: Error) -> Error {
     };
     if std::fs::remove_file(layout.marker(step, task)).is_err() {
         // No marker: the failing task is the one writing the file; its own error stands.
+        return err;
+    }
+    // A shard's scan files come from `scan-sited` when it held documents back: `scan` redone, it is redone.
+    if step == Step::Scan && crate::work::discard(&layout.marker(Step::ScanSited, task)).is_err() {
         return err;
     }
     Error::Corrupt {

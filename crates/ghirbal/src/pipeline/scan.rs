@@ -1,16 +1,19 @@
-//! Step `scan`: read every shard, run the per-document stages, compute dedup keys.
+//! Steps `scan` and `scan-sited`: read every shard, run the per-document stages, compute dedup keys.
 //!
 //! Per shard it writes the survivors and the documents removed so far ([`crate::work::scanlines`]), the
 //! dedup keys split into partitions ([`crate::work::keys`]), the near-dup sketches ([`crate::work::sketch`]),
-//! its stats, and last its completion marker. Shards with a marker are skipped.
+//! its stats, and last its completion marker ([`super::scan_sink`]). Shards with a marker are skipped. With
+//! the site tables on, `scan` holds back the documents that have a site ([`super::sited`]) and `scan-sited`
+//! scans their shards once the tables are counted, from the records `scan` staged when it could.
 //!
 //! Each stage's CPU seconds are the worker thread's CPU clock read before and after the stage runs over a
 //! batch ([`crate::clock`]): two reads per stage per batch, none per document.
 
-use serde::{Deserialize, Serialize};
-
 use super::flow::run_ordered;
 use super::observe::Observer;
+pub(crate) use super::scan_sink::ScanShardStats;
+use super::scan_sink::{BatchOut, Out, Sink, SinkCx};
+use super::sited;
 use super::stage_run::{field_names, run_stage, Removed};
 use super::time::StepClock;
 use super::Progress;
@@ -18,44 +21,15 @@ use crate::clock::thread_seconds;
 use crate::dedup::minhash::MinHasher;
 use crate::dedup::near::Verify;
 use crate::dedup::{exact, keep};
-use crate::extract::cache::Pages;
-use crate::read::{self, RawBatch, ReadItem, ShardEnd, ShardSpec};
-use crate::stats::observe::Observations;
-use crate::stats::{InputProblem, StageList};
-use crate::work::keys::{KeyBatch, KeyWriter};
-use crate::work::pages::PagesReader;
-use crate::work::scanlines::{frame_room, line_prefix, seal_frame, ScanWriter};
-use crate::work::sketch::{self, SketchWriter};
-use crate::work::{json, Layout, Step};
+use crate::read::{self, ReadItem, Record, ShardSpec};
+use crate::stats::StageList;
+use crate::work::keys::KeyBatch;
+use crate::work::scanlines::{frame_room, line_prefix, seal_frame};
+use crate::work::sketch;
+use crate::work::staged::{self, Staged, StagedReader};
+use crate::work::{Layout, Step};
 use crate::write::{removed_line, RemovedFields};
 use crate::{Config, Document, Error, Result, Stage};
-
-/// What the scan of one shard counted, saved as `work/stats/scan/S.json`.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub(crate) struct ScanShardStats {
-    /// Stage by stage, `read` first.
-    pub stages: StageList,
-    /// Records the reader produced (bad ones included).
-    pub records: u64,
-    /// Decompressed bytes read.
-    pub raw_bytes: u64,
-    /// Survivors written for the cluster and write phases.
-    pub survivors: u64,
-    /// Documents removed in this phase.
-    pub removed: u64,
-    /// A failure that ended the shard early.
-    pub problem: Option<InputProblem>,
-    /// WARC records that are not documents, by type.
-    #[serde(default)]
-    pub other_records: std::collections::BTreeMap<String, u64>,
-    /// What the report needs: lengths as read, sources, examples of removals and repairs.
-    #[serde(default)]
-    pub observed: Observations,
-    /// The field names of the shard's first record removed as `read.missing_text`, for the hint of an input
-    /// warning ("the records have fields: title, body").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub missing_text_fields: Option<Vec<String>>,
-}
 
 /// Everything the scan phase needs.
 pub(crate) struct Scan<'a> {
@@ -68,75 +42,84 @@ pub(crate) struct Scan<'a> {
     pub clock: &'a StepClock<'a>,
     /// The signature maker when `dedup.near` is on.
     pub near: Option<MinHasher>,
+    /// `scan` or `scan-sited`: the marker a scanned shard gets.
+    pub step: Step,
+    /// In `scan` with the site tables on: hold back the documents that have a site ([`super::sited`]).
+    pub hold: bool,
 }
 
-/// One processed batch.
-struct BatchOut {
-    shard: u32,
-    survivors: Vec<u8>,
-    removed: Vec<u8>,
-    keys: KeyBatch,
-    sketches: Vec<u8>,
-    sketch_lens: Vec<(u32, u32)>,
-    stats: StageList,
-    observed: Observations,
-    n_survivors: u64,
-    n_removed: u64,
-    consumed: u64,
-    missing_text_fields: Option<Vec<String>>,
-}
-
-enum Out {
-    // Boxed: a batch carries its observations for the report, far bigger than an end marker.
-    Batch(Box<BatchOut>),
-    End(u32, ShardEnd),
+/// What the reader thread hands a worker: a raw batch to parse (or a shard's end), or a frame of the records
+/// the `lines` step staged.
+enum Input {
+    Read(ReadItem),
+    Staged(u32, Vec<u8>),
 }
 
 impl Scan<'_> {
-    /// Scans every shard that has no marker yet.
+    /// Scans every shard that has no marker of the step yet: in `scan-sited` from the records `scan`
+    /// staged when they are there, else from the input.
     pub(crate) fn run(&self, shards: &[ShardSpec]) -> Result<()> {
-        let todo: Vec<&ShardSpec> = shards
-            .iter()
-            .filter(|s| !self.layout.is_done(Step::Scan, s.index))
-            .collect();
+        let (done, todo): (Vec<&ShardSpec>, Vec<&ShardSpec>) =
+            shards.iter().partition(|s| self.layout.is_done(self.step, s.index));
+        if self.step == Step::ScanSited {
+            // A run killed between a shard's marker and the removal of its staged records.
+            for spec in &done {
+                super::scan_sink::remove_staged(self.layout, spec.index)?;
+            }
+        }
         if todo.is_empty() {
             return Ok(());
         }
         let total: u64 = todo.iter().map(|s| shard_bytes(s)).sum();
         tracing::info!(shards = todo.len(), skipped = shards.len() - todo.len(), "scan phase");
-        // Web shards whose pages the `lines` phase extracted already.
-        let mut extracted = std::collections::HashMap::new();
-        for spec in &todo {
-            match PagesReader::open(&self.layout.pages(spec.index)) {
-                Ok(Some(reader)) => {
-                    extracted.insert(spec.index, reader);
-                }
-                Ok(None) => {}
-                // A damaged cache is redone from the input: the same text, only slower; failing here would
-                // leave a run no rerun can finish.
-                Err(e) => tracing::warn!("{e}: extracting the pages of shard {} again", spec.index),
-            }
-        }
         // The source of documents that name no site: their shard's input.
         let sources: std::collections::HashMap<u32, String> = todo.iter().map(|s| (s.index, s.source())).collect();
         self.progress.start("scan", total);
-        let mut sink = Sink { scan: self, open: None };
+        let mut sink = Sink::new(SinkCx {
+            layout: self.layout,
+            config: self.config,
+            progress: self.progress,
+            clock: self.clock,
+            sketches: self.near.is_some(),
+            step: self.step,
+            hold: self.hold,
+        });
         let result = run_ordered(
             self.threads,
             |emit| {
                 for spec in &todo {
                     tracing::debug!(shard = spec.index, "scanning {}", spec.describe());
-                    read::read_shard(spec, &self.config.input, self.config.run.batch_bytes, emit)?;
+                    if !self.read_shard(spec, emit)? {
+                        break;
+                    }
                 }
                 Ok(())
             },
-            |item| match item {
-                ReadItem::Batch(batch) => {
-                    let cached = extracted.get(&batch.shard);
-                    let source = sources.get(&batch.shard).map_or("", String::as_str);
-                    self.process(batch, cached, source).map(|b| Out::Batch(Box::new(b)))
+            |item| {
+                let source = |shard| sources.get(&shard).map_or("", String::as_str);
+                match item {
+                    Input::Read(ReadItem::Batch(batch)) => {
+                        let (shard, raw_bytes, consumed) = (batch.shard, batch.raw_bytes, batch.consumed);
+                        let parsing = thread_seconds();
+                        let records = read::parse_batch(batch, &self.config.input);
+                        let read = (raw_bytes, consumed, thread_seconds() - parsing);
+                        self.process(shard, read, records, source(shard))
+                            .map(|b| Out::Batch(Box::new(b)))
+                    }
+                    Input::Read(ReadItem::End(shard, end)) => Ok(Out::End(shard, end)),
+                    Input::Staged(shard, frame) => {
+                        let decoding = thread_seconds();
+                        match staged::decode(&frame, &self.layout.staged(shard))? {
+                            Staged::Batch(b) => {
+                                let records = b.records;
+                                let read = (b.raw_bytes, b.consumed, thread_seconds() - decoding);
+                                self.process(shard, read, records, source(shard))
+                                    .map(|b| Out::Batch(Box::new(b)))
+                            }
+                            Staged::End(end) => Ok(Out::End(shard, end)),
+                        }
+                    }
                 }
-                ReadItem::End(shard, end) => Ok(Out::End(shard, end)),
             },
             |out| sink.accept(out?),
         );
@@ -144,23 +127,54 @@ impl Scan<'_> {
         result
     }
 
-    fn process(&self, batch: RawBatch, extracted: Option<&PagesReader>, source: &str) -> Result<BatchOut> {
-        let (shard, consumed) = (batch.shard, batch.consumed);
+    /// Hands one shard to the workers: its staged records' frames (in `scan-sited`), or its input's raw
+    /// batches. False when the consumer stopped (its error ends the run).
+    fn read_shard(&self, spec: &ShardSpec, emit: &mut dyn FnMut(Input) -> bool) -> Result<bool> {
+        let staged = match self.step {
+            Step::ScanSited => StagedReader::open(&self.layout.staged(spec.index))?,
+            _ => None,
+        };
+        let Some(mut reader) = staged else {
+            let mut going = true;
+            read::read_shard(spec, &self.config.input, self.config.run.batch_bytes, &mut |item| {
+                going = emit(Input::Read(item));
+                going
+            })?;
+            return Ok(going);
+        };
+        let mut ended = false;
+        while let Some(frame) = reader.next_frame()? {
+            if ended {
+                return Err(staged_corrupt(reader.path(), "frames after the shard's end"));
+            }
+            ended = staged::is_end(&frame);
+            if !emit(Input::Staged(spec.index, frame)) {
+                return Ok(false);
+            }
+        }
+        if !ended {
+            return Err(staged_corrupt(reader.path(), "the file ends before the shard's end"));
+        }
+        Ok(true)
+    }
+
+    /// One batch's records through the stages (in `scan` with the site tables on, those of documents
+    /// without a site: the others are held back); `read` is (decompressed bytes, input bytes consumed, CPU
+    /// seconds spent reading them).
+    fn process(&self, shard: u32, read: (u64, u64, f64), records: Vec<Record>, source: &str) -> Result<BatchOut> {
+        let (raw_bytes, consumed, read_seconds) = read;
+        let (records, held) = match self.hold {
+            true => {
+                let (now, held) =
+                    sited::split(self.config, records, (raw_bytes, consumed), &self.layout.staged(shard))?;
+                (now, Some(held))
+            }
+            false => (records, None),
+        };
         let mut stats = StageList::default();
         let read_stats = stats.entry("read");
-        read_stats.bytes_in += batch.raw_bytes;
-        let parsing = thread_seconds();
-        let seqs = batch.first_seq..batch.first_seq + batch.payload.pages() as u32;
-        let records = match extracted.map(|c| c.entries(seqs)) {
-            Some(Ok(mut known)) => read::parse_batch_with(batch, &self.config.input, &mut Pages::Replay(&mut known)),
-            Some(Err(e)) => {
-                // The pages are extracted again: the same text, only slower.
-                tracing::warn!("{e}: extracting the pages of shard {shard} again");
-                read::parse_batch(batch, &self.config.input)
-            }
-            None => read::parse_batch(batch, &self.config.input),
-        };
-        read_stats.cpu_seconds += thread_seconds() - parsing;
+        read_stats.bytes_in += raw_bytes;
+        read_stats.cpu_seconds += read_seconds;
         let mut docs = Vec::with_capacity(records.len());
         let mut removed: Vec<(Removed, crate::Ordinal)> = Vec::new();
         let mut observer = Observer::new(&self.config.clean.site_field, source);
@@ -196,6 +210,7 @@ impl Scan<'_> {
         }
         let mut out = self.encode(shard, consumed, docs, removed, stats, observer)?;
         out.missing_text_fields = missing_text_fields;
+        out.held = held;
         Ok(out)
     }
 
@@ -300,12 +315,13 @@ impl Scan<'_> {
             n_removed: removed.len() as u64,
             consumed,
             missing_text_fields: None,
+            held: None,
         })
     }
 }
 
 impl Scan<'_> {
-    fn key_spec(&self) -> crate::normalize::KeySpec {
+    pub(super) fn key_spec(&self) -> crate::normalize::KeySpec {
         crate::normalize::KeySpec {
             opts: self.config.key,
             normalized: self.config.has_stage("normalize"),
@@ -390,99 +406,9 @@ fn shard_bytes(spec: &ShardSpec) -> u64 {
     }
 }
 
-/// The open files of the shard being written.
-struct OpenShard {
-    shard: u32,
-    docs: ScanWriter,
-    removed: ScanWriter,
-    keys: KeyWriter,
-    sketches: Option<SketchWriter>,
-    stats: ScanShardStats,
-}
-
-struct Sink<'s, 'a> {
-    scan: &'s Scan<'a>,
-    open: Option<OpenShard>,
-}
-
-impl Sink<'_, '_> {
-    fn shard(&mut self, shard: u32) -> Result<&mut OpenShard> {
-        if self.open.as_ref().map(|o| o.shard) != Some(shard) {
-            let layout = self.scan.layout;
-            let parts = self.scan.config.run.partitions as usize;
-            self.open = Some(OpenShard {
-                shard,
-                docs: ScanWriter::create(layout.scan_docs(shard), self.scan.config.run.work_compression)?,
-                removed: ScanWriter::create(layout.scan_removed(shard), self.scan.config.run.work_compression)?,
-                keys: KeyWriter::new(parts, &layout.keys(shard)),
-                sketches: match self.scan.near {
-                    Some(_) => Some(SketchWriter::create(&layout.sketch(shard))?),
-                    None => None,
-                },
-                stats: ScanShardStats::default(),
-            });
-        }
-        self.open
-            .as_mut()
-            .ok_or_else(|| Error::Config("internal: no open shard".into()))
-    }
-
-    fn accept(&mut self, out: Out) -> Result<()> {
-        match out {
-            Out::Batch(b) => {
-                self.scan.progress.advance(b.consumed, b.n_survivors + b.n_removed);
-                let open = self.shard(b.shard)?;
-                open.docs.append(&b.survivors)?;
-                open.removed.append(&b.removed)?;
-                open.keys.extend(&b.keys)?;
-                if let Some(w) = open.sketches.as_mut() {
-                    w.append(&b.sketches, &b.sketch_lens)?;
-                }
-                open.stats.stages += &b.stats;
-                if !open.stats.observed.merge(b.observed) {
-                    return Err(Error::Config(
-                        "internal: histograms of one run with different bins".into(),
-                    ));
-                }
-                open.stats.survivors += b.n_survivors;
-                open.stats.removed += b.n_removed;
-                if open.stats.missing_text_fields.is_none() {
-                    open.stats.missing_text_fields = b.missing_text_fields;
-                }
-                Ok(())
-            }
-            Out::End(shard, end) => {
-                self.shard(shard)?;
-                let open = self
-                    .open
-                    .take()
-                    .ok_or_else(|| Error::Config("internal: no open shard".into()))?;
-                self.finish(open, end)
-            }
-        }
-    }
-
-    fn finish(&self, mut open: OpenShard, end: ShardEnd) -> Result<()> {
-        let layout = self.scan.layout;
-        open.docs.finish()?;
-        open.removed.finish()?;
-        open.keys.write(&layout.keys(open.shard))?;
-        if let Some(w) = open.sketches {
-            w.finish()?;
-        }
-        open.stats.records = end.records;
-        open.stats.raw_bytes = end.raw_bytes;
-        open.stats.problem = end.problem;
-        open.stats.other_records = end.other_records;
-        json::write(&layout.task_stats(Step::Scan, open.shard), &open.stats)?;
-        // Before the marker: the stage seconds of a shard that counts are always inside a recorded total.
-        self.scan.clock.record(layout)?;
-        layout.mark_done(Step::Scan, open.shard)?;
-        // The shard's extracted pages are in its scan output now.
-        let cached = layout.pages(open.shard);
-        if cached.exists() {
-            std::fs::remove_file(&cached).map_err(crate::Error::io("removing", &cached))?;
-        }
-        Ok(())
+fn staged_corrupt(path: &std::path::Path, message: &str) -> Error {
+    Error::Corrupt {
+        path: path.to_owned(),
+        message: message.to_owned(),
     }
 }

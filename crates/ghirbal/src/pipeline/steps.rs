@@ -3,10 +3,11 @@
 //! may start once every task of the steps before it has left its marker.
 //!
 //! ```text
-//! plan → lines → lines-count → scan → cluster → near → near-clusters → write → finish
-//! (1)    shards  partitions    shards partitions partitions (1)          shards  (1)
+//! plan → scan → lines-count → scan-sited → cluster → near → near-clusters → write → finish
+//! (1)    shards partitions    shards       partitions partitions (1)          shards  (1)
 //! ```
-//! `lines` and `lines-count` have tasks only when site lines are on, `near` and `near-clusters` only with
+//! `lines-count` and `scan-sited` have tasks only when the site tables are on (`scan-sited`'s tasks of the
+//! shards whose documents have no site are done by `scan`), `near` and `near-clusters` only with
 //! `dedup.near`. `--shard i/N` takes the tasks whose index is i modulo N, so N invocations with i = 0..N-1
 //! (in any order, on any machines sharing OUT) do the step's work exactly once between them. A step that is
 //! run again skips the tasks with markers, as a resumed run does.
@@ -25,9 +26,9 @@ impl Step {
         let near = config.near_dedup();
         Some(match self {
             Step::Plan | Step::Finish => return None,
-            Step::Lines if site_lines => shards(),
             Step::LinesCount if site_lines => parts(),
-            Step::Lines | Step::LinesCount => Vec::new(),
+            Step::ScanSited if site_lines => shards(),
+            Step::LinesCount | Step::ScanSited => Vec::new(),
             Step::Scan | Step::Write => shards(),
             Step::Cluster => parts(),
             Step::Near if near => parts(),
@@ -78,7 +79,8 @@ impl Step {
     }
 }
 
-/// True when the config uses the site tables (site lines, related stories), so that the `lines` steps have tasks.
+/// True when the config uses the site tables (site lines, related stories), so that `lines-count` and
+/// `scan-sited` have tasks.
 pub(crate) fn site_lines_on(config: &Config) -> bool {
     config.has_stage("clean") && config.clean.needs_site_tables()
 }

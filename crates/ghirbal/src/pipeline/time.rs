@@ -111,8 +111,8 @@ pub(crate) fn run_time(layout: &Layout, this: &Invocation, stages: &StageList) -
 /// The phase a step's seconds go to; `None` for `plan` and `finish`, which are in `other`.
 fn phase(seconds: &mut PhaseSeconds, step: Step) -> Option<&mut f64> {
     match step {
-        Step::Lines | Step::LinesCount => Some(&mut seconds.lines),
-        Step::Scan => Some(&mut seconds.scan),
+        Step::LinesCount => Some(&mut seconds.lines),
+        Step::Scan | Step::ScanSited => Some(&mut seconds.scan),
         Step::Cluster | Step::Near | Step::NearClusters => Some(&mut seconds.cluster),
         Step::Write => Some(&mut seconds.write),
         Step::Plan | Step::Finish => None,

@@ -26,7 +26,6 @@ pub use compress::{Codec, Place};
 pub use plan::{plan, ShardKind, ShardSpec};
 
 use crate::doc::RecordProblem;
-use crate::extract::cache::Pages;
 use crate::{Document, InputConfig, Reason, Removal, Result};
 
 /// Bytes that are not valid UTF-8.
@@ -76,7 +75,7 @@ pub struct InputProblem {
 }
 
 /// A record the readers could not turn into a document: removed, with its place and raw content.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct BadRecord {
     /// The record's id (from the record when it could be read, else `file:line`).
     pub id: String,
@@ -199,18 +198,13 @@ fn read_parquet(_: u32, path: &Path, _: &InputConfig, _: &mut dyn FnMut(ReadItem
 
 /// Turns a raw batch into records (documents or bad records). Runs on worker threads.
 pub fn parse_batch(batch: RawBatch, input: &InputConfig) -> Vec<Record> {
-    parse_batch_with(batch, input, &mut Pages::Extract)
-}
-
-/// [`parse_batch`], web pages' main text taken from `pages` (recorded for a cache, or replayed from one).
-pub fn parse_batch_with(batch: RawBatch, input: &InputConfig, pages: &mut Pages<'_>) -> Vec<Record> {
     match batch.payload {
         Payload::Lines { file, buf, ends, lines } => {
             jsonl::parse(batch.shard, batch.first_seq, &file, &buf, &ends, &lines, input)
         }
         Payload::Files(files) => txt::parse(batch.shard, batch.first_seq, files, input),
-        Payload::Pages(files) => web::parse_pages(batch.shard, batch.first_seq, files, input, pages),
-        Payload::Web(file, records) => web::parse_records(batch.shard, batch.first_seq, &file, records, input, pages),
+        Payload::Pages(files) => web::parse_pages(batch.shard, batch.first_seq, files, input),
+        Payload::Web(file, records) => web::parse_records(batch.shard, batch.first_seq, &file, records, input),
         Payload::Records(records) => records,
     }
 }

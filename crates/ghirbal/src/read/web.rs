@@ -18,7 +18,6 @@ use serde_json::value::RawValue;
 use super::charset::{self, Decoded};
 use super::warc::WarcRecord;
 use super::{place_detail, BadRecord, Record};
-use crate::extract::cache::Pages;
 use crate::extract::{self, Bounds};
 use crate::{Document, InputConfig, Ordinal, Origin, Reason, Removal};
 
@@ -33,17 +32,15 @@ pub const BAD_HTTP: Reason = Reason::new("read", "read.bad_http");
 pub const TRUNCATED: Reason = Reason::new("read", "read.truncated");
 
 /// Builds meta and the id of a page, then removes or keeps it.
-struct Page<'a, 'p> {
+struct Page<'a> {
     id: String,
     meta: Vec<(&'static str, serde_json::Value)>,
     origin: Origin,
     ordinal: Ordinal,
     input: &'a InputConfig,
-    /// Where the main text comes from (extraction, or the `lines` phase's cache of it).
-    pages: &'a mut Pages<'p>,
 }
 
-impl Page<'_, '_> {
+impl Page<'_> {
     fn remove(self, reason: Reason, message: String) -> Record {
         let mut removal = place_detail(Removal::new(reason), &self.origin).with("error", message);
         for (k, v) in &self.meta {
@@ -92,11 +89,7 @@ impl Page<'_, '_> {
         let tld = url.as_deref().and_then(tld);
         let decoded = charset::decode_page(body, http_charset, tld.as_deref().map(str::as_bytes));
         self.charset(&decoded);
-        let seq = self.ordinal.seq();
-        match self
-            .pages
-            .extract(seq, &decoded.text, url.as_deref(), bounds(self.input))
-        {
+        match extract::extract(&decoded.text, url.as_deref(), bounds(self.input)) {
             Err(f) => self.remove(f.reason, f.message),
             Ok(x) => {
                 if let Some(t) = x.title {
@@ -141,22 +134,15 @@ pub(super) fn parse_records(
     file: &Arc<Path>,
     records: Vec<WarcRecord>,
     input: &InputConfig,
-    pages: &mut Pages<'_>,
 ) -> Vec<Record> {
     records
         .into_iter()
         .enumerate()
-        .map(|(i, r)| warc_record(r, Ordinal::new(shard, first_seq + i as u32), file, input, pages))
+        .map(|(i, r)| warc_record(r, Ordinal::new(shard, first_seq + i as u32), file, input))
         .collect()
 }
 
-fn warc_record(
-    r: WarcRecord,
-    ordinal: Ordinal,
-    file: &Arc<Path>,
-    input: &InputConfig,
-    pages: &mut Pages<'_>,
-) -> Record {
+fn warc_record(r: WarcRecord, ordinal: Ordinal, file: &Arc<Path>, input: &InputConfig) -> Record {
     let id = r
         .header("WARC-Record-ID")
         .map(|v| v.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
@@ -179,7 +165,6 @@ fn warc_record(
         },
         ordinal,
         input,
-        pages,
     };
     if r.truncated {
         let message = format!(
@@ -204,7 +189,7 @@ fn warc_record(
 }
 
 /// A WET `conversion` record: UTF-8 text whose lines are paragraphs.
-fn wet_text(mut page: Page<'_, '_>, r: &WarcRecord) -> Record {
+fn wet_text(mut page: Page<'_>, r: &WarcRecord) -> Record {
     let declared = r.header("Content-Type").and_then(charset::charset_param);
     let decoded = charset::decode_page(&r.block, declared.or(Some(encoding_rs::UTF_8)), None);
     page.charset(&decoded);
@@ -216,7 +201,7 @@ fn wet_text(mut page: Page<'_, '_>, r: &WarcRecord) -> Record {
 }
 
 /// An HTTP response: status, headers, body.
-fn response(mut page: Page<'_, '_>, block: &[u8]) -> Record {
+fn response(mut page: Page<'_>, block: &[u8]) -> Record {
     let mut headers = [httparse::EMPTY_HEADER; 160];
     let mut resp = httparse::Response::new(&mut headers);
     let parsed = httparse::ParserConfig::default()
@@ -259,7 +244,7 @@ fn response(mut page: Page<'_, '_>, block: &[u8]) -> Record {
 }
 
 /// Checks the content type (or sniffs the body when there is none), then extracts.
-fn typed_body(mut page: Page<'_, '_>, content_type: &str, body: &[u8]) -> Record {
+fn typed_body(mut page: Page<'_>, content_type: &str, body: &[u8]) -> Record {
     if !content_type.is_empty() {
         page.meta.push(("content_type", content_type.into()));
     }
@@ -343,7 +328,6 @@ pub(super) fn parse_pages(
     first_seq: u32,
     files: Vec<(String, Arc<Path>, Vec<u8>)>,
     input: &InputConfig,
-    pages: &mut Pages<'_>,
 ) -> Vec<Record> {
     files
         .into_iter()
@@ -355,7 +339,6 @@ pub(super) fn parse_pages(
                 origin: Origin { file, line: 0 },
                 ordinal: Ordinal::new(shard, first_seq + i as u32),
                 input,
-                pages: &mut *pages,
             };
             if bytes.len() as u64 > input.max_page_bytes {
                 let message = format!("a {} byte page (limit {})", bytes.len(), input.max_page_bytes);

@@ -36,6 +36,14 @@ pub fn create_tmp(path: &Path) -> Result<(File, PathBuf)> {
     Ok((file, tmp))
 }
 
+/// Removes a temporary file that will not be committed (a missing one is not an error).
+pub fn discard(tmp: &Path) -> Result<()> {
+    match std::fs::remove_file(tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("removing", tmp)(e)),
+        _ => Ok(()),
+    }
+}
+
 /// Puts a fully written temporary file in place: its data to disk, then the rename.
 pub fn commit(tmp: &Path, path: &Path) -> Result<()> {
     File::open(tmp)

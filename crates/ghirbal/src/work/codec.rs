@@ -136,11 +136,12 @@ impl<'a> Decoder<'a> {
             _ => Err(self.corrupt(&format!("{what}: a presence flag other than 0 or 1"))),
         }
     }
-    /// Length-prefixed UTF-8 (ids, reason codes): invalid UTF-8 is corruption, never replaced.
+    /// Length-prefixed UTF-8 (ids, reason codes, texts): invalid UTF-8 is corruption, never replaced.
+    /// simdutf8: the check std does, several times faster on Arabic (most bytes are not ASCII).
     pub(crate) fn str(&mut self, what: &str) -> Result<&'a str> {
         let at = self.base + self.pos as u64;
         let bytes = self.bytes(what)?;
-        std::str::from_utf8(bytes).map_err(|_| corrupt_at(self.path, at, &format!("{what} is not UTF-8")))
+        simdutf8::basic::from_utf8(bytes).map_err(|_| corrupt_at(self.path, at, &format!("{what} is not UTF-8")))
     }
 }
 

@@ -85,6 +85,10 @@ impl KeyWriter {
     pub(crate) fn write(self, path: &Path) -> Result<()> {
         self.0.write(path, Kind::Keys)
     }
+    /// Drops the records unwritten.
+    pub(crate) fn abort(self) -> Result<()> {
+        self.0.abort()
+    }
 }
 
 /// Partition `p` of a shard's key file.

@@ -84,9 +84,9 @@ impl Layout {
     pub fn line_sort_runs(&self, partition: u32, kind: &str) -> PathBuf {
         self.work.join(format!("lines/sort-{partition:05}-{kind}"))
     }
-    /// What extraction gave each page of a web shard (between the `lines` step and the scan).
-    pub fn pages(&self, shard: u32) -> PathBuf {
-        self.work.join(format!("extract/{shard:05}.bin"))
+    /// A shard's records held back by `scan` for `scan-sited` (see [`super::staged`]).
+    pub fn staged(&self, shard: u32) -> PathBuf {
+        self.work.join(format!("staged/{shard:05}.docs"))
     }
     /// The statistics of task `task` of `step`.
     pub fn task_stats(&self, step: Step, task: u32) -> PathBuf {
@@ -131,7 +131,7 @@ impl Layout {
             ["near", "clusters.bin"] => Some((Step::NearClusters, 0)),
             ["near", name] => Some((Step::Scan, number(name)?)),
             ["lines", name] if name.ends_with(".tables") => Some((Step::LinesCount, number(name)?)),
-            ["lines" | "extract", name] => Some((Step::Lines, number(name)?)),
+            ["lines" | "staged", name] => Some((Step::Scan, number(name)?)),
             ["stats", step, name] => Some((step.parse().ok()?, number(name)?)),
             _ => None,
         }
@@ -146,6 +146,7 @@ impl Layout {
             self.work.join("keys"),
             self.work.join("dups"),
             self.work.join("lines"),
+            self.work.join("staged"),
             self.work.join("near/edges"),
         ];
         for step in Step::ALL {
@@ -193,9 +194,9 @@ mod tests {
             (l.dups(6), Some((Step::Cluster, 6))),
             (l.edges(7), Some((Step::Near, 7))),
             (l.clusters(), Some((Step::NearClusters, 0))),
-            (l.line_records(8), Some((Step::Lines, 8))),
+            (l.line_records(8), Some((Step::Scan, 8))),
             (l.line_tables(9), Some((Step::LinesCount, 9))),
-            (l.pages(2), Some((Step::Lines, 2))),
+            (l.staged(2), Some((Step::Scan, 2))),
             (l.task_stats(Step::Write, 1), Some((Step::Write, 1))),
             (l.task_stats(Step::NearClusters, 0), Some((Step::NearClusters, 0))),
             (l.manifest(), None),

@@ -5,8 +5,8 @@
 //! ```text
 //! OUT/ghirbal.lock                lock            the OS lock; "this folder is a ghirbal output"
 //! OUT/work/manifest.json          json            config, inputs, shard plan        (plan)
-//!          lines/S.bin            site_lines      (site, line) records by partition (lines, per shard)
-//!          extract/S.bin          pages           what extraction gave each page    (lines, per web shard)
+//!          lines/S.bin            site_lines      (site, line) records by partition (scan, per shard)
+//!          staged/S.docs          staged          records held back for scan-sited  (scan, per shard)
 //!          lines/P.tables         site_lines      repeated lines, shared openings   (lines-count, per partition)
 //!          scan/S.lines           scanlines       survivors, SEQ\tBYTES\tWORDS\tJSON (scan, per shard)
 //!          scan/S.removed.lines   scanlines       what the stages removed           (scan)
@@ -32,25 +32,25 @@ pub(crate) mod json;
 pub(crate) mod keys;
 pub mod layout;
 pub mod lock;
-pub mod pages;
 pub(crate) mod partbuf;
 pub(crate) mod scanlines;
 pub(crate) mod sections;
 pub(crate) mod site_lines;
 pub(crate) mod sketch;
 pub(crate) mod sort;
+pub(crate) mod staged;
 pub mod step;
 
 use std::path::{Path, PathBuf};
 
-pub use atomic::{commit, create_tmp, tmp_path, write_atomic};
+pub use atomic::{commit, create_tmp, discard, tmp_path, write_atomic};
 pub use layout::Layout;
 pub use lock::{LockMode, OutLock};
 pub use step::{Step, StepReport, TaskSlice};
 
 /// The work format: bumped whenever any file under `OUT/work/` changes. A work folder of another version is
 /// refused by name (the manifest says which version wrote it; every binary file's header too).
-pub const VERSION: u32 = 6;
+pub const VERSION: u32 = 7;
 
 /// The spill folder of the file at `path` (`path.spill/`), for writers that outgrow memory.
 pub(crate) fn spill_dir(path: &Path) -> PathBuf {

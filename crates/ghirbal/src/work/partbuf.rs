@@ -106,6 +106,14 @@ impl<const K: usize> PartBuffer<K> {
         Ok(())
     }
 
+    /// Drops the records unwritten (and what spilled of them).
+    pub(crate) fn abort(self) -> Result<()> {
+        match self.spilled {
+            true => std::fs::remove_dir_all(&self.spill_dir).map_err(Error::io("removing", &self.spill_dir)),
+            false => Ok(()),
+        }
+    }
+
     /// Writes the shard's file, a section per partition that has records.
     pub(crate) fn write(self, path: &Path, kind: Kind) -> Result<()> {
         let mut out = SectionWriter::create(path, kind)?;

@@ -15,7 +15,7 @@ use super::frame::{FrameError, FrameReader};
 use crate::{Error, Result, WorkCompression};
 
 /// The first line of every scan file: what it is and the work format.
-pub(crate) const HEADER: &[u8] = b"ghirbal scan lines, work format 6\n";
+pub(crate) const HEADER: &[u8] = b"ghirbal scan lines, work format 7\n";
 
 /// One batch's lines as a checksummed frame.
 pub(crate) fn encode_frame(codec: WorkCompression, lines: &[u8]) -> std::io::Result<Vec<u8>> {
@@ -63,6 +63,12 @@ impl ScanWriter {
     /// Appends a frame made by [`encode_frame`].
     pub(crate) fn append(&mut self, frame: &[u8]) -> Result<()> {
         self.out.write_all(frame).map_err(Error::io("writing", &self.tmp))
+    }
+
+    /// Drops the file unwritten.
+    pub(crate) fn abort(self) -> Result<()> {
+        drop(self.out);
+        super::discard(&self.tmp)
     }
 
     /// Puts the file in place.

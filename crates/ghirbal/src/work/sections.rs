@@ -44,8 +44,6 @@ pub(crate) enum Kind {
     Edges,
     /// The near-dup decisions, by shard (`near/clusters.bin`).
     NearDecisions,
-    /// What extraction gave each page of a web shard, by sequence number (`extract/S.bin`).
-    Pages,
 }
 
 impl Kind {
@@ -57,7 +55,6 @@ impl Kind {
             Kind::ExactDecisions => b"DUPS",
             Kind::Edges => b"EDGE",
             Kind::NearDecisions => b"CLUS",
-            Kind::Pages => b"PAGE",
         }
     }
 }
@@ -219,11 +216,6 @@ impl Sections {
         })
     }
 
-    /// The ids of the sections present, in order.
-    pub(crate) fn ids(&self) -> impl Iterator<Item = u32> + '_ {
-        self.index.iter().map(|e| e.0)
-    }
-
     fn entry(&self, id: u32) -> Option<&(u32, u64, u64, u64)> {
         self.index
             .binary_search_by_key(&id, |e| e.0)
@@ -237,15 +229,6 @@ impl Sections {
             return Ok((Vec::new(), 0));
         };
         let data = read_at(&mut self.file, &self.path, offset, len)?;
-        self.verify(id, offset, sum, data)
-    }
-
-    /// [`Self::read`] through another handle of the same file (for readers shared between threads).
-    pub(crate) fn read_from(&self, file: &mut File, id: u32) -> Result<(Vec<u8>, u64)> {
-        let Some(&(_, offset, len, sum)) = self.entry(id) else {
-            return Ok((Vec::new(), 0));
-        };
-        let data = read_at(file, &self.path, offset, len)?;
         self.verify(id, offset, sum, data)
     }
 
@@ -324,7 +307,6 @@ mod tests {
         assert_eq!(s.read(3).expect("read").0, "هاش".as_bytes());
         assert_eq!(s.read(9).expect("read").0, b"xyz");
         assert!(s.read(4).expect("absent").0.is_empty());
-        assert_eq!(s.ids().collect::<Vec<_>>(), [3, 9]);
         let err = Sections::open(&path, Kind::Edges).err().expect("another kind");
         assert!(
             err.to_string().contains("a KEYS file where a EDGE file belongs"),

@@ -115,6 +115,12 @@ impl SketchWriter {
         Ok(())
     }
 
+    /// Drops the files unwritten.
+    pub(crate) fn abort(self) -> Result<()> {
+        drop(self.data);
+        super::discard(&self.tmp)
+    }
+
     /// Writes the index and puts both files in place (the index last: it says the data is whole).
     pub(crate) fn finish(mut self) -> Result<()> {
         self.data

@@ -10,12 +10,13 @@ use std::str::FromStr;
 pub enum Step {
     /// Expand the inputs, split them into shards and write the manifest.
     Plan,
-    /// Site lines: each shard's (site, line) records.
-    Lines,
+    /// Read, stages, dedup keys and sketches, per shard; with site tables on, the documents that have a
+    /// site are held back (their (site, line) records counted, the documents staged) for `scan-sited`.
+    Scan,
     /// Site lines: each partition's table of lines repeated on a site.
     LinesCount,
-    /// Read, stages, dedup keys and sketches, per shard.
-    Scan,
+    /// The shards with documents that have a site, scanned once the site tables are known.
+    ScanSited,
     /// Exact groups and duplicate ids, per key partition.
     Cluster,
     /// Near-dup candidates and verified pairs, per key partition.
@@ -32,9 +33,9 @@ impl Step {
     /// Every step, in order.
     pub const ALL: [Step; 9] = [
         Step::Plan,
-        Step::Lines,
-        Step::LinesCount,
         Step::Scan,
+        Step::LinesCount,
+        Step::ScanSited,
         Step::Cluster,
         Step::Near,
         Step::NearClusters,
@@ -46,9 +47,9 @@ impl Step {
     pub fn name(self) -> &'static str {
         match self {
             Step::Plan => "plan",
-            Step::Lines => "lines",
-            Step::LinesCount => "lines-count",
             Step::Scan => "scan",
+            Step::LinesCount => "lines-count",
+            Step::ScanSited => "scan-sited",
             Step::Cluster => "cluster",
             Step::Near => "near",
             Step::NearClusters => "near-clusters",
