@@ -74,11 +74,11 @@ fn bench(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
-    // The check that lets the `lines` phase fold raw text without the output pass.
+    // The check that lets the site-line records fold raw text without the output pass.
     g.bench_function("fold_ignores_output_check", |b| {
         b.iter(|| texts.iter().filter(|t| fold_ignores_output(t)).count())
     });
-    // Raw text's line keys where the output pass cannot change them (dedup-only runs, the `lines` phase):
+    // Raw text's line keys where the output pass cannot change them (dedup-only runs, site-line records):
     // the check, then the fold, against the fold that checks as it goes.
     g.bench_function("raw_lines_check_then_fold", |b| {
         let (mut buf, opts) = (String::new(), KeyOptions::default());

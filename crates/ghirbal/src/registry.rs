@@ -17,7 +17,7 @@ pub(crate) struct BuildCx<'a> {
     pub config: &'a Config,
     /// The key form the stage should read (normalised or not, by the stage's place in the list).
     pub key: KeySpec,
-    /// The site table, when the `lines` steps built one.
+    /// The site table, when `lines-count` built one.
     pub site_lines: Option<Arc<SiteLines>>,
 }
 

@@ -4,7 +4,7 @@
 //! filters. Otherwise, in order: separator lines (`>`, `***`, `.`, `|`: punctuation and symbols only, no
 //! letter, digit or emoji) become paragraph breaks, but in verse and wrapped text, where they mark stanzas
 //! or a lost hemistich, they stay; self-contained lines
-//! the document's site repeats on many of its pages (found across the corpus by the `lines` phase) dropped
+//! the document's site repeats on many of its pages (found across the corpus by `scan` and `lines-count`) dropped
 //! ([`site`]); boilerplate lines dropped and link tails cut ([`boilerplate`]); copies of lines the
 //! document already holds dropped ([`repetition`]); a leading block of a site's menu dropped ([`leading`]);
 //! a trailing block of related headlines dropped
@@ -85,7 +85,7 @@ impl Default for CleanConfig {
 }
 
 impl CleanConfig {
-    /// True when a rule needs the `lines` phase's tables.
+    /// True when a rule needs the site tables (`lines-count`).
     pub fn needs_site_tables(&self) -> bool {
         self.site_lines_min_docs > 0 || self.related_stories
     }
@@ -102,7 +102,7 @@ pub struct Clean {
 
 impl Clean {
     /// Builds the stage; fails on a malformed extra boilerplate rule. `site_lines` is the corpus-wide table
-    /// of lines sites repeat (the `lines` phase computes it), if any.
+    /// of lines sites repeat (`scan` and `lines-count` build it), if any.
     pub fn from_config(cfg: &CleanConfig, key: KeySpec, site_lines: Option<Arc<SiteLines>>) -> Result<Clean, String> {
         Ok(Clean {
             cfg: cfg.clone(),

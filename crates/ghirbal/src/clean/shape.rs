@@ -12,7 +12,7 @@
 //! - **The opening**: a document's first non-blank line (its title, or all of a short post) and its first
 //!   paragraph after it (the first line of at least eight words, the lead). Site-wide rules never remove them: sites
 //!   print other stories' titles and leads under an article, so an article's own opening recurs; and the
-//!   `lines` phase records openings, so that `clean` can tell another story's lead when it sees one.
+//!   `scan` records openings, so that `clean` can tell another story's lead when it sees one.
 
 /// How a line ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

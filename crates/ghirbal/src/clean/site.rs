@@ -1,4 +1,4 @@
-//! The two site-wide rules, which use what the `lines` phase found across the corpus
+//! The two site-wide rules, which use what `scan` and `lines-count` found across the corpus
 //! ([`super::site_table::SiteLines`]):
 //!
 //! - **`clean.site_lines`**: a line its site repeats on at least `site_lines_min_docs` pages (contact

@@ -141,7 +141,7 @@ impl OutputGuard {
 }
 
 /// True when folding `text` itself gives the non-blank lines that folding its output form gives, so that a
-/// caller that only needs those lines (the `lines` phase) may skip the output pass. Checked on the bytes:
+/// caller that only needs those lines (site-line records) may skip the output pass. Checked on the bytes:
 /// ASCII but tab, CR, VT and FF (which the output profile makes spaces or breaks and the fold drops);
 /// Latin-1 above U+009F; the Arabic block but the combining madda and hamzas (U+0653–0655, which NFC
 /// composes); general punctuation, spaces and controls up to U+206F but the line and paragraph separators;

@@ -49,7 +49,7 @@ pub(crate) struct Scan<'a> {
 }
 
 /// What the reader thread hands a worker: a raw batch to parse (or a shard's end), or a frame of the records
-/// the `lines` step staged.
+/// `scan` staged for `scan-sited`.
 enum Input {
     Read(ReadItem),
     Staged(u32, Vec<u8>),

@@ -1,5 +1,5 @@
 //! Records of one shard split by partition, `K` kinds of them, as the scan (keys, ids, bands) and the
-//! `lines` step (lines, openings) produce them. They stay in memory up to a limit, then spill to
+//! `scan` (site lines, openings) produce them. They stay in memory up to a limit, then spill to
 //! per-partition files beside the target, so the scan of one huge input (a 30 GB `.jsonl.gz` is a single
 //! shard) does not hold them all; at the end of the shard they are streamed into one sectioned file, a
 //! section per partition holding the `K` kinds each as `len u64 | bytes`.

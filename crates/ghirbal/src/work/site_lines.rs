@@ -1,4 +1,4 @@
-//! The site-line files. `lines/S.bin` (the `lines` step, per shard): (site, line) records by partition, in
+//! The site-line files. `lines/S.bin` (`scan`, per shard): (site, line) records by partition, in
 //! two kinds — every distinct line of a document, and its opening lines — each record `site u64 | line
 //! u64`. `lines/P.tables` (the `lines-count` step, per partition): section 0 the pair keys of the lines a
 //! site repeats, section 1 those of openings found in two documents or more, `u64` each.
