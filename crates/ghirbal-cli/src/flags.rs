@@ -25,6 +25,30 @@ pub(crate) enum Command {
     Explain(ExplainArgs),
     /// Write OUT/report.html again from OUT/stats.json and OUT/examples.json (a run writes it itself).
     Report(ReportArgs),
+    /// A news archive (`run --archive`): its batches and counts, or every archived document's cluster.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ArchiveCommand {
+    /// Batches, documents, clusters and disk size of an archive.
+    Stats {
+        /// The archive folder.
+        archive: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every document the archive has seen (kept or deduplicated) as JSONL: id, cluster_id, cluster_size,
+    /// status, batch — for up-sampling weights without rewriting old outputs.
+    Clusters {
+        /// The archive folder.
+        archive: PathBuf,
+        /// Write to this file instead of stdout.
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -76,6 +100,10 @@ pub(crate) struct RunArgs {
     /// Start over when OUT holds a run with another config or other inputs.
     #[arg(long)]
     pub(crate) force: bool,
+    /// A news archive: deduplicate the inputs against every document it holds (exact and near), then add
+    /// the kept ones to it. Created on first use; one run adds to it at a time.
+    #[arg(long, value_name = "ARCHIVE")]
+    pub(crate) archive: Option<PathBuf>,
     /// Run one step only, for a job array or a scheduler: plan, lines, lines-count, scan, cluster, near,
     /// near-clusters, write, finish (in that order; each needs the ones before it done).
     #[arg(long, value_name = "STEP")]

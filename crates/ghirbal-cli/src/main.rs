@@ -53,6 +53,7 @@ fn main() -> ExitCode {
         flags::Command::Config(args) => commands::config::run(&args),
         flags::Command::Explain(args) => commands::explain::run(&args),
         flags::Command::Report(args) => commands::report::run(&args),
+        flags::Command::Archive(cmd) => commands::archive::run(&cmd),
     };
     match result {
         Ok(code) => code,

@@ -16,6 +16,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod archive;
 pub mod clean;
 mod clock;
 mod config;

@@ -17,6 +17,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut opts = RunOptions::new(args.inputs.clone(), args.out.clone());
     opts.threads = capped_threads(args.threads, available_cores());
     opts.force = args.force;
+    opts.archive.clone_from(&args.archive);
     let step = args
         .phase
         .map(|step| format!("{step} --shard {}", args.shard.unwrap_or_default()));
@@ -189,9 +190,20 @@ fn summary(report: &RunReport) -> String {
         format!(" ({})", top.join(", "))
     };
     format!(
-        "ghirbal: {} documents in, {} kept, {} removed{removed}\n  {mb:.1} MB of text in {:.1} s wall{cpu} ({rate:.1} MB/s)\n{}  kept: {out}/kept/  removed: {out}/removed/  stats: {out}/stats.json\n  report: {out}/report.html (what the run did, to look at)\n",
-        t.docs_in, t.docs_kept, t.docs_removed, report.seconds, not_read(s)
+        "ghirbal: {} documents in, {} kept, {} removed{removed}\n  {mb:.1} MB of text in {:.1} s wall{cpu} ({rate:.1} MB/s)\n{}{}  kept: {out}/kept/  removed: {out}/removed/  stats: {out}/stats.json\n  report: {out}/report.html (what the run did, to look at)\n",
+        t.docs_in, t.docs_kept, t.docs_removed, report.seconds, not_read(s), archived(s)
     )
+}
+
+/// The line saying what the archive got, with `--archive`.
+fn archived(stats: &ghirbal::RunStats) -> String {
+    match &stats.archive {
+        Some(a) => format!(
+            "  archive: batch {} added ({} kept documents; {} removed as copies of archived ones); {} batches now\n",
+            a.batch, a.kept, a.duplicates_of_archive, a.batches
+        ),
+        None => String::new(),
+    }
 }
 
 /// The line naming the first few files of the input folders that were not read (all are in stats.json).

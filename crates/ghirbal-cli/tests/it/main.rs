@@ -30,6 +30,7 @@ macro_rules! engine_argv {
     };
 }
 
+mod archive;
 mod bad_input;
 mod cli;
 mod compressed;

@@ -2,6 +2,7 @@
 //! steps write (through [`crate::work::decisions`]) and the `write` step reads and applies.
 
 use super::near::Similarity;
+use crate::Ordinal;
 
 /// A dedup decision about one document of a duplicate group or near-dup cluster. Documents in no group
 /// have none (they are kept as they are).
@@ -23,6 +24,8 @@ pub enum Decision {
         group_size: u32,
         /// The near-dup cluster of the keeper, with its size, when it is in one.
         cluster: Option<(String, u32)>,
+        /// The keeper's ordinal when it is a document of the news archive ([`crate::archive`]).
+        archived: Option<Ordinal>,
     },
     /// A verified near duplicate of `keeper_id`.
     Near {
@@ -34,6 +37,8 @@ pub enum Decision {
         cluster_id: String,
         /// Documents in the cluster, exact copies included.
         cluster_size: u32,
+        /// The keeper's ordinal when it is a document of the news archive ([`crate::archive`]).
+        archived: Option<Ordinal>,
     },
 }
 
@@ -82,6 +87,7 @@ mod tests {
                     keeper_id: "a".into(),
                     group_size: 2,
                     cluster: None,
+                    archived: None,
                 },
             ),
         ];
@@ -111,6 +117,7 @@ mod tests {
                     similarity: sim,
                     cluster_id: "a".into(),
                     cluster_size: 3,
+                    archived: None,
                 },
             ),
         ];
@@ -128,7 +135,8 @@ mod tests {
             Decision::Exact {
                 keeper_id: "a".into(),
                 group_size: 2,
-                cluster: Some(("a".into(), 3))
+                cluster: Some(("a".into(), 3)),
+                archived: None,
             }
         );
         assert!(matches!(merged[2], (5, Decision::Near { .. })));

@@ -114,6 +114,7 @@ pub fn decide(mut keys: Vec<ExactKey>) -> Vec<(Ordinal, Decision)> {
                     keeper_id: keeper.id.clone(),
                     group_size: size,
                     cluster: None,
+                    archived: None,
                 },
             ));
         }
@@ -206,7 +207,8 @@ mod tests {
                     Decision::Exact {
                         keeper_id: "d2".into(),
                         group_size: 3,
-                        cluster: None
+                        cluster: None,
+                        archived: None,
                     }
                 ),
                 (
@@ -221,7 +223,8 @@ mod tests {
                     Decision::Exact {
                         keeper_id: "d2".into(),
                         group_size: 3,
-                        cluster: None
+                        cluster: None,
+                        archived: None,
                     }
                 ),
             ]

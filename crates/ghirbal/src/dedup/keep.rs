@@ -3,7 +3,7 @@
 //! the smallest (rank, ordinal). Ties fall back to input order, so the choice is the same on every run, at
 //! every thread count, under every engine.
 
-use crate::{DedupConfig, Document, KeepRule};
+use crate::{DedupConfig, Document, KeepRule, Ordinal};
 
 const MISSING: u8 = 0xff;
 
@@ -19,6 +19,12 @@ pub fn rank(doc: &Document, cfg: &DedupConfig) -> Vec<u8> {
             pos.map_or(u32::MAX, |p| p as u32).to_be_bytes().to_vec()
         }
     }
+}
+
+/// The order keepers are chosen in: documents of the news archive first (they are published; a batch never
+/// takes their place), then (rank, ordinal).
+pub fn keep_order(rank: &[u8], o: Ordinal) -> (bool, &[u8], Ordinal) {
+    (!crate::archive::is_archived(o), rank, o)
 }
 
 /// Numbers sort numerically before strings, strings by bytes (ISO dates sort right), missing values last.

@@ -29,6 +29,8 @@ pub(crate) struct Cluster<'a> {
     pub config: &'a Config,
     pub shards: &'a [ShardSpec],
     pub pool: &'a rayon::ThreadPool,
+    /// The news archive the batch is deduplicated against, as the plan saw it.
+    pub archive: Option<&'a crate::archive::Snapshot>,
 }
 
 impl Cluster<'_> {
@@ -76,7 +78,10 @@ impl Cluster<'_> {
             part.exact_keys(&mut keys)?;
             part.ids(&mut ids)?;
         }
-        let decided = exact::decide(keys);
+        let decided = match self.archive {
+            Some(snap) => decide_with_archive(p, keys, snap)?,
+            None => exact::decide(keys),
+        };
         let dup_ids = self.dup_ids(ids);
         let dup_ids = match dup_ids.is_empty() {
             true => Vec::new(),
@@ -120,6 +125,49 @@ impl Cluster<'_> {
             None => format!("shard {} record {}", e.ordinal.shard(), e.ordinal.seq()),
         }
     }
+}
+
+/// Exact decisions with the archive: a key the archive holds makes every document of the batch with it a copy
+/// of the archived document (the archive's documents come first in every keep order: they are published);
+/// the other keys are grouped as in a run without one.
+fn decide_with_archive(
+    p: u32,
+    keys: Vec<exact::ExactKey>,
+    snap: &crate::archive::Snapshot,
+) -> Result<Vec<(Ordinal, Decision)>> {
+    let lookup = crate::archive::lookup::Lookup::new(snap);
+    let mut hashes: Vec<u128> = keys.iter().map(|k| k.hash).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    let found = lookup.exact(p, &hashes)?;
+    if found.is_empty() {
+        return Ok(exact::decide(keys));
+    }
+    let archived_of = |h: u128| found.binary_search_by_key(&h, |f| f.0).ok().map(|i| found[i].1);
+    let (copies, rest): (Vec<_>, Vec<_>) = keys.into_iter().partition(|k| archived_of(k.hash).is_some());
+    let mut out = exact::decide(rest);
+    let mut docs = lookup.docs();
+    let mut copies = copies;
+    copies.sort_unstable_by_key(|k| (k.hash, k.ordinal));
+    for group in copies.chunk_by(|a, b| a.hash == b.hash) {
+        let Some(keeper) = archived_of(group[0].hash) else {
+            continue;
+        };
+        let keeper_id = docs.id(keeper)?;
+        for copy in group {
+            out.push((
+                copy.ordinal,
+                Decision::Exact {
+                    keeper_id: keeper_id.clone(),
+                    group_size: group.len() as u32 + 1,
+                    cluster: None,
+                    archived: Some(keeper),
+                },
+            ));
+        }
+    }
+    out.sort_unstable_by_key(|(o, _)| *o);
+    Ok(out)
 }
 
 /// Every exact decision about documents of `shard`, sorted by sequence number.

@@ -54,6 +54,7 @@ pub(crate) fn finish(
     config: &Config,
     manifest: &Manifest,
     invocation: &Invocation,
+    held: Option<&crate::archive::add::ArchiveLock>,
 ) -> Result<RunStats> {
     let shards = &manifest.shards;
     let mut stats = RunStats {
@@ -127,6 +128,14 @@ pub(crate) fn finish(
         holds,
     };
     stats.stages = stages;
+    if holds {
+        // Only a batch whose books balance joins the archive; stats.json, written after, marks both done.
+        let totals = crate::archive::add::Totals {
+            docs_in: stats.totals.docs_in,
+            removed,
+        };
+        stats.archive = crate::archive::add::add(layout, config, manifest, totals, held)?;
+    }
     stats.peak_rss_bytes = crate::stats::peak_rss();
     stats.config = Some(config.clone());
     let examples = std::mem::take(&mut observed.examples);

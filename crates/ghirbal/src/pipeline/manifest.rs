@@ -26,6 +26,9 @@ pub struct Manifest {
     pub skipped: Vec<SkippedFile>,
     /// The shard plan.
     pub shards: Vec<ShardSpec>,
+    /// The news archive this batch is deduplicated against and added to (`--archive`), as the plan saw it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<crate::archive::Snapshot>,
 }
 
 impl Manifest {
@@ -38,6 +41,7 @@ impl Manifest {
             inputs: expansion.files,
             skipped: expansion.skipped,
             shards,
+            archive: None,
         }
     }
 
@@ -94,7 +98,7 @@ fn to_value(config: &Config) -> Value {
 }
 
 /// The first key whose value differs, as `key: old → new`.
-fn first_difference(old: &Value, new: &Value, path: String) -> String {
+pub(crate) fn first_difference(old: &Value, new: &Value, path: String) -> String {
     if let (Value::Object(a), Value::Object(b)) = (old, new) {
         for (key, va) in a {
             let vb = b.get(key).unwrap_or(&Value::Null);

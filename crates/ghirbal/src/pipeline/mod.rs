@@ -34,7 +34,9 @@ use steps::site_lines_on;
 use time::{Invocation, StepClock};
 
 pub use crate::work::{Layout, Step, StepReport, TaskSlice};
+pub(crate) use cluster::decisions_for as exact_decisions;
 pub(crate) use finish::read_stats;
+pub(crate) use near_clusters::decisions_of_shard as near_decisions;
 
 use crate::stats::RunStats;
 use crate::work::LockMode;
@@ -68,6 +70,8 @@ pub struct RunOptions {
     pub force: bool,
     /// Where progress goes.
     pub progress: Box<dyn Progress>,
+    /// The news archive to deduplicate against and add the kept documents to (`--archive`).
+    pub archive: Option<PathBuf>,
 }
 
 impl RunOptions {
@@ -79,6 +83,7 @@ impl RunOptions {
             threads: 0,
             force: false,
             progress: Box::new(NoProgress),
+            archive: None,
         }
     }
 }
@@ -112,6 +117,11 @@ pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
             cpu_seconds: 0.0,
         });
     }
+    // One batch at a time per archive: taken before any work, held to the add.
+    let archive_lock = match &manifest.archive {
+        Some(snap) => Some(crate::archive::add::ArchiveLock::acquire(&snap.root)?),
+        None => None,
+    };
     plan.record(&layout)?;
     let runner = Runner::new(opts, config, &layout, &manifest)?;
     // Steps with no tasks in this config (site lines or near dedup off) are skipped, and not timed.
@@ -122,7 +132,8 @@ pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
             .map_err(|e| redo_producer(&layout, e))?;
         clock.record(&layout)?;
     }
-    let stats = finish::finish(&layout, config, &manifest, &invocation).map_err(|e| redo_producer(&layout, e))?;
+    let stats = finish::finish(&layout, config, &manifest, &invocation, archive_lock.as_ref())
+        .map_err(|e| redo_producer(&layout, e))?;
     let spent = invocation.elapsed();
     Ok(RunReport {
         stats,
@@ -149,7 +160,7 @@ pub fn run_step(opts: &RunOptions, config: &Config, step: Step, slice: TaskSlice
     let done = match step {
         Step::Plan | Step::Finish if !slice.takes(0) || complete => Ok(()),
         Step::Plan => Ok(()),
-        Step::Finish => finish::finish(&layout, config, &manifest, &invocation).map(|_| ()),
+        Step::Finish => finish::finish(&layout, config, &manifest, &invocation, None).map(|_| ()),
         _ => Runner::new(opts, config, &layout, &manifest)?.run(step, slice, &clock),
     };
     done.map_err(|e| redo_producer(&layout, e))?;
@@ -229,6 +240,7 @@ impl<'a> Runner<'a> {
             config,
             shards: &self.manifest.shards,
             pool: &self.pool,
+            archive: self.manifest.archive.as_ref(),
         };
         match step {
             Step::Plan | Step::Finish => Ok(()),

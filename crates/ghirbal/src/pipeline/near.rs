@@ -13,6 +13,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::cluster::{Cluster, ExactInfo};
+use crate::archive::{is_archived, ARCHIVED};
+use crate::dedup::keep::keep_order;
 use crate::dedup::minhash::MinHasher;
 use crate::dedup::near::{bucket_pairs, first_shared_band, Edge, Verify};
 use crate::text::OrdinalMap;
@@ -39,6 +41,9 @@ pub(crate) struct NearPartitionStats {
     /// Chunks of buckets whose sketches were loaded together (more than one when they exceed the budget).
     #[serde(default)]
     pub sketch_chunks: u64,
+    /// Band records of archived keepers that share a band with the batch (`--archive`).
+    #[serde(default)]
+    pub archived_band_records: u64,
 }
 
 /// The near-dup tasks, run with the cluster phase's context (layout, config, shards, pool).
@@ -117,9 +122,13 @@ impl Near<'_, '_> {
         for (band, bucket) in buckets {
             members.clear();
             members.extend(bucket.iter().filter_map(|o| sketches.get(&o.0).map(|s| (o, s))));
-            members.sort_by(|a, b| (&a.1.rank, a.0).cmp(&(&b.1.rank, b.0)));
+            members.sort_by(|a, b| keep_order(&a.1.rank, *a.0).cmp(&keep_order(&b.1.rank, *b.0)));
             for (i, j) in bucket_pairs(members.len(), cfg.bucket_head) {
                 let ((oa, a), (ob, b)) = (members[i], members[j]);
+                // Archived keepers were compared when the later of them was added.
+                if is_archived(*ob) {
+                    continue;
+                }
                 // A pair is verified in the bucket of the lowest band the two share, and only there.
                 let first = first_shared_band(&a.sketch.bands, &b.sketch.bands);
                 if first.map(|f| a.sketch.bands[f]) != Some(*band) {
@@ -181,20 +190,25 @@ impl Near<'_, '_> {
         let sorter = sorter.unwrap_or_else(|| PairSorter::new(budget, 0, &self.layout.sort_runs(p)));
         stats.sort_runs = sorter.runs() as u64;
         let mut sorted = sorter.finish()?;
+        // With an archive, a bucket of one member of the batch may still hold archived keepers.
+        let least = if self.archive.is_some() { 1 } else { 2 };
         let mut buckets = Vec::new();
         let mut current: Option<(u64, Vec<Ordinal>)> = None;
         while let Some((band, ordinal)) = sorted.next()? {
             match &mut current {
                 Some((b, members)) if *b == band => members.push(Ordinal(ordinal)),
                 _ => {
-                    if let Some(done) = current.take().filter(|(_, m)| m.len() > 1) {
+                    if let Some(done) = current.take().filter(|(_, m)| m.len() >= least) {
                         buckets.push(done);
                     }
                     current = Some((band, vec![Ordinal(ordinal)]));
                 }
             }
         }
-        buckets.extend(current.filter(|(_, m)| m.len() > 1));
+        buckets.extend(current.filter(|(_, m)| m.len() >= least));
+        if let Some(snap) = self.archive {
+            buckets = with_archived(p, buckets, snap, stats)?;
+        }
         stats.buckets = buckets.len() as u64;
         Ok(buckets)
     }
@@ -211,9 +225,12 @@ impl Near<'_, '_> {
         let mut out = OrdinalMap::default();
         for group in wanted.chunk_by(|a, b| a.shard() == b.shard()) {
             let shard = group[0].shard();
-            let reader = readers.get(&self.layout.sketch(shard), shard)?;
             let seqs: Vec<u32> = group.iter().map(|o| o.seq()).collect();
-            for (mut record, payload) in reader.read(&seqs)? {
+            let records = match (self.archive, is_archived(group[0])) {
+                (Some(_), true) => readers.archived(self.archive)?.read(shard - ARCHIVED, &seqs)?,
+                _ => readers.get(&self.layout.sketch(shard), shard)?.read(&seqs)?,
+            };
+            for (mut record, payload) in records {
                 match self.config.dedup.near.verify {
                     Verify::Exact => record.sketch.shingles = payload,
                     Verify::Estimate => record.sketch.signature = payload,
@@ -240,9 +257,22 @@ impl Near<'_, '_> {
 
 /// The open sketch files of one task, reused across chunks.
 #[derive(Default)]
-struct Readers(Vec<(u32, SketchReader)>);
+struct Readers(Vec<(u32, SketchReader)>, Option<crate::archive::lookup::Docs>);
 
 impl Readers {
+    fn archived(&mut self, snap: Option<&crate::archive::Snapshot>) -> Result<&mut crate::archive::lookup::Docs> {
+        let docs = match (self.1.take(), snap) {
+            (Some(docs), _) => docs,
+            (None, Some(snap)) => crate::archive::lookup::Lookup::new(snap).docs(),
+            (None, None) => {
+                return Err(crate::Error::Config(
+                    "an archived document came up in a run without an archive".into(),
+                ))
+            }
+        };
+        Ok(self.1.insert(docs))
+    }
+
     fn get(&mut self, path: &std::path::Path, shard: u32) -> Result<&mut SketchReader> {
         let at = match self.0.iter().position(|(s, _)| *s == shard) {
             Some(at) => at,
@@ -253,4 +283,28 @@ impl Readers {
         };
         Ok(&mut self.0[at].1)
     }
+}
+
+/// Adds to each bucket of the batch the archived keepers with its band (read from the archive's runs of
+/// partition `p`), and keeps the buckets that then have two members or more.
+fn with_archived(
+    p: u32,
+    buckets: Vec<(u64, Vec<Ordinal>)>,
+    snap: &crate::archive::Snapshot,
+    stats: &mut NearPartitionStats,
+) -> Result<Vec<(u64, Vec<Ordinal>)>> {
+    let bands: Vec<u64> = buckets.iter().map(|(b, _)| *b).collect();
+    let found = crate::archive::lookup::Lookup::new(snap).bands(p, &bands)?;
+    stats.archived_band_records += found.len() as u64;
+    let mut found = found.into_iter().peekable();
+    let mut out = Vec::with_capacity(buckets.len());
+    for (band, mut members) in buckets {
+        while let Some((_, o)) = found.next_if(|(b, _)| *b == band) {
+            members.push(o);
+        }
+        if members.len() > 1 {
+            out.push((band, members));
+        }
+    }
+    Ok(out)
 }

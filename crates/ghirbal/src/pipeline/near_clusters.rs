@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::cluster::{Cluster, ExactInfo};
 use super::near::NearPartitionStats;
+use crate::archive::is_archived;
+use crate::dedup::keep::keep_order;
 use crate::dedup::near::Similarity;
 use crate::dedup::Decision;
 use crate::text::OrdinalMap;
@@ -68,7 +70,7 @@ impl Docs {
         for p in 0..cx.config.run.partitions {
             edges::read_docs(&cx.layout.edges(p), &mut docs)?;
         }
-        docs.sort_by(|a, b| (&a.rank, a.ordinal).cmp(&(&b.rank, b.ordinal)));
+        docs.sort_by(|a, b| keep_order(&a.rank, a.ordinal).cmp(&keep_order(&b.rank, b.ordinal)));
         docs.dedup_by_key(|d| d.ordinal);
         let order: Vec<Ordinal> = docs.iter().map(|d| d.ordinal).collect();
         let ids = docs.into_iter().map(|d| d.id).collect();
@@ -149,15 +151,20 @@ fn cluster(
             },
             Some((keeper, similarity)) => {
                 stats.duplicates += 1;
+                let keeper_ordinal = docs.order[*keeper as usize];
                 Decision::Near {
                     keeper_id: docs.ids[*keeper as usize].clone(),
                     similarity: *similarity,
                     cluster_id,
                     cluster_size,
+                    archived: is_archived(keeper_ordinal).then_some(keeper_ordinal),
                 }
             }
         };
-        out.push((docs.order[pos], decision));
+        // An archived document is decided about in its own batch; here it only anchors the batch's copies.
+        if !is_archived(docs.order[pos]) {
+            out.push((docs.order[pos], decision));
+        }
     }
     // Exact copies of a clustered document learn its cluster (their decision stays `dedup.exact`).
     let mut by_id: Vec<(&str, usize)> = docs.ids.iter().map(String::as_str).zip(0..).collect();

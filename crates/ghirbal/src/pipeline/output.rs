@@ -27,13 +27,17 @@ pub(super) fn open(
     let manifest = match load_manifest(&layout)? {
         Some(m) => {
             m.check(config, &input_files(opts, &layout)?.files, &layout)?;
+            crate::archive::add::check_same(m.archive.as_ref(), opts.archive.as_deref(), &layout)?;
             m
         }
         None if create => {
             layout.clear()?;
             let expansion = input_files(opts, &layout)?;
             let shards = plan::plan(&expansion.files, &config.input)?;
-            let m = Manifest::new(config, expansion, shards);
+            let mut m = Manifest::new(config, expansion, shards);
+            if let Some(root) = &opts.archive {
+                m.archive = Some(crate::archive::add::plan(root, config, &m.inputs)?);
+            }
             m.save(&layout)?;
             m
         }

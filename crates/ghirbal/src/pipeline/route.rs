@@ -263,8 +263,12 @@ impl Route<'_> {
                 keeper_id,
                 group_size,
                 cluster,
+                archived,
             } => {
                 let mut removal = Removal::new(EXACT).with("group_size", group_size);
+                if archived.is_some() {
+                    removal = removal.with("archived", true);
+                }
                 removal.duplicate_of = Some(keeper_id.clone());
                 let (cluster_id, size) = cluster.unwrap_or((keeper_id, group_size));
                 Some((removal, cluster_id, size))
@@ -274,6 +278,7 @@ impl Route<'_> {
                 similarity,
                 cluster_id,
                 cluster_size,
+                archived,
             } => {
                 let cfg = &self.config.dedup.near;
                 let mut removal = Removal::new(NEAR)
@@ -281,6 +286,9 @@ impl Route<'_> {
                     .with("threshold", cfg.threshold)
                     .with("cluster_id", cluster_id.clone())
                     .with("cluster_size", cluster_size);
+                if archived.is_some() {
+                    removal = removal.with("archived", true);
+                }
                 removal.duplicate_of = Some(keeper_id);
                 removal.similarity = Some(round4(similarity.value));
                 Some((removal, cluster_id, cluster_size))

@@ -345,6 +345,9 @@ pub struct RunStats {
     /// once the run is complete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<crate::Config>,
+    /// What adding the batch to its news archive did (`--archive`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<crate::archive::add::AddReport>,
 }
 
 /// Peak resident set size of this process (Linux `VmHWM`), 0 elsewhere.

@@ -34,6 +34,7 @@ fn encode(buf: &mut Vec<u8>, seq: u32, decision: &Decision) {
             keeper_id,
             group_size,
             cluster,
+            archived,
         } => {
             buf.put_u8(1);
             buf.put_u32(*group_size);
@@ -42,12 +43,14 @@ fn encode(buf: &mut Vec<u8>, seq: u32, decision: &Decision) {
             if let Some((_, size)) = cluster {
                 buf.put_u32(*size);
             }
+            put_archived(buf, *archived);
         }
         Decision::Near {
             keeper_id,
             similarity,
             cluster_id,
             cluster_size,
+            archived,
         } => {
             buf.put_u8(2);
             buf.put_bytes(keeper_id.as_bytes());
@@ -55,7 +58,27 @@ fn encode(buf: &mut Vec<u8>, seq: u32, decision: &Decision) {
             buf.put_u64(similarity.estimate.to_bits());
             buf.put_bytes(cluster_id.as_bytes());
             buf.put_u32(*cluster_size);
+            put_archived(buf, *archived);
         }
+    }
+}
+
+/// An archived keeper's ordinal: a presence byte, then the ordinal.
+fn put_archived(buf: &mut Vec<u8>, archived: Option<Ordinal>) {
+    match archived {
+        Some(o) => {
+            buf.put_u8(1);
+            buf.put_u64(o.0);
+        }
+        None => buf.put_u8(0),
+    }
+}
+
+fn archived(d: &mut Decoder<'_>) -> Result<Option<Ordinal>> {
+    match d.u8("an archived keeper's presence byte")? {
+        0 => Ok(None),
+        1 => Ok(Some(Ordinal(d.u64("an archived keeper's ordinal")?))),
+        b => Err(d.corrupt(&format!("an archived keeper's presence byte {b}"))),
     }
 }
 
@@ -80,6 +103,7 @@ fn decode(d: &mut Decoder<'_>) -> Result<(u32, Decision)> {
                 keeper_id,
                 group_size,
                 cluster,
+                archived: archived(d)?,
             }
         }
         2 => Decision::Near {
@@ -90,6 +114,7 @@ fn decode(d: &mut Decoder<'_>) -> Result<(u32, Decision)> {
             },
             cluster_id: d.str("a near duplicate's cluster id")?.to_owned(),
             cluster_size: d.u32("a near duplicate's cluster size")?,
+            archived: archived(d)?,
         },
         tag => return Err(d.corrupt(&format!("a decision tag {tag} that the format does not have"))),
     };
@@ -152,6 +177,7 @@ mod tests {
                     keeper_id: "أ".into(),
                     group_size: 2,
                     cluster: Some(("ب".into(), 4)),
+                    archived: None,
                 },
             ),
             (
@@ -161,6 +187,7 @@ mod tests {
                     similarity: sim,
                     cluster_id: "ب".into(),
                     cluster_size: 4,
+                    archived: Some(crate::archive::archived(2, 7)),
                 },
             ),
             (

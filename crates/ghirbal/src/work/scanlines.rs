@@ -15,7 +15,7 @@ use super::frame::{FrameError, FrameReader};
 use crate::{Error, Result, WorkCompression};
 
 /// The first line of every scan file: what it is and the work format.
-pub(crate) const HEADER: &[u8] = b"ghirbal scan lines, work format 7\n";
+pub(crate) const HEADER: &[u8] = b"ghirbal scan lines, work format 8\n";
 
 /// One batch's lines as a checksummed frame.
 pub(crate) fn encode_frame(codec: WorkCompression, lines: &[u8]) -> std::io::Result<Vec<u8>> {

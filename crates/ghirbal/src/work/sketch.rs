@@ -23,10 +23,34 @@ const ENTRY_LEN: usize = 20;
 /// Bytes of one index entry (for estimates of a shard's record count from the index's size).
 pub(crate) const INDEX_ENTRY: u64 = ENTRY_LEN as u64;
 
-fn header(tag: &[u8; 4]) -> Vec<u8> {
+/// The tags and version of a sketch file's two headers: the work folder's, or the news archive's (whose
+/// document files share this format but not the work format's version).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Format {
+    data: &'static [u8; 4],
+    index: &'static [u8; 4],
+    version: u32,
+}
+
+impl Format {
+    /// `work/near/S.sketch`.
+    pub(crate) const WORK: Format = Format {
+        data: b"SKCH",
+        index: b"SKIX",
+        version: super::VERSION,
+    };
+    /// `ARCHIVE/batches/N/docs.sketch`.
+    pub(crate) const ARCHIVE: Format = Format {
+        data: b"ADOC",
+        index: b"ADIX",
+        version: crate::archive::FORMAT,
+    };
+}
+
+fn header(tag: &[u8; 4], version: u32) -> Vec<u8> {
     let mut h = HEAD.to_vec();
     h.extend_from_slice(tag);
-    h.put_u32(super::VERSION);
+    h.put_u32(version);
     h
 }
 
@@ -88,14 +112,20 @@ pub(crate) struct SketchWriter {
 impl SketchWriter {
     /// Starts `path` (and `path.idx`).
     pub(crate) fn create(path: &Path) -> Result<SketchWriter> {
+        SketchWriter::create_as(path, Format::WORK)
+    }
+
+    /// Starts `path` (and `path.idx`) in `format`.
+    pub(crate) fn create_as(path: &Path, format: Format) -> Result<SketchWriter> {
         let (file, tmp) = super::create_tmp(path)?;
         let mut data = BufWriter::with_capacity(1 << 20, file);
-        data.write_all(&header(b"SKCH")).map_err(Error::io("writing", &tmp))?;
+        data.write_all(&header(format.data, format.version))
+            .map_err(Error::io("writing", &tmp))?;
         Ok(SketchWriter {
             data,
             tmp,
             path: path.to_owned(),
-            index: header(b"SKIX"),
+            index: header(format.index, format.version),
             offset: HEADER_LEN,
         })
     }
@@ -153,14 +183,20 @@ pub(crate) struct SketchReader {
 impl SketchReader {
     /// Opens a shard's sketch file (both files must be there, with this format's headers).
     pub(crate) fn open(path: &Path) -> Result<SketchReader> {
+        SketchReader::open_as(path, Format::WORK)
+    }
+
+    /// Opens a sketch file of `format`.
+    pub(crate) fn open_as(path: &Path, format: Format) -> Result<SketchReader> {
         let mut file = File::open(path).map_err(Error::io("opening", path))?;
         let len = file.metadata().map_err(Error::io("reading metadata of", path))?.len();
-        check_header(&mut file, path, b"SKCH")?;
+        check_header(&mut file, path, format.data, format.version)?;
         let index = index_path(path);
         check_header(
             &mut File::open(&index).map_err(Error::io("opening", &index))?,
             &index,
-            b"SKIX",
+            format.index,
+            format.version,
         )?;
         Ok(SketchReader {
             file,
@@ -208,27 +244,75 @@ impl SketchReader {
             let following = next_entry(&mut idx)?;
             let (start, end, sum) = (current.1, following.1, current.2);
             current = following;
-            // Checked before allocating: a damaged offset must not ask for terabytes.
-            let len = end
-                .checked_sub(start)
-                .filter(|_| end <= self.len)
-                .ok_or_else(|| corrupt_at(&self.index, current.3, "a record's offsets fall outside the data file"))?;
-            buf.resize(len as usize, 0);
-            read_at(&mut self.file, start, &mut buf).map_err(|e| match e.kind() {
-                std::io::ErrorKind::UnexpectedEof => corrupt_at(&self.path, start, "the file ends early"),
-                _ => Error::io("reading", &self.path)(e),
-            })?;
-            if checksum(&buf) != sum {
-                return Err(corrupt_at(&self.path, start, "a record does not match its checksum"));
-            }
-            let record = decode(&mut Decoder::new(&buf, &self.path, start))?;
-            if record.0.seq != seq {
-                return Err(corrupt_at(&self.path, start, "a record of another sequence number"));
-            }
-            out.push(record);
+            out.push(self.record(seq, (start, end, sum), current.3, &mut buf)?);
         }
         Ok(out)
     }
+
+    /// The record of `seq` at bytes `start..end` with checksum `sum` (its index entry at byte `at`), checked.
+    fn record(
+        &mut self,
+        seq: u32,
+        (start, end, sum): (u64, u64, u64),
+        at: u64,
+        buf: &mut Vec<u8>,
+    ) -> Result<(SketchRecord, Vec<u64>)> {
+        // Checked before allocating: a damaged offset must not ask for terabytes.
+        let len = end
+            .checked_sub(start)
+            .filter(|_| end <= self.len)
+            .ok_or_else(|| corrupt_at(&self.index, at, "a record's offsets fall outside the data file"))?;
+        buf.resize(len as usize, 0);
+        read_at(&mut self.file, start, buf).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => corrupt_at(&self.path, start, "the file ends early"),
+            _ => Error::io("reading", &self.path)(e),
+        })?;
+        if checksum(buf) != sum {
+            return Err(corrupt_at(&self.path, start, "a record does not match its checksum"));
+        }
+        let record = decode(&mut Decoder::new(buf, &self.path, start))?;
+        if record.0.seq != seq {
+            return Err(corrupt_at(&self.path, start, "a record of another sequence number"));
+        }
+        Ok(record)
+    }
+
+    /// The records of `seqs` (any order) from a file whose sequence numbers are dense, 0..n (an archive
+    /// batch's documents): each index entry is found by position, one `pread` for it and one for the
+    /// record, so a lookup never walks the index.
+    pub(crate) fn read_dense(&mut self, seqs: &[u32]) -> Result<Vec<(SketchRecord, Vec<u64>)>> {
+        let mut out = Vec::with_capacity(seqs.len());
+        let mut entries = [0u8; 2 * ENTRY_LEN];
+        let mut buf = Vec::new();
+        let index = File::open(&self.index).map_err(Error::io("opening", &self.index))?;
+        for &seq in seqs {
+            let at = HEADER_LEN + u64::from(seq) * ENTRY_LEN as u64;
+            read_at_ref(&index, at, &mut entries).map_err(|e| match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => corrupt_at(&self.index, at, &format!("no document {seq}")),
+                _ => Error::io("reading", &self.index)(e),
+            })?;
+            let mut d = Decoder::new(&entries, &self.index, at);
+            let (s, start, sum) = (d.u32("seq")?, d.u64("offset")?, d.u64("checksum")?);
+            let (_, end) = (d.u32("seq")?, d.u64("offset")?);
+            if s != seq {
+                return Err(corrupt_at(&self.index, at, "an entry of another sequence number"));
+            }
+            out.push(self.record(seq, (start, end, sum), at, &mut buf)?);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(unix)]
+pub(crate) fn read_at_ref(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(not(unix))]
+pub(crate) fn read_at_ref(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    let mut f = file;
+    f.seek(SeekFrom::Start(offset))?;
+    f.read_exact(buf)
 }
 
 /// Reads `buf.len()` bytes at `offset`: one `pread` where there is one (a candidate's sketch is one system
@@ -244,19 +328,15 @@ fn read_at(file: &mut File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> 
     file.read_exact(buf)
 }
 
-fn check_header(file: &mut File, path: &Path, tag: &[u8; 4]) -> Result<()> {
+fn check_header(file: &mut File, path: &Path, tag: &[u8; 4], version: u32) -> Result<()> {
     let mut head = [0u8; HEADER_LEN as usize];
     file.read_exact(&mut head)
         .map_err(|_| corrupt_at(path, 0, "the file is shorter than its header"))?;
-    if head[..] != header(tag)[..] {
+    if head[..] != header(tag, version)[..] {
         return Err(corrupt_at(
             path,
             0,
-            &format!(
-                "not a {} file of work format {}",
-                String::from_utf8_lossy(tag),
-                super::VERSION
-            ),
+            &format!("not a {} file of format {}", String::from_utf8_lossy(tag), version),
         ));
     }
     Ok(())

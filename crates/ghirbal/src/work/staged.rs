@@ -29,7 +29,7 @@ use crate::read::{BadRecord, Record, ShardEnd, REASONS};
 use crate::{Document, Error, Ordinal, Origin, Removal, Result, WorkCompression};
 
 /// The first frame of every staged file: what it is and the work format.
-const HEADER: &[u8] = b"ghirbal staged records, work format 7\n";
+const HEADER: &[u8] = b"ghirbal staged records, work format 8\n";
 const BATCH: u8 = 1;
 const END: u8 = 2;
 const DOC: u8 = 0;

@@ -1,0 +1,369 @@
+//! News archives (`run --archive`): batches added one by one decide exactly what one run over all of them
+//! decides; an add killed at any point and rerun leaves the bytes of an add that never stopped; one add at a
+//! time; a batch is never added twice; the ledger's clusters are the keepers' stars.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::util::{dir_bytes, read_jsonl_dir, run, run_ok, run_stdout, shared_dir, Dir};
+
+/// The first `n` SaudiNewsNet articles (id, text, date), and copies across batches: every 37th article again
+/// 700 articles later (an exact copy), every 41st with one word changed 500 later (a near copy), and an exact
+/// copy of every near copy 300 later (a copy of a document that was itself removed).
+fn articles(n: usize) -> Vec<Value> {
+    let path = shared_dir("data/saudinewsnet").join("saudinewsnet.jsonl.gz");
+    let file = std::fs::File::open(&path).expect("SaudiNewsNet");
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+    let mut docs: Vec<Value> = Vec::new();
+    for line in reader.lines().take(n) {
+        let d: Value = serde_json::from_str(&line.expect("a line")).expect("json");
+        docs.push(serde_json::json!({"id": d["id"], "text": d["text"], "date_extracted": d["date_extracted"]}));
+    }
+    let mut out: Vec<Value> = Vec::new();
+    let mut later: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
+    for (i, d) in docs.iter().enumerate() {
+        out.push(d.clone());
+        if i % 37 == 5 {
+            let mut c = d.clone();
+            c["id"] = format!("{}#copy", d["id"].as_str().unwrap_or("")).into();
+            later.entry(i + 700).or_default().push(c);
+        }
+        if i % 41 == 7 {
+            let text = d["text"].as_str().unwrap_or("");
+            let mut c = d.clone();
+            c["id"] = format!("{}#near", d["id"].as_str().unwrap_or("")).into();
+            c["text"] = text.replacen(' ', " كذلك ", 1).into();
+            let mut again = c.clone();
+            again["id"] = format!("{}#near-copy", d["id"].as_str().unwrap_or("")).into();
+            later.entry(i + 500).or_default().push(c);
+            later.entry(i + 800).or_default().push(again);
+        }
+        if let Some(extra) = later.remove(&i) {
+            out.extend(extra);
+        }
+    }
+    out.extend(later.into_values().flatten());
+    out
+}
+
+fn write_batches(dir: &Dir, docs: &[Value], batches: usize) -> Vec<PathBuf> {
+    let per = docs.len().div_ceil(batches);
+    docs.chunks(per)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let body: String = chunk.iter().map(|d| format!("{d}\n")).collect();
+            dir.write(&format!("batches/day-{i:02}.jsonl"), body)
+        })
+        .collect()
+}
+
+/// (kept ids, id → (reason, duplicate_of) of every duplicate, ids removed otherwise) over some outputs.
+type Decisions = (BTreeSet<String>, BTreeMap<String, (String, String)>, BTreeSet<String>);
+
+fn decisions(outs: &[PathBuf]) -> Decisions {
+    let (mut kept, mut dups, mut other) = (BTreeSet::new(), BTreeMap::new(), BTreeSet::new());
+    for out in outs {
+        for d in read_jsonl_dir(&out.join("kept")) {
+            kept.insert(d["id"].as_str().expect("id").to_owned());
+        }
+        for r in read_jsonl_dir(&out.join("removed")) {
+            let id = r["id"].as_str().expect("id").to_owned();
+            match r["duplicate_of"].as_str() {
+                Some(k) => {
+                    dups.insert(id, (r["reason"].as_str().unwrap_or("").to_owned(), k.to_owned()));
+                }
+                None => {
+                    other.insert(id);
+                }
+            }
+        }
+    }
+    (kept, dups, other)
+}
+
+fn add_batches(dir: &Dir, batches: &[PathBuf], archive: &Path, extra: &[&str]) -> Vec<PathBuf> {
+    batches
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let name = archive
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            let out = dir.join(&format!("out-{name}-{i:02}"));
+            let mut argv = vec![
+                "run".into(),
+                b.display().to_string(),
+                "-o".into(),
+                out.display().to_string(),
+                "-q".into(),
+            ];
+            argv.extend(["--archive".into(), archive.display().to_string()]);
+            argv.extend(extra.iter().map(|s| (*s).to_owned()));
+            run_ok(argv);
+            out
+        })
+        .collect()
+}
+
+fn one_run(dir: &Dir, batches: &[PathBuf], extra: &[&str]) -> PathBuf {
+    let mut all = String::new();
+    for b in batches {
+        all += &std::fs::read_to_string(b).expect("batch");
+    }
+    let input = dir.write("all.jsonl", all);
+    let out = dir.join("out-all");
+    let mut argv = vec![
+        "run".to_owned(),
+        input.display().to_string(),
+        "-o".into(),
+        out.display().to_string(),
+        "-q".into(),
+    ];
+    argv.extend(extra.iter().map(|s| (*s).to_owned()));
+    run_ok(argv);
+    out
+}
+
+#[test]
+fn ten_batches_one_by_one_decide_what_one_run_decides() {
+    let dir = Dir::new();
+    let docs = articles(1500);
+    let batches = write_batches(&dir, &docs, 10);
+    let archive = dir.join("archive");
+    let outs = add_batches(&dir, &batches, &archive, &[]);
+    let single = one_run(&dir, &batches, &[]);
+    let (one, many) = (decisions(&[single]), decisions(&outs));
+    assert_eq!(one.0, many.0, "kept ids");
+    assert_eq!(one.1, many.1, "duplicate_of pairs");
+    assert_eq!(one.2, many.2, "removed by the stages");
+    // The corpus has what the test is about: copies across batches, exact and near, and copies of copies.
+    let reasons = |r: &str| many.1.values().filter(|(reason, _)| reason == r).count();
+    assert!(
+        reasons("dedup.exact") >= 30 && reasons("dedup.near") >= 20,
+        "{:?}",
+        (reasons("dedup.exact"), reasons("dedup.near"))
+    );
+    let archived: Vec<Value> = outs
+        .iter()
+        .flat_map(|o| read_jsonl_dir(&o.join("removed")))
+        .filter(|r| r["detail"]["archived"] == Value::Bool(true))
+        .collect();
+    assert!(
+        archived.len() >= 40,
+        "{} removed as copies of archived documents",
+        archived.len()
+    );
+    let near_copy = archived
+        .iter()
+        .find(|r| r["id"].as_str().is_some_and(|id| id.ends_with("#near-copy")))
+        .expect("an exact copy of an archived near duplicate");
+    assert!(
+        near_copy["duplicate_of"].as_str().is_some_and(|k| k.ends_with("#near")),
+        "{near_copy}"
+    );
+
+    // The ledger's clusters are the keepers' stars of the one run: each document → its keeper, through copies.
+    let stats = run_stdout(["archive", "stats", "--json", &archive.display().to_string()]);
+    let stats: Value = serde_json::from_str(&stats).expect("stats json");
+    assert_eq!(stats["batches"], 10);
+    assert_eq!(stats["kept"].as_u64(), Some(one.0.len() as u64));
+    let rows = run_stdout(["archive", "clusters", &archive.display().to_string()]);
+    let rows: Vec<Value> = rows.lines().map(|l| serde_json::from_str(l).expect("row")).collect();
+    assert_eq!(
+        rows.len(),
+        one.0.len() + one.1.len(),
+        "every deduplicated document has a row"
+    );
+    let root = |id: &str| {
+        let mut id = id.to_owned();
+        while let Some((_, k)) = one.1.get(&id) {
+            id.clone_from(k);
+        }
+        id
+    };
+    let mut sizes: BTreeMap<String, u64> = BTreeMap::new();
+    for id in one.0.iter().chain(one.1.keys()) {
+        *sizes.entry(root(id)).or_default() += 1;
+    }
+    for r in &rows {
+        let id = r["id"].as_str().expect("id");
+        assert_eq!(r["cluster_id"].as_str(), Some(root(id).as_str()), "{r}");
+        assert_eq!(r["cluster_size"].as_u64(), sizes.get(&root(id)).copied(), "{r}");
+    }
+    assert!(sizes.values().any(|s| *s >= 3), "a cluster grew across batches");
+}
+
+#[test]
+fn earliest_is_equivalent_when_batches_come_in_date_order() {
+    let dir = Dir::new();
+    let mut docs = articles(1200);
+    // Copies carry the date of their original: in date order they follow it, as a daily archive sees them.
+    docs.sort_by(|a, b| a["date_extracted"].as_str().cmp(&b["date_extracted"].as_str()));
+    let batches = write_batches(&dir, &docs, 10);
+    let cfg = dir.write(
+        "earliest.toml",
+        "[dedup]\nkeep = \"earliest\"\nkeep_field = \"date_extracted\"\n",
+    );
+    let flags = ["--config", cfg.to_str().expect("utf-8 path")];
+    let outs = add_batches(&dir, &batches, &dir.join("archive"), &flags);
+    let single = one_run(&dir, &batches, &flags);
+    let (one, many) = (decisions(&[single]), decisions(&outs));
+    assert_eq!(one.0, many.0, "kept ids");
+    assert_eq!(one.1, many.1, "duplicate_of pairs");
+    assert!(one.1.len() >= 30, "{} duplicates", one.1.len());
+}
+
+/// The archive's bytes, without the lock file (which names the process that held it).
+fn archive_bytes(archive: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut all = Vec::new();
+    let mut stack = vec![archive.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("archive dir").flatten() {
+            if e.file_type().expect("type").is_dir() {
+                stack.push(e.path());
+            } else if e.file_name() != "ghirbal.lock" {
+                let rel = e.path().strip_prefix(archive).expect("inside").display().to_string();
+                all.push((rel, std::fs::read(e.path()).expect("read")));
+            }
+        }
+    }
+    all.sort();
+    all
+}
+
+#[test]
+fn an_add_killed_at_any_point_and_rerun_leaves_the_bytes_of_one_that_never_stopped() {
+    let dir = Dir::new();
+    let docs = articles(600);
+    let batches = write_batches(&dir, &docs, 3);
+    // Reference: the three batches added without a stop.
+    let reference = dir.join("reference");
+    let ref_outs = add_batches(&dir, &batches, &reference, &["--config", &partitions(&dir)]);
+    let expected = archive_bytes(&reference);
+    let expected_out = dir_bytes(&ref_outs[2].join("kept"));
+    // The first two batches once, then the third killed at every point of its add in turn.
+    let base = dir.join("base");
+    add_batches(&dir, &batches[..2], &base, &["--config", &partitions(&dir)]);
+    let mut killed = 0;
+    for at in 1.. {
+        let archive = dir.join(&format!("archive-{at}"));
+        copy_dir(&base, &archive);
+        let out = dir.join(&format!("killed-{at}"));
+        let argv = [
+            "run",
+            batches[2].to_str().expect("path"),
+            "-o",
+            out.to_str().expect("path"),
+            "-q",
+            "--config",
+            &partitions(&dir),
+            "--archive",
+            archive.to_str().expect("path"),
+        ];
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_ghirbal"))
+            .args(argv)
+            .env("GHIRBAL_TEST_ABORT_ARCHIVE_ADD", at.to_string())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("starting ghirbal");
+        if status.success() {
+            // Past the last point: every point has been tried.
+            break;
+        }
+        killed += 1;
+        assert!(status.code().is_none(), "point {at}: not aborted but {status:?}");
+        assert!(
+            !out.join("stats.json").exists(),
+            "point {at}: stats.json before the add finished"
+        );
+        let (code, _, err) = run(argv);
+        assert_eq!(code, 0, "point {at}: the rerun failed: {err}");
+        assert_eq!(archive_bytes(&archive), expected, "point {at}: the archive differs");
+        assert_eq!(dir_bytes(&out.join("kept")), expected_out, "point {at}: kept/ differs");
+        let stats = crate::util::read_stats(&out);
+        assert_eq!(stats["archive"]["batch"], 2, "point {at}");
+    }
+    assert!(killed >= 8, "only {killed} kill points");
+}
+
+/// Two partitions: fewer files, so that the kill test covers every point in little time.
+fn partitions(dir: &Dir) -> String {
+    dir.write("two.toml", "[run]\npartitions = 2\n").display().to_string()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read dir").flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn one_add_at_a_time_a_batch_once_and_settings_that_match() {
+    let dir = Dir::new();
+    let docs = articles(200);
+    let batches = write_batches(&dir, &docs, 2);
+    let archive = dir.join("archive");
+    add_batches(&dir, &batches[..1], &archive, &[]);
+    // The same batch again, into a new output: refused, naming the batch it was.
+    let (code, _, err) = run([
+        "run",
+        batches[0].to_str().expect("p"),
+        "-o",
+        dir.join("again").to_str().expect("p"),
+        "-q",
+        "--archive",
+        archive.to_str().expect("p"),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("already added") && err.contains("batch 0"), "{err}");
+    // Other dedup settings: refused, naming the difference.
+    let cfg = dir.write("other.toml", "[dedup.near]\nthreshold = 0.7\n");
+    let (code, _, err) = run([
+        "run",
+        batches[1].to_str().expect("p"),
+        "-o",
+        dir.join("other").to_str().expect("p"),
+        "-q",
+        "--config",
+        cfg.to_str().expect("p"),
+        "--archive",
+        archive.to_str().expect("p"),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("threshold"), "{err}");
+    // While one process holds the archive, another run is told so.
+    let _held = ghirbal::archive::add::ArchiveLock::acquire(&archive).expect("lock");
+    let (code, _, err) = run([
+        "run",
+        batches[1].to_str().expect("p"),
+        "-o",
+        dir.join("second").to_str().expect("p"),
+        "-q",
+        "--archive",
+        archive.to_str().expect("p"),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("another run is adding to the archive"), "{err}");
+    // A folder that is not an archive is not made into one.
+    let foreign = dir.write("foreign/notes.txt", "mine");
+    let (code, _, err) = run([
+        "run",
+        batches[1].to_str().expect("p"),
+        "-o",
+        dir.join("f").to_str().expect("p"),
+        "-q",
+        "--archive",
+        foreign.parent().expect("dir").to_str().expect("p"),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("not a ghirbal archive"), "{err}");
+}

@@ -1,0 +1,130 @@
+//! A batch's questions to the archive, as the `cluster` and `near` tasks ask them per partition: which of
+//! these exact keys, which of these band hashes does the archive hold, and what are those documents' ids,
+//! ranks, bands and shingles. Every answer comes from the archive as the batch's plan saw it
+//! ([`super::Snapshot`]), so a resumed task asks the same archive and gets the same answers.
+
+use std::collections::HashMap;
+
+use super::run::{RunKind, RunReader};
+use super::{Paths, Snapshot, ARCHIVED};
+use crate::work::sketch::{Format, SketchReader, SketchRecord};
+use crate::{Error, Ordinal, Result};
+
+/// Lookups in one archive snapshot.
+pub(crate) struct Lookup<'a> {
+    paths: Paths,
+    snap: &'a Snapshot,
+}
+
+impl<'a> Lookup<'a> {
+    /// Lookups in `snap`.
+    pub(crate) fn new(snap: &'a Snapshot) -> Lookup<'a> {
+        Lookup {
+            paths: Paths::new(&snap.root),
+            snap,
+        }
+    }
+
+    fn runs(&self, p: u32, kind: RunKind) -> Result<Vec<RunReader>> {
+        let Some(part) = self.snap.manifest.partitions.get(p as usize) else {
+            return Ok(Vec::new());
+        };
+        let refs = match kind {
+            RunKind::Exact => &part.exact,
+            RunKind::Bands => &part.bands,
+        };
+        refs.iter()
+            .map(|r| RunReader::open(&self.paths.index(p).join(&r.file), kind).map_err(changed(&self.snap.root)))
+            .collect()
+    }
+
+    /// The archived document holding each of `hashes` (sorted, distinct) in partition `p`, as (hash,
+    /// ordinal), sorted by hash. An exact key is stored once: later copies of it were never added.
+    pub(crate) fn exact(&self, p: u32, hashes: &[u128]) -> Result<Vec<(u128, Ordinal)>> {
+        let keys: Vec<[u8; 16]> = hashes.iter().map(|h| h.to_be_bytes()).collect();
+        let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+        let mut out = Vec::new();
+        for mut run in self.runs(p, RunKind::Exact)? {
+            for (i, ordinal) in run.lookup(&refs)? {
+                out.push((hashes[i], Ordinal(ordinal)));
+            }
+        }
+        out.sort_unstable();
+        // Two documents of one key never enter the archive; if they did, the first (oldest) counts.
+        out.dedup_by_key(|(h, _)| *h);
+        Ok(out)
+    }
+
+    /// Every archived keeper with one of `bands` (sorted, distinct) in partition `p`, as (band, ordinal),
+    /// sorted.
+    pub(crate) fn bands(&self, p: u32, bands: &[u64]) -> Result<Vec<(u64, Ordinal)>> {
+        let keys: Vec<[u8; 8]> = bands.iter().map(|b| b.to_be_bytes()).collect();
+        let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+        let mut out = Vec::new();
+        for mut run in self.runs(p, RunKind::Bands)? {
+            for (i, ordinal) in run.lookup(&refs)? {
+                out.push((bands[i], Ordinal(ordinal)));
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// The open document files of the archive's batches.
+    pub(crate) fn docs(&self) -> Docs {
+        Docs {
+            paths: self.paths.clone(),
+            batches: self.snap.manifest.generation(),
+            root: self.snap.root.clone(),
+            open: HashMap::new(),
+        }
+    }
+}
+
+/// Reads archived documents' records (id, rank, bands, shingles) by ordinal.
+pub(crate) struct Docs {
+    paths: Paths,
+    batches: u32,
+    root: std::path::PathBuf,
+    open: HashMap<u32, SketchReader>,
+}
+
+impl Docs {
+    /// The records of `seqs` of archived batch `batch`, each with its payload (shingles).
+    pub(crate) fn read(&mut self, batch: u32, seqs: &[u32]) -> Result<Vec<(SketchRecord, Vec<u64>)>> {
+        if batch >= self.batches {
+            return Err(Error::Corrupt {
+                path: self.paths.manifest(),
+                message: format!("a lookup named archived batch {batch}, which the archive does not have"),
+            });
+        }
+        let reader = match self.open.entry(batch) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(SketchReader::open_as(&self.paths.docs(batch), Format::ARCHIVE).map_err(changed(&self.root))?)
+            }
+        };
+        reader.read_dense(seqs)
+    }
+
+    /// The id of one archived document.
+    pub(crate) fn id(&mut self, o: Ordinal) -> Result<String> {
+        let batch = o.shard() - ARCHIVED;
+        let mut records = self.read(batch, &[o.seq()])?;
+        Ok(records.pop().map(|(r, _)| r.id).unwrap_or_default())
+    }
+}
+
+/// An archive file that cannot be opened any more was most likely merged away by another add since this
+/// batch was planned: say so.
+fn changed(root: &std::path::Path) -> impl Fn(Error) -> Error + '_ {
+    move |e| match e {
+        Error::Io { path, op, source } if source.kind() == std::io::ErrorKind::NotFound => Error::Config(format!(
+            "{op} {}: the archive {} changed since this batch was planned (another batch was added); \
+             run this batch again in a new output folder",
+            path.display(),
+            root.display()
+        )),
+        e => e,
+    }
+}
