@@ -470,6 +470,25 @@ impl Config {
     }
 }
 
+/// The first key whose value differs, as `key: old → new`.
+pub(crate) fn first_difference(old: &serde_json::Value, new: &serde_json::Value, path: String) -> String {
+    use serde_json::Value;
+    if let (Value::Object(a), Value::Object(b)) = (old, new) {
+        for (key, va) in a {
+            let vb = b.get(key).unwrap_or(&Value::Null);
+            if va != vb {
+                let sub = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                return first_difference(va, vb, sub);
+            }
+        }
+    }
+    format!("{path}: {old} → {new}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

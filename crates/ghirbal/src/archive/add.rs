@@ -114,6 +114,24 @@ pub(crate) struct Totals {
     pub removed: u64,
 }
 
+/// The finished batch as `finish` hands it to the archive: where its work files are and what dedup decided.
+pub(crate) struct Finished<'a> {
+    /// The run's work folder.
+    pub layout: &'a Layout,
+    /// The run's config.
+    pub config: &'a Config,
+    /// The archive as the plan saw it.
+    pub snapshot: &'a Snapshot,
+    /// The run's input files.
+    pub inputs: &'a [InputFile],
+    /// The shard indices.
+    pub shards: Vec<u32>,
+    /// Every dedup decision (exact and near, merged) by ordinal.
+    pub decisions: OrdinalMap<Decision>,
+    /// Counts from `stats.json`.
+    pub totals: Totals,
+}
+
 /// What an add did.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct AddReport {
@@ -129,32 +147,26 @@ pub struct AddReport {
     pub added: bool,
 }
 
-/// Adds the finished batch in `layout` to its archive.
-pub(crate) fn add(
-    layout: &Layout,
-    config: &Config,
-    manifest: &crate::pipeline::manifest::Manifest,
-    totals: Totals,
-    held: Option<&ArchiveLock>,
-) -> Result<Option<AddReport>> {
-    let Some(snap) = &manifest.archive else { return Ok(None) };
+/// Adds the finished batch to its archive (unless it is there already: a rerun after a kill).
+pub(crate) fn add(batch: Finished<'_>, held: Option<&ArchiveLock>) -> Result<AddReport> {
+    let snap = batch.snapshot;
     let _lock = match held {
         Some(_) => None,
         None => Some(ArchiveLock::acquire(&snap.root)?),
     };
     let paths = Paths::new(&snap.root);
-    let print = fingerprint(&manifest.inputs, config);
+    let print = fingerprint(batch.inputs, batch.config);
     let current = super::load(&snap.root)?.unwrap_or_else(|| snap.manifest.clone());
     if let Some(b) = current.batches.iter().find(|b| b.fingerprint == print) {
         // Added by a run killed after the commit: what it had not deleted yet goes now.
         collect_garbage(&paths, &current)?;
-        return Ok(Some(AddReport {
+        return Ok(AddReport {
             batch: b.number,
             kept: b.kept,
             duplicates_of_archive: b.duplicates_of_archive,
             batches: current.generation(),
             added: false,
-        }));
+        });
     }
     if current.generation() != snap.manifest.generation() {
         return Err(Error::Config(format!(
@@ -167,25 +179,16 @@ pub(crate) fn add(
     }
     collect_garbage(&paths, &current)?;
     let number = current.generation();
-    let batch = Contents::gather(layout, config, manifest, number)?;
+    let mut info = Contents::gather(&batch, number)?.write(&paths, &batch)?;
+    info.batch.fingerprint = print;
     let mut next = current.clone();
-    batch.write(&paths, config)?;
-    let mut info = batch.info(number, print, manifest, &totals);
-    info.inputs = manifest
-        .inputs
-        .iter()
-        .map(|f| {
-            f.path
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-        })
-        .collect();
-    for p in 0..config.run.partitions {
+    let parts = batch.config.run.partitions;
+    for p in 0..parts {
         let part = &mut next.partitions[p as usize];
         for (kind, runs) in [(RunKind::Exact, &mut part.exact), (RunKind::Bands, &mut part.bands)] {
             runs.push(RunRef {
                 file: run_name(kind, number, number),
-                records: batch.run_records(kind, p, config.run.partitions),
+                records: info_records(&info, kind, p),
             });
             merge_tail(&paths.index(p), kind, runs)?;
             point();
@@ -193,19 +196,26 @@ pub(crate) fn add(
     }
     let report = AddReport {
         batch: number,
-        kept: info.kept,
-        duplicates_of_archive: info.duplicates_of_archive,
+        kept: info.batch.kept,
+        duplicates_of_archive: info.batch.duplicates_of_archive,
         batches: number + 1,
         added: true,
     };
-    next.batches.push(info);
+    next.batches.push(info.batch);
     point();
     // The commit: from here on the batch is in the archive.
     json::write(&paths.manifest(), &next)?;
     point();
     collect_garbage(&paths, &next)?;
     point();
-    Ok(Some(report))
+    Ok(report)
+}
+
+fn info_records(info: &Written, kind: RunKind, p: u32) -> u64 {
+    match kind {
+        RunKind::Exact => info.exact_records[p as usize],
+        RunKind::Bands => info.band_records[p as usize],
+    }
 }
 
 fn run_name(kind: RunKind, first: u32, last: u32) -> String {
@@ -272,73 +282,80 @@ fn collect_garbage(paths: &Paths, manifest: &Manifest) -> Result<()> {
     Ok(())
 }
 
-/// One stored document of the batch (an exact keeper: kept, or removed as a near duplicate).
+/// One stored document of the batch: an exact keeper (kept, or removed as a near duplicate), in ordinal
+/// order; its position is its archive sequence number.
 struct Stored {
-    key: ExactKey,
-    /// Its decision, if dedup made one.
-    decision: Option<Decision>,
+    ordinal: Ordinal,
+    hash: u128,
+    id: String,
+    rank: Vec<u8>,
+    /// Removed as a near duplicate (then never a candidate again: no bands, no shingles).
+    near_dup: bool,
 }
 
-/// What a batch adds.
+/// What a batch adds, gathered from the run's key files and decisions: O(batch) ids, not texts or sketches.
 struct Contents {
     number: u32,
-    /// Exact keepers in ordinal order; the position is the archive sequence number.
     stored: Vec<Stored>,
-    /// (band, ordinal) of the kept documents' band records.
-    bands: Vec<(u64, Ordinal)>,
     ledger: Vec<Entry>,
-    sketches: OrdinalMap<(Vec<u64>, Vec<u64>)>,
     duplicates_in_batch: u64,
     duplicates_of_archive: u64,
 }
 
+/// The written batch: its entry in `archive.json` and its runs' record counts.
+struct Written {
+    batch: Batch,
+    exact_records: Vec<u64>,
+    band_records: Vec<u64>,
+}
+
 impl Contents {
-    fn gather(
-        layout: &Layout,
-        config: &Config,
-        manifest: &crate::pipeline::manifest::Manifest,
-        number: u32,
-    ) -> Result<Contents> {
-        let parts = config.run.partitions;
-        let mut decided: OrdinalMap<Decision> = OrdinalMap::default();
-        let (mut keys, mut band_records) = (Vec::new(), Vec::new());
-        for shard in &manifest.shards {
-            let exact = crate::pipeline::exact_decisions(layout, parts, shard.index)?;
-            let near = crate::pipeline::near_decisions(layout, config.near_dedup(), shard.index)?;
-            for (seq, d) in crate::dedup::decision::merge(exact, near) {
-                decided.insert(Ordinal::new(shard.index, seq).0, d);
-            }
-            for p in 0..parts {
-                let part = KeyPartition::read(&layout.keys(shard.index), p)?;
-                part.exact_keys(&mut keys)?;
-                part.bands(|band, o| {
-                    band_records.push((band, o));
-                    Ok(())
-                })?;
+    fn gather(b: &Finished<'_>, number: u32) -> Result<Contents> {
+        let mut keys = Vec::new();
+        for shard in &b.shards {
+            for p in 0..b.config.run.partitions {
+                KeyPartition::read(&b.layout.keys(*shard), p)?.exact_keys(&mut keys)?;
             }
         }
         keys.sort_unstable_by_key(|k| k.ordinal);
+        let (mut stored, mut copies) = (Vec::new(), Vec::new());
+        for key in keys {
+            match b.decisions.get(&key.ordinal.0) {
+                Some(Decision::Exact {
+                    keeper_id, archived, ..
+                }) => copies.push((key, keeper_id.clone(), *archived)),
+                d => stored.push(Stored {
+                    near_dup: matches!(d, Some(Decision::Near { .. })),
+                    ordinal: key.ordinal,
+                    hash: key.hash,
+                    id: key.id,
+                    rank: key.rank,
+                }),
+            }
+        }
         let mut c = Contents {
             number,
-            stored: Vec::new(),
-            bands: Vec::new(),
+            stored,
             ledger: Vec::new(),
-            sketches: OrdinalMap::default(),
             duplicates_in_batch: 0,
             duplicates_of_archive: 0,
         };
-        let mut copies = Vec::new();
-        for key in keys {
-            match decided.remove(&key.ordinal.0) {
-                Some(d @ Decision::Exact { .. }) => copies.push((key, d)),
-                decision => c.stored.push(Stored { key, decision }),
-            }
-        }
-        let seq_of: std::collections::HashMap<&str, u32> = c
+        c.ledger = c.ledger_entries(b, copies)?;
+        Ok(c)
+    }
+
+    /// Every deduplicated document → the archived document it went to, in ordinal order.
+    fn ledger_entries(
+        &mut self,
+        b: &Finished<'_>,
+        copies: Vec<(ExactKey, String, Option<Ordinal>)>,
+    ) -> Result<Vec<Entry>> {
+        let number = self.number;
+        let seq_of: std::collections::HashMap<&str, u32> = self
             .stored
             .iter()
             .enumerate()
-            .map(|(i, s)| (s.key.id.as_str(), i as u32))
+            .map(|(i, s)| (s.id.as_str(), i as u32))
             .collect();
         let keeper = |id: &str, archived_keeper: Option<Ordinal>| -> Result<Ordinal> {
             match archived_keeper {
@@ -347,170 +364,178 @@ impl Contents {
                     .get(id)
                     .map(|s| archived(number, *s))
                     .ok_or_else(|| Error::Corrupt {
-                        path: layout.work.clone(),
+                        path: b.layout.work.clone(),
                         message: format!("a duplicate's keeper {id:?} is not among the batch's documents"),
                     }),
             }
         };
-        let mut ledger = Vec::new();
-        for (i, s) in c.stored.iter().enumerate() {
+        let mut ledger = Vec::with_capacity(self.stored.len() + copies.len());
+        for (i, s) in self.stored.iter().enumerate() {
             let own = archived(number, i as u32);
-            let (kind, to) = match &s.decision {
+            let (kind, to) = match b.decisions.get(&s.ordinal.0) {
                 Some(Decision::Near {
                     keeper_id, archived: a, ..
                 }) => (Kind::Near, keeper(keeper_id, *a)?),
                 _ => (Kind::Kept, own),
             };
             ledger.push((
-                s.key.ordinal,
+                s.ordinal,
                 Entry {
                     kind,
                     member: Some(own),
                     keeper: to,
-                    id: s.key.id.clone(),
+                    id: s.id.clone(),
                 },
             ));
         }
-        for (key, d) in &copies {
-            if let Decision::Exact {
-                keeper_id, archived: a, ..
-            } = d
-            {
-                ledger.push((
-                    key.ordinal,
-                    Entry {
-                        kind: Kind::Exact,
-                        member: None,
-                        keeper: keeper(keeper_id, *a)?,
-                        id: key.id.clone(),
-                    },
-                ));
-            }
+        for (key, keeper_id, a) in copies {
+            let to = keeper(&keeper_id, a)?;
+            ledger.push((
+                key.ordinal,
+                Entry {
+                    kind: Kind::Exact,
+                    member: None,
+                    keeper: to,
+                    id: key.id,
+                },
+            ));
         }
         ledger.sort_by_key(|(o, _)| *o);
         for (_, e) in &ledger {
-            match (
-                e.kind,
-                crate::archive::is_archived(e.keeper) && e.keeper.shard() - crate::archive::ARCHIVED < number,
-            ) {
-                (Kind::Kept, _) => {}
-                (_, true) => c.duplicates_of_archive += 1,
-                (_, false) => c.duplicates_in_batch += 1,
+            if e.kind != Kind::Kept {
+                match e.keeper.shard() - super::ARCHIVED < number {
+                    true => self.duplicates_of_archive += 1,
+                    false => self.duplicates_in_batch += 1,
+                }
             }
         }
-        c.ledger = ledger.into_iter().map(|(_, e)| e).collect();
-        // Band records and sketches of the kept documents only: a near duplicate is never a candidate again.
-        let kept: OrdinalMap<()> = c
-            .stored
-            .iter()
-            .filter(|s| !matches!(s.decision, Some(Decision::Near { .. })))
-            .map(|s| (s.key.ordinal.0, ()))
-            .collect();
-        band_records.retain(|(_, o)| kept.contains_key(&o.0));
-        let mut with_sketch: Vec<Ordinal> = band_records.iter().map(|(_, o)| *o).collect();
-        with_sketch.sort_unstable();
-        with_sketch.dedup();
-        for group in with_sketch.chunk_by(|a, b| a.shard() == b.shard()) {
-            let mut reader = SketchReader::open(&layout.sketch(group[0].shard()))?;
-            let seqs: Vec<u32> = group.iter().map(|o| o.seq()).collect();
-            for (record, payload) in reader.read(&seqs)? {
-                c.sketches.insert(
-                    Ordinal::new(group[0].shard(), record.seq).0,
-                    (record.sketch.bands, payload),
-                );
-            }
-        }
-        c.bands = band_records;
-        Ok(c)
+        Ok(ledger.into_iter().map(|(_, e)| e).collect())
     }
 
     /// The archive sequence number of a stored document.
     fn seq(&self, o: Ordinal) -> Option<u32> {
         self.stored
-            .binary_search_by_key(&o, |s| s.key.ordinal)
+            .binary_search_by_key(&o, |s| s.ordinal)
             .ok()
             .map(|i| i as u32)
     }
 
-    fn write(&self, paths: &Paths, config: &Config) -> Result<()> {
+    /// Writes the batch's files: band runs (which say which documents have sketches), the documents, the
+    /// ledger, the exact runs.
+    fn write(self, paths: &Paths, b: &Finished<'_>) -> Result<Written> {
         let dir = paths.batch(self.number);
         std::fs::create_dir_all(&dir).map_err(Error::io("creating", &dir))?;
-        let mut docs = SketchWriter::create_as(&paths.docs(self.number), Format::ARCHIVE)?;
-        for (i, s) in self.stored.iter().enumerate() {
-            let (bands, payload) = self
-                .sketches
-                .get(&s.key.ordinal.0)
-                .map_or((&[][..], &[][..]), |(b, p)| (b.as_slice(), p.as_slice()));
-            let mut buf = Vec::new();
-            sketch::encode(&mut buf, i as u32, &s.key.id, &s.key.rank, bands, payload);
-            docs.append(&buf, &[(i as u32, buf.len() as u32)])?;
+        let parts = b.config.run.partitions;
+        let mut has_bands = vec![false; self.stored.len()];
+        let mut band_records = Vec::with_capacity(parts as usize);
+        for p in 0..parts {
+            // One partition's records at a time: about 1/partitions of the batch's bands in memory.
+            let mut records = Vec::new();
+            for shard in &b.shards {
+                KeyPartition::read(&b.layout.keys(*shard), p)?.bands(|band, o| {
+                    if let Some(seq) = self.seq(o).filter(|s| !self.stored[*s as usize].near_dup) {
+                        has_bands[seq as usize] = true;
+                        records.push((u128::from(band).to_be_bytes(), archived(self.number, seq).0));
+                    }
+                    Ok(())
+                })?;
+            }
+            band_records.push(write_run(paths, p, RunKind::Bands, self.number, records)?);
         }
-        docs.finish()?;
+        self.write_docs(paths, b, &has_bands)?;
         point();
         ledger::write(&paths.ledger(self.number), &self.ledger)?;
         point();
-        for p in 0..config.run.partitions {
-            let dir = paths.index(p);
-            std::fs::create_dir_all(&dir).map_err(Error::io("creating", &dir))?;
-            for kind in [RunKind::Exact, RunKind::Bands] {
-                let mut records = self.records(kind, p, config.run.partitions);
-                records.sort_unstable();
-                let mut w = RunWriter::create(&dir.join(run_name(kind, self.number, self.number)), kind)?;
-                for (key, o) in records {
-                    w.push(&key[16 - kind.key_len()..], o)?;
-                }
-                w.finish()?;
-                point();
-            }
-        }
-        Ok(())
-    }
-
-    /// The index records of partition `p` as (key as 16 big-endian bytes, archived ordinal).
-    fn records(&self, kind: RunKind, p: u32, partitions: u32) -> Vec<([u8; 16], u64)> {
-        let n = u64::from(partitions);
-        match kind {
-            RunKind::Exact => self
+        let mut exact_records = Vec::with_capacity(parts as usize);
+        for p in 0..parts {
+            let records: Vec<([u8; 16], u64)> = self
                 .stored
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| (s.key.hash as u64) % n == u64::from(p))
-                .map(|(i, s)| (s.key.hash.to_be_bytes(), archived(self.number, i as u32).0))
-                .collect(),
-            RunKind::Bands => self
-                .bands
-                .iter()
-                .filter(|(b, _)| b % n == u64::from(p))
-                .filter_map(|(b, o)| {
-                    let seq = self.seq(*o)?;
-                    Some((u128::from(*b).to_be_bytes(), archived(self.number, seq).0))
-                })
-                .collect(),
+                .filter(|(_, s)| (s.hash as u64) % u64::from(parts) == u64::from(p))
+                .map(|(i, s)| (s.hash.to_be_bytes(), archived(self.number, i as u32).0))
+                .collect();
+            exact_records.push(write_run(paths, p, RunKind::Exact, self.number, records)?);
         }
-    }
-
-    fn run_records(&self, kind: RunKind, p: u32, partitions: u32) -> u64 {
-        self.records(kind, p, partitions).len() as u64
-    }
-
-    fn info(
-        &self,
-        number: u32,
-        fingerprint: String,
-        _m: &crate::pipeline::manifest::Manifest,
-        totals: &Totals,
-    ) -> Batch {
         let dups = self.duplicates_in_batch + self.duplicates_of_archive;
-        Batch {
-            number,
-            fingerprint,
-            inputs: Vec::new(),
-            docs_in: totals.docs_in,
-            kept: self.ledger.iter().filter(|e| e.kind == Kind::Kept).count() as u64,
-            removed_by_stages: totals.removed.saturating_sub(dups),
-            duplicates_in_batch: self.duplicates_in_batch,
-            duplicates_of_archive: self.duplicates_of_archive,
-            stored: self.stored.len() as u32,
-        }
+        Ok(Written {
+            batch: Batch {
+                number: self.number,
+                fingerprint: String::new(),
+                inputs: b
+                    .inputs
+                    .iter()
+                    .map(|f| {
+                        f.path
+                            .file_name()
+                            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+                    })
+                    .collect(),
+                docs_in: b.totals.docs_in,
+                kept: self.ledger.iter().filter(|e| e.kind == Kind::Kept).count() as u64,
+                removed_by_stages: b.totals.removed.saturating_sub(dups),
+                duplicates_in_batch: self.duplicates_in_batch,
+                duplicates_of_archive: self.duplicates_of_archive,
+                stored: self.stored.len() as u32,
+            },
+            exact_records,
+            band_records,
+        })
     }
+
+    /// `docs.sketch`: every stored document in order, with its bands and shingles when it has them, read
+    /// from the run's sketch files a chunk at a time.
+    fn write_docs(&self, paths: &Paths, b: &Finished<'_>, has_bands: &[bool]) -> Result<()> {
+        const CHUNK: usize = 4096;
+        let mut docs = SketchWriter::create_as(&paths.docs(self.number), Format::ARCHIVE)?;
+        let mut buf = Vec::new();
+        let mut lens = Vec::new();
+        let mut at = 0;
+        while at < self.stored.len() {
+            // A chunk never spans two shards: one sketch file per read.
+            let shard = self.stored[at].ordinal.shard();
+            let mut to = at;
+            while to < self.stored.len() && to - at < CHUNK && self.stored[to].ordinal.shard() == shard {
+                to += 1;
+            }
+            let seqs: Vec<u32> = (at..to)
+                .filter(|i| has_bands[*i])
+                .map(|i| self.stored[i].ordinal.seq())
+                .collect();
+            let mut sketches = match seqs.is_empty() {
+                true => Vec::new(),
+                false => SketchReader::open(&b.layout.sketch(shard))?.read(&seqs)?,
+            }
+            .into_iter()
+            .peekable();
+            buf.clear();
+            lens.clear();
+            for (i, s) in self.stored[at..to].iter().enumerate() {
+                let seq = (at + i) as u32;
+                let before = buf.len();
+                match sketches.next_if(|(r, _)| r.seq == s.ordinal.seq()) {
+                    Some((r, payload)) => sketch::encode(&mut buf, seq, &s.id, &s.rank, &r.sketch.bands, &payload),
+                    None => sketch::encode(&mut buf, seq, &s.id, &s.rank, &[], &[]),
+                }
+                lens.push((seq, (buf.len() - before) as u32));
+            }
+            docs.append(&buf, &lens)?;
+            at = to;
+        }
+        docs.finish()
+    }
+}
+
+/// Writes one index run of this batch; returns its record count.
+fn write_run(paths: &Paths, p: u32, kind: RunKind, number: u32, mut records: Vec<([u8; 16], u64)>) -> Result<u64> {
+    let dir = paths.index(p);
+    std::fs::create_dir_all(&dir).map_err(Error::io("creating", &dir))?;
+    records.sort_unstable();
+    let mut w = RunWriter::create(&dir.join(run_name(kind, number, number)), kind)?;
+    for (key, o) in records {
+        w.push(&key[16 - kind.key_len()..], o)?;
+    }
+    let n = w.finish()?;
+    point();
+    Ok(n)
 }

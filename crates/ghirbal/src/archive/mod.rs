@@ -218,7 +218,7 @@ pub fn snapshot(root: &Path, config: &Config) -> Result<Manifest> {
             "{} was built with other dedup settings ({}): batches of one archive must share the key form, \
              [dedup] and run.partitions",
             root.display(),
-            crate::pipeline::manifest::first_difference(&m.settings, &wanted, String::new())
+            crate::config::first_difference(&m.settings, &wanted, String::new())
         )));
     }
     Ok(m)

@@ -128,13 +128,21 @@ pub(crate) fn finish(
         holds,
     };
     stats.stages = stages;
-    if holds {
+    if let Some(snapshot) = manifest.archive.as_ref().filter(|_| holds) {
         // Only a batch whose books balance joins the archive; stats.json, written after, marks both done.
-        let totals = crate::archive::add::Totals {
-            docs_in: stats.totals.docs_in,
-            removed,
+        let batch = crate::archive::add::Finished {
+            layout,
+            config,
+            snapshot,
+            inputs: &manifest.inputs,
+            shards: shards.iter().map(|s| s.index).collect(),
+            decisions: all_decisions(layout, config, shards)?,
+            totals: crate::archive::add::Totals {
+                docs_in: stats.totals.docs_in,
+                removed,
+            },
         };
-        stats.archive = crate::archive::add::add(layout, config, manifest, totals, held)?;
+        stats.archive = Some(crate::archive::add::add(batch, held)?);
     }
     stats.peak_rss_bytes = crate::stats::peak_rss();
     stats.config = Some(config.clone());
@@ -159,6 +167,23 @@ pub(crate) fn finish(
         });
     }
     Ok(stats)
+}
+
+/// Every dedup decision of the run, exact and near merged, by ordinal (for the archive's ledger).
+fn all_decisions(
+    layout: &Layout,
+    config: &Config,
+    shards: &[ShardSpec],
+) -> Result<crate::text::OrdinalMap<crate::dedup::Decision>> {
+    let mut all = crate::text::OrdinalMap::default();
+    for s in shards {
+        let exact = super::cluster::decisions_for(layout, config.run.partitions, s.index)?;
+        let near = super::near_clusters::decisions_of_shard(layout, config.near_dedup(), s.index)?;
+        for (seq, d) in crate::dedup::decision::merge(exact, near) {
+            all.insert(crate::Ordinal::new(s.index, seq).0, d);
+        }
+    }
+    Ok(all)
 }
 
 /// Adds one task's observations; bins that differ are stats written by another version of ghirbal.

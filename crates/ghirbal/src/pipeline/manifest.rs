@@ -79,7 +79,7 @@ impl Manifest {
         // Every work frame names its codec, so a rerun reads the frames of any.
         started.run.work_compression = config.run.work_compression;
         if started != *config {
-            let diff = first_difference(&to_value(&self.config), &to_value(config), String::new());
+            let diff = crate::config::first_difference(&to_value(&self.config), &to_value(config), String::new());
             return Err(Error::OutputMismatch(format!(
                 "{out} was started with a different configuration ({diff}): {advice}"
             )));
@@ -95,24 +95,6 @@ impl Manifest {
 
 fn to_value(config: &Config) -> Value {
     serde_json::to_value(config).unwrap_or(Value::Null)
-}
-
-/// The first key whose value differs, as `key: old → new`.
-pub(crate) fn first_difference(old: &Value, new: &Value, path: String) -> String {
-    if let (Value::Object(a), Value::Object(b)) = (old, new) {
-        for (key, va) in a {
-            let vb = b.get(key).unwrap_or(&Value::Null);
-            if va != vb {
-                let sub = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                return first_difference(va, vb, sub);
-            }
-        }
-    }
-    format!("{path}: {old} → {new}")
 }
 
 fn input_change(old: &[InputFile], new: &[InputFile]) -> Option<String> {

@@ -34,9 +34,7 @@ use steps::site_lines_on;
 use time::{Invocation, StepClock};
 
 pub use crate::work::{Layout, Step, StepReport, TaskSlice};
-pub(crate) use cluster::decisions_for as exact_decisions;
 pub(crate) use finish::read_stats;
-pub(crate) use near_clusters::decisions_of_shard as near_decisions;
 
 use crate::stats::RunStats;
 use crate::work::LockMode;
