@@ -39,16 +39,18 @@ fn config(toml: Option<&str>, preset: Option<&str>) -> PyResult<Config> {
     }
 }
 
-fn options(inputs: Vec<PathBuf>, out: PathBuf, threads: usize, force: bool) -> RunOptions {
+fn options(inputs: Vec<PathBuf>, out: PathBuf, threads: usize, force: bool, archive: Option<PathBuf>) -> RunOptions {
     let mut opts = RunOptions::new(inputs, out);
     opts.threads = threads;
     opts.force = force;
+    opts.archive = archive;
     opts
 }
 
 /// Runs the whole job (what `ghirbal run` does) and returns `stats.json` as JSON text.
 #[pyfunction]
-#[pyo3(signature = (inputs, out, config_toml=None, preset=None, threads=0, force=false))]
+#[pyo3(signature = (inputs, out, config_toml=None, preset=None, threads=0, force=false, archive=None))]
+#[allow(clippy::too_many_arguments)]
 fn run(
     py: Python<'_>,
     inputs: Vec<PathBuf>,
@@ -57,10 +59,11 @@ fn run(
     preset: Option<String>,
     threads: usize,
     force: bool,
+    archive: Option<PathBuf>,
 ) -> PyResult<String> {
     let config = config(config_toml.as_deref(), preset.as_deref())?;
     let report = py
-        .detach(|| ghirbal::run(&options(inputs, out, threads, force), &config))
+        .detach(|| ghirbal::run(&options(inputs, out, threads, force, archive), &config))
         .map_err(err)?;
     serde_json::to_string(&report.stats).map_err(err)
 }
@@ -68,7 +71,7 @@ fn run(
 /// Runs the slice `shard` ("i/N") of one step's tasks (what `ghirbal run --phase STEP --shard i/N` does);
 /// returns {"step", "shard", "total", "pending"} as JSON text.
 #[pyfunction]
-#[pyo3(signature = (step, inputs, out, config_toml=None, preset=None, shard="0/1", threads=0, force=false))]
+#[pyo3(signature = (step, inputs, out, config_toml=None, preset=None, shard="0/1", threads=0, force=false, archive=None))]
 #[allow(clippy::too_many_arguments)]
 fn run_step(
     py: Python<'_>,
@@ -80,12 +83,13 @@ fn run_step(
     shard: &str,
     threads: usize,
     force: bool,
+    archive: Option<PathBuf>,
 ) -> PyResult<String> {
     let config = config(config_toml.as_deref(), preset.as_deref())?;
     let step: Step = step.parse().map_err(err)?;
     let slice: TaskSlice = shard.parse().map_err(err)?;
     let report = py
-        .detach(|| ghirbal::run_step(&options(inputs, out, threads, force), &config, step, slice))
+        .detach(|| ghirbal::run_step(&options(inputs, out, threads, force, archive), &config, step, slice))
         .map_err(err)?;
     Ok(serde_json::json!({
         "step": report.step.name(),
@@ -98,7 +102,7 @@ fn run_step(
 
 /// The task indices of `step` not yet done in the run planned in `out` (which must have its plan).
 #[pyfunction]
-#[pyo3(signature = (step, inputs, out, config_toml=None, preset=None))]
+#[pyo3(signature = (step, inputs, out, config_toml=None, preset=None, archive=None))]
 fn pending_tasks(
     py: Python<'_>,
     step: &str,
@@ -106,10 +110,11 @@ fn pending_tasks(
     out: PathBuf,
     config_toml: Option<String>,
     preset: Option<String>,
+    archive: Option<PathBuf>,
 ) -> PyResult<Vec<u32>> {
     let config = config(config_toml.as_deref(), preset.as_deref())?;
     let step: Step = step.parse().map_err(err)?;
-    py.detach(|| ghirbal::pending_tasks(&options(inputs, out, 0, false), &config, step))
+    py.detach(|| ghirbal::pending_tasks(&options(inputs, out, 0, false, archive), &config, step))
         .map_err(err)
 }
 

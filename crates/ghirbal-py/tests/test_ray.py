@@ -63,6 +63,28 @@ class RayTests(unittest.TestCase):
         self.assertIn(f"scan: {len(left)} task(s)", log[0])
         self.assert_same_as_cli(out)
 
+    def test_batches_added_to_an_archive_through_ray_match_the_cli(self):
+        lines = self.input.read_text(encoding="utf-8").splitlines(keepends=True)
+        half = len(lines) // 2
+        batches = [self.dir / "day1.jsonl", self.dir / "day2.jsonl"]
+        batches[0].write_text("".join(lines[:half]), encoding="utf-8")
+        batches[1].write_text("".join(lines[half:]), encoding="utf-8")
+        for i, batch in enumerate(batches):
+            subprocess.run([BIN, "run", str(batch), "-o", str(self.dir / f"cli-{i}"), "-c", str(self.config), "-q",
+                            "--archive", str(self.dir / "cli-archive")], check=True)
+            stats = gray.run([batch], self.dir / f"ray-{i}", config=self.config, log=lambda m: None,
+                             archive=self.dir / "ray-archive")
+            self.assertEqual(stats["archive"]["batch"], i)
+            for sub in ("kept", "removed"):
+                self.assertEqual(tree_bytes(self.dir / f"ray-{i}" / sub), tree_bytes(self.dir / f"cli-{i}" / sub), sub)
+        ours, cli = tree_bytes(self.dir / "ray-archive"), tree_bytes(self.dir / "cli-archive")
+        for files in (ours, cli):
+            files.pop("ghirbal.lock", None)
+        self.assertEqual(ours, cli, "the archives differ")
+        removed = (self.dir / "ray-1" / "removed").rglob("*")
+        self.assertTrue(any(p.is_file() for p in removed))
+        self.assertGreater(stats["archive"]["duplicates_of_archive"], 0, "the second day has copies of the first")
+
     def test_a_task_whose_worker_dies_is_retried(self):
         flag = self.dir / "die-once"
         flag.write_text("")

@@ -47,27 +47,35 @@ def _paths(inputs: Union[PathLike, Iterable[PathLike], None]) -> List[str]:
     return [os.fspath(p) for p in inputs]
 
 
+def _archive(archive: Optional[PathLike]) -> Optional[str]:
+    return None if archive is None else os.fspath(archive)
+
+
 def run(inputs, out: PathLike, config: Optional[PathLike] = None, preset: Optional[str] = None,
-        threads: int = 0, force: bool = False) -> dict:
-    """Runs the whole job (no inputs: the bundled example corpus); returns ``stats.json`` as a dict."""
-    stats = _ghirbal.run(_paths(inputs), os.fspath(out), _config_text(config), preset, threads, force)
+        threads: int = 0, force: bool = False, archive: Optional[PathLike] = None) -> dict:
+    """Runs the whole job (no inputs: the bundled example corpus); returns ``stats.json`` as a dict. With
+    ``archive``, the inputs are deduplicated against that news archive and their kept documents added to it."""
+    stats = _ghirbal.run(_paths(inputs), os.fspath(out), _config_text(config), preset, threads, force,
+                         _archive(archive))
     return json.loads(stats)
 
 
 def run_step(step: str, inputs, out: PathLike, config: Optional[PathLike] = None, preset: Optional[str] = None,
-             shard: str = "0/1", threads: int = 0, force: bool = False) -> dict:
+             shard: str = "0/1", threads: int = 0, force: bool = False,
+             archive: Optional[PathLike] = None) -> dict:
     """Runs the tasks of ``step`` whose index is i modulo N (``shard="i/N"``); returns the step's task count
     (``total``) and how many of its tasks are still to run (``pending``)."""
     report = _ghirbal.run_step(step, _paths(inputs), os.fspath(out), _config_text(config), preset, shard,
-                               threads, force)
+                               threads, force, _archive(archive))
     return json.loads(report)
 
 
 def pending_tasks(step: str, inputs, out: PathLike, config: Optional[PathLike] = None,
-                  preset: Optional[str] = None) -> List[int]:
+                  preset: Optional[str] = None, archive: Optional[PathLike] = None) -> List[int]:
     """The task indices of ``step`` not yet done in the run planned in ``out``: run each alone with
     ``run_step(step, ..., shard=f"{i}/{n}")`` where ``n`` is above every index."""
-    return list(_ghirbal.pending_tasks(step, _paths(inputs), os.fspath(out), _config_text(config), preset))
+    return list(_ghirbal.pending_tasks(step, _paths(inputs), os.fspath(out), _config_text(config), preset,
+                                       _archive(archive)))
 
 
 def normalize(text: str, profile: str = "output") -> str:

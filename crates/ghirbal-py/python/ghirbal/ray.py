@@ -29,35 +29,39 @@ from ghirbal import _config_text, _paths
 
 
 def _step_task(step: str, inputs: List[str], out: str, config: Optional[str], preset: Optional[str], shard: str,
-               threads: int) -> dict:
-    return ghirbal.run_step(step, inputs, out, config=config, preset=preset, shard=shard, threads=threads)
+               threads: int, archive: Optional[str] = None) -> dict:
+    return ghirbal.run_step(step, inputs, out, config=config, preset=preset, shard=shard, threads=threads,
+                            archive=archive)
 
 
 def run(inputs, out, config=None, preset: Optional[str] = None, task_cpus: int = 1, max_retries: int = 3,
-        force: bool = False, log: Callable[[str], None] = print, step_task: Callable[..., dict] = _step_task) -> dict:
+        force: bool = False, log: Callable[[str], None] = print, step_task: Callable[..., dict] = _step_task,
+        archive=None) -> dict:
     """Runs the whole job with one Ray task per shard or partition of each step (Ray must be initialised,
     or is started locally); returns ``stats.json`` as a dict. ``step_task`` is what each Ray task calls
     (``ghirbal.run_step`` with the task's slice); tests pass one that kills its worker."""
     inputs = [os.path.abspath(p) for p in _paths(inputs)]
     out = os.path.abspath(os.fspath(out))
     config = _config_text(config)
+    # The news archive: looked up by the cluster and near tasks, added to by the finish step (here).
+    archive = None if archive is None else os.path.abspath(os.fspath(archive))
     if not ray.is_initialized():
         ray.init()
     task = ray.remote(num_cpus=task_cpus, max_retries=max_retries, retry_exceptions=False)(step_task)
-    ghirbal.run_step("plan", inputs, out, config=config, preset=preset, force=force)
+    ghirbal.run_step("plan", inputs, out, config=config, preset=preset, force=force, archive=archive)
     for step in ghirbal.STEPS[1:-1]:
-        pending = ghirbal.pending_tasks(step, inputs, out, config, preset)
+        pending = ghirbal.pending_tasks(step, inputs, out, config, preset, archive=archive)
         if not pending:
             continue
         started = time.perf_counter()
         n = max(pending) + 1
-        refs = [task.remote(step, inputs, out, config, preset, f"{i}/{n}", task_cpus) for i in pending]
+        refs = [task.remote(step, inputs, out, config, preset, f"{i}/{n}", task_cpus, archive) for i in pending]
         # Every task of the step ends (or fails) before the first failure is raised: no task is left
         # writing into OUT behind a driver that has stopped.
         ray.wait(refs, num_returns=len(refs))
         ray.get(refs)
         log(f"ghirbal.ray: {step}: {len(pending)} task(s) in {time.perf_counter() - started:.1f} s")
-    ghirbal.run_step("finish", inputs, out, config=config, preset=preset)
+    ghirbal.run_step("finish", inputs, out, config=config, preset=preset, archive=archive)
     with open(os.path.join(out, "stats.json"), encoding="utf-8") as f:
         return json.load(f)
 
@@ -74,11 +78,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--task-cpus", type=int, default=1, help="CPUs (and ghirbal threads) per task")
     p.add_argument("--max-retries", type=int, default=3, help="retries of a task whose worker died")
     p.add_argument("--force", action="store_true", help="start over when OUT holds another run")
+    p.add_argument("--archive", help="news archive to deduplicate against and add to (shared filesystem)")
     args = parser.parse_args(argv)
     try:
         ray.init(address=args.address)
         stats = run(args.inputs, args.out, config=args.config, preset=args.preset, task_cpus=args.task_cpus,
-                    max_retries=args.max_retries, force=args.force,
+                    max_retries=args.max_retries, force=args.force, archive=args.archive,
                     log=lambda m: print(m, file=sys.stderr))
     except (ghirbal.GhirbalError, ray.exceptions.RayTaskError, OSError) as e:
         print(f"ghirbal.ray: error: {e}", file=sys.stderr)
