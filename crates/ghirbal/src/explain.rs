@@ -56,6 +56,7 @@ pub fn explain(out: &Path, id: &str) -> Result<String> {
                  are folded); {} documents in the group",
                 doc["detail"]["group_size"]
             );
+            archived_keeper(&doc, &mut text);
         }
         _ => {
             let _ = writeln!(text, "  stage {}", doc["stage"].as_str().unwrap_or_default());
@@ -86,6 +87,19 @@ fn run_config(layout: &Layout) -> Result<Config> {
     Ok(manifest.config)
 }
 
+/// Says where the keeper is when it is a document of the news archive; true if so.
+fn archived_keeper(doc: &Value, text: &mut String) -> bool {
+    let archived = doc["detail"]["archived"] == Value::Bool(true);
+    if archived {
+        let _ = writeln!(
+            text,
+            "  the keeper is in the news archive (`--archive`): an earlier batch kept it, so its text is in that \
+             batch's output, not here; `ghirbal archive clusters ARCHIVE` lists its cluster"
+        );
+    }
+    archived
+}
+
 fn explain_near(layout: &Layout, config: &Config, doc: &Value, text: &mut String) -> Result<()> {
     let keeper_id = doc["duplicate_of"].as_str().unwrap_or_default();
     let detail = &doc["detail"];
@@ -100,6 +114,9 @@ fn explain_near(layout: &Layout, config: &Config, doc: &Value, text: &mut String
         detail["cluster_id"].as_str().unwrap_or_default(),
         detail["cluster_size"]
     );
+    if archived_keeper(doc, text) {
+        return Ok(());
+    }
     let Some(keeper) = find(&layout.kept(), |r| r["id"] == keeper_id)? else {
         let _ = writeln!(text, "  (the keeper is not in kept/: was the output edited?)");
         return Ok(());
