@@ -80,6 +80,18 @@ pub enum Error {
     /// A step of a run was asked for before the steps it needs (`--phase`).
     #[error("{0}")]
     NotReady(String),
+    /// A file of a news archive is damaged (its checksum, size or format is not what was written).
+    #[error(
+        "damaged archive file {}: {message}; restore the archive from its backup (or rebuild it by adding its \
+         batches again, in order), then run the same command",
+        path.display()
+    )]
+    ArchiveDamaged {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A file under `OUT/work/` is not what this version wrote.
     #[error("corrupt work file {}: {message}", path.display())]
     Corrupt {

@@ -367,3 +367,140 @@ fn one_add_at_a_time_a_batch_once_and_settings_that_match() {
     assert_ne!(code, 0);
     assert!(err.contains("not a ghirbal archive"), "{err}");
 }
+
+/// Articles of one site, each with its own title, lead and body (a city each: numbers alone would make
+/// them exact copies), as (id, text).
+fn site_articles(n: usize) -> Vec<(String, String)> {
+    const CITIES: [&str; 14] = [
+        "الرياض",
+        "جدة",
+        "مكة",
+        "الدمام",
+        "تبوك",
+        "أبها",
+        "حائل",
+        "جازان",
+        "نجران",
+        "الطائف",
+        "بريدة",
+        "الخبر",
+        "ينبع",
+        "القطيف",
+    ];
+    (0..n)
+        .map(|i| {
+            let city = CITIES[i % CITIES.len()];
+            let text = format!(
+                "عنوان الخبر عن قضية محلية في {city}\n\n\
+                 أعلنت الجهة المختصة اليوم عن نتائج مشروع {city} الكبير الذي بدأ العام الماضي.\n\
+                 وقال المتحدث إن العمل في {city} يسير وفق الخطة المعتمدة دون أي تأخير يذكر حتى الآن.\n\
+                 وأضاف أن مرحلة {city} الثانية ستبدأ بعد شهر من الآن بمشاركة شركات محلية ودولية عديدة."
+            );
+            (format!("s-{i}"), text)
+        })
+        .collect()
+}
+
+#[test]
+fn a_site_line_and_a_related_headline_are_learned_across_batches() {
+    let dir = Dir::new();
+    // A line the site prints under articles 1-11 (eleven documents; the rule's minimum is ten): five of them
+    // in the first batch, six in the second, so neither batch alone has enough. Article 13 (second batch)
+    // ends with the title of article 12 (first batch): a related headline, whose story only the archive knows.
+    let mut articles = site_articles(14);
+    let lead = "وتأتي هذه الخطوة ضمن برنامج التنمية الشاملة الذي تنفذه الجهات الحكومية في مختلف المناطق.".to_owned();
+    let title = articles[12].1.lines().next().expect("a title").to_owned();
+    for (_, t) in articles.iter_mut().take(12).skip(1) {
+        t.push_str(&format!("\n\n{lead}"));
+    }
+    articles[13].1.push_str(&format!("\n{title}"));
+    let order = [0usize, 1, 2, 3, 4, 5, 12, 6, 7, 8, 9, 10, 11, 13];
+    let line = |i: usize| crate::util::line(&articles[i].0, &articles[i].1, &[("source", Value::from("site"))]);
+    let first: String = order[..7].iter().map(|i| line(*i)).collect();
+    let second: String = order[7..].iter().map(|i| line(*i)).collect();
+    let batches = [dir.write("day1.jsonl", first), dir.write("day2.jsonl", second)];
+    let stages = ["--stages", "normalize,clean,dedup.exact"];
+    let outs = add_batches(&dir, &batches, &dir.join("archive"), &stages);
+    let kept = |out: &Path, id: &str| -> Value {
+        crate::util::find(&read_jsonl_dir(&out.join("kept")), id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} kept"))
+    };
+    let text = |d: &Value| d["text"].as_str().unwrap_or_default().to_owned();
+    for i in 1..6 {
+        assert!(
+            text(&kept(&outs[0], &format!("s-{i}"))).contains(&lead),
+            "day 1 alone has five copies of the line"
+        );
+    }
+    for i in 6..12 {
+        let d = kept(&outs[1], &format!("s-{i}"));
+        assert!(!text(&d).contains(&lead), "day 2 counts day 1's five: {d}");
+        assert_eq!(
+            d["meta"]["ghirbal"]["clean"]["removed"][0]["rule"], "clean.site_lines",
+            "{d}"
+        );
+    }
+    let d = kept(&outs[1], "s-13");
+    assert!(!text(&d).contains(&title), "the related headline goes: {d}");
+    // Without the archive, day 2 alone keeps both.
+    let alone = dir.join("alone");
+    run_ok([
+        "run",
+        batches[1].to_str().expect("p"),
+        "-o",
+        alone.to_str().expect("p"),
+        "-q",
+        stages[0],
+        stages[1],
+    ]);
+    assert!(text(&kept(&alone, "s-6")).contains(&lead));
+    assert!(text(&kept(&alone, "s-13")).contains(&title));
+}
+
+#[test]
+fn a_damaged_archive_file_is_named_and_the_batch_goes_on_once_it_is_restored() {
+    let dir = Dir::new();
+    let docs = articles(300);
+    let batches = write_batches(&dir, &docs, 2);
+    let archive = dir.join("archive");
+    add_batches(&dir, &batches[..1], &archive, &[]);
+    let mut damaged = Vec::new();
+    for entry in std::fs::read_dir(archive.join("index/00000")).expect("index").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("bands-") || name.starts_with("exact-") {
+            let bytes = std::fs::read(entry.path()).expect("read");
+            let mut flipped = bytes.clone();
+            flipped[20] ^= 0x40;
+            std::fs::write(entry.path(), &flipped).expect("write");
+            damaged.push((entry.path(), bytes));
+        }
+    }
+    assert_eq!(damaged.len(), 2, "an exact run and a band run");
+    let out = dir.join("day2");
+    let argv = [
+        "run",
+        batches[1].to_str().expect("p"),
+        "-o",
+        out.to_str().expect("p"),
+        "-q",
+        "--archive",
+        archive.to_str().expect("p"),
+    ];
+    let (code, _, err) = run(argv);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        damaged.iter().any(|(p, _)| err.contains(&p.display().to_string())),
+        "the file is named: {err}"
+    );
+    assert!(
+        err.contains("damaged archive file") && err.contains("checksum") && err.contains("restore the archive"),
+        "{err}"
+    );
+    for (path, bytes) in &damaged {
+        std::fs::write(path, bytes).expect("restore");
+    }
+    let (code, _, err) = run(argv);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(crate::util::read_stats(&out)["archive"]["batch"], 1);
+}

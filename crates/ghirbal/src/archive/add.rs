@@ -130,6 +130,8 @@ pub(crate) struct Finished<'a> {
     pub decisions: OrdinalMap<Decision>,
     /// Counts from `stats.json`.
     pub totals: Totals,
+    /// True when the run counted site lines (`lines/P.counts` of every partition go into the archive).
+    pub site_counts: bool,
 }
 
 /// What an add did.
@@ -185,7 +187,11 @@ pub(crate) fn add(batch: Finished<'_>, held: Option<&ArchiveLock>) -> Result<Add
     let parts = batch.config.run.partitions;
     for p in 0..parts {
         let part = &mut next.partitions[p as usize];
-        for (kind, runs) in [(RunKind::Exact, &mut part.exact), (RunKind::Bands, &mut part.bands)] {
+        let mut kinds = vec![(RunKind::Exact, &mut part.exact), (RunKind::Bands, &mut part.bands)];
+        if batch.site_counts {
+            kinds.push((RunKind::Sites, &mut part.sites));
+        }
+        for (kind, runs) in kinds {
             runs.push(RunRef {
                 file: run_name(kind, number, number),
                 records: info_records(&info, kind, p),
@@ -212,16 +218,19 @@ pub(crate) fn add(batch: Finished<'_>, held: Option<&ArchiveLock>) -> Result<Add
 }
 
 fn info_records(info: &Written, kind: RunKind, p: u32) -> u64 {
-    match kind {
-        RunKind::Exact => info.exact_records[p as usize],
-        RunKind::Bands => info.band_records[p as usize],
-    }
+    let counts = match kind {
+        RunKind::Exact => &info.exact_records,
+        RunKind::Bands => &info.band_records,
+        RunKind::Sites => &info.site_records,
+    };
+    counts.get(p as usize).copied().unwrap_or(0)
 }
 
 fn run_name(kind: RunKind, first: u32, last: u32) -> String {
     let k = match kind {
         RunKind::Exact => "exact",
         RunKind::Bands => "bands",
+        RunKind::Sites => "sites",
     };
     format!("{k}-{first:06}-{last:06}.run")
 }
@@ -247,10 +256,10 @@ fn merge_tail(dir: &Path, kind: RunKind, runs: &mut Vec<RunRef>) -> Result<()> {
         };
         let name = run_name(kind, first, last);
         let inputs = [
-            RunReader::open(&dir.join(&a.file), kind)?,
-            RunReader::open(&dir.join(&b.file), kind)?,
+            RunReader::open(&dir.join(&a.file), kind).map_err(super::damaged(dir))?,
+            RunReader::open(&dir.join(&b.file), kind).map_err(super::damaged(dir))?,
         ];
-        let records = merge(&inputs, kind, &dir.join(&name))?;
+        let records = merge(&inputs, kind, &dir.join(&name)).map_err(super::damaged(dir))?;
         runs.truncate(runs.len() - 2);
         runs.push(RunRef { file: name, records });
     }
@@ -264,7 +273,12 @@ fn collect_garbage(paths: &Paths, manifest: &Manifest) -> Result<()> {
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            let named = part.exact.iter().chain(&part.bands).any(|r| r.file == name);
+            let named = part
+                .exact
+                .iter()
+                .chain(&part.bands)
+                .chain(&part.sites)
+                .any(|r| r.file == name);
             if !named {
                 crate::work::discard(&e.path())?;
             }
@@ -307,6 +321,7 @@ struct Written {
     batch: Batch,
     exact_records: Vec<u64>,
     band_records: Vec<u64>,
+    site_records: Vec<u64>,
 }
 
 impl Contents {
@@ -457,8 +472,15 @@ impl Contents {
                 .collect();
             exact_records.push(write_run(paths, p, RunKind::Exact, self.number, records)?);
         }
+        let mut site_records = Vec::new();
+        if b.site_counts {
+            for p in 0..parts {
+                site_records.push(copy_counts(paths, b.layout, p, self.number)?);
+            }
+        }
         let dups = self.duplicates_in_batch + self.duplicates_of_archive;
         Ok(Written {
+            site_records,
             batch: Batch {
                 number: self.number,
                 fingerprint: String::new(),
@@ -524,6 +546,19 @@ impl Contents {
         }
         docs.finish()
     }
+}
+
+/// Puts the run's site-line counts of partition `p` (written by `lines-count` in the archive's run format)
+/// into the archive as this batch's run; returns its record count.
+fn copy_counts(paths: &Paths, layout: &Layout, p: u32, number: u32) -> Result<u64> {
+    let from = layout.line_counts(p);
+    let records = RunReader::open(&from, RunKind::Sites)?.records_len();
+    let dir = paths.index(p);
+    std::fs::create_dir_all(&dir).map_err(Error::io("creating", &dir))?;
+    let bytes = std::fs::read(&from).map_err(Error::io("reading", &from))?;
+    crate::work::write_atomic(&dir.join(run_name(RunKind::Sites, number, number)), &bytes)?;
+    point();
+    Ok(records)
 }
 
 /// Writes one index run of this batch; returns its record count.

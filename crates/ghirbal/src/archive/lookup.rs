@@ -32,9 +32,10 @@ impl<'a> Lookup<'a> {
         let refs = match kind {
             RunKind::Exact => &part.exact,
             RunKind::Bands => &part.bands,
+            RunKind::Sites => &part.sites,
         };
         refs.iter()
-            .map(|r| RunReader::open(&self.paths.index(p).join(&r.file), kind).map_err(changed(&self.snap.root)))
+            .map(|r| RunReader::open(&self.paths.index(p).join(&r.file), kind).map_err(super::damaged(&self.snap.root)))
             .collect()
     }
 
@@ -45,7 +46,7 @@ impl<'a> Lookup<'a> {
         let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
         let mut out = Vec::new();
         for mut run in self.runs(p, RunKind::Exact)? {
-            for (i, ordinal) in run.lookup(&refs)? {
+            for (i, ordinal) in run.lookup(&refs).map_err(super::damaged(&self.snap.root))? {
                 out.push((hashes[i], Ordinal(ordinal)));
             }
         }
@@ -62,12 +63,29 @@ impl<'a> Lookup<'a> {
         let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
         let mut out = Vec::new();
         for mut run in self.runs(p, RunKind::Bands)? {
-            for (i, ordinal) in run.lookup(&refs)? {
+            for (i, ordinal) in run.lookup(&refs).map_err(super::damaged(&self.snap.root))? {
                 out.push((bands[i], Ordinal(ordinal)));
             }
         }
         out.sort_unstable();
         Ok(out)
+    }
+
+    /// The archive's site-line counts of `pairs` ((site, line hash), sorted, distinct) in partition `p`, as
+    /// (all, openings) per pair: the documents of earlier batches that had the line, and that opened with it.
+    pub(crate) fn site_counts(&self, p: u32, pairs: &[(u64, u64)]) -> Result<Vec<(u32, u32)>> {
+        let keys: Vec<[u8; 16]> = pairs
+            .iter()
+            .map(|(site, line)| (u128::from(*site) << 64 | u128::from(*line)).to_be_bytes())
+            .collect();
+        let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+        let mut sums = vec![0u64; pairs.len()];
+        for mut run in self.runs(p, RunKind::Sites)? {
+            for (i, value) in run.lookup(&refs).map_err(super::damaged(&self.snap.root))? {
+                sums[i] = super::run::add_counts(sums[i], value);
+            }
+        }
+        Ok(sums.into_iter().map(|v| ((v >> 32) as u32, v as u32)).collect())
     }
 
     /// The open document files of the archive's batches.
@@ -100,11 +118,11 @@ impl Docs {
         }
         let reader = match self.open.entry(batch) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(SketchReader::open_as(&self.paths.docs(batch), Format::ARCHIVE).map_err(changed(&self.root))?)
-            }
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                SketchReader::open_as(&self.paths.docs(batch), Format::ARCHIVE).map_err(super::damaged(&self.root))?,
+            ),
         };
-        reader.read_dense(seqs)
+        reader.read_dense(seqs).map_err(super::damaged(&self.root))
     }
 
     /// The id of one archived document.
@@ -112,19 +130,5 @@ impl Docs {
         let batch = o.shard() - ARCHIVED;
         let mut records = self.read(batch, &[o.seq()])?;
         Ok(records.pop().map(|(r, _)| r.id).unwrap_or_default())
-    }
-}
-
-/// An archive file that cannot be opened any more was most likely merged away by another add since this
-/// batch was planned: say so.
-fn changed(root: &std::path::Path) -> impl Fn(Error) -> Error + '_ {
-    move |e| match e {
-        Error::Io { path, op, source } if source.kind() == std::io::ErrorKind::NotFound => Error::Config(format!(
-            "{op} {}: the archive {} changed since this batch was planned (another batch was added); \
-             run this batch again in a new output folder",
-            path.display(),
-            root.display()
-        )),
-        e => e,
     }
 }

@@ -9,7 +9,10 @@
 //!         batches/NNNNNN/ledger.bin    every deduplicated document of the batch → the document it went to
 //!         index/PPPPP/exact-F-L.run    sorted runs (`run.rs`): exact key → first archived document with it
 //!         index/PPPPP/bands-F-L.run    band hash → archived keeper (batches F..L)
+//!         index/PPPPP/sites-F-L.run    (site, line) → documents with the line, documents opening with it
 //! ```
+//! The site-line counts cover every document read that had a site (as a run's `lines-count` does), so a
+//! site's footer or a related headline is recognised in a batch that has too few copies of it alone.
 //! An archived document's [`Ordinal`] has shard `ARCHIVED + batch` and its sequence number in the batch, so
 //! the near step treats it like a document of its own run that always comes first in keep order.
 //!
@@ -91,6 +94,9 @@ pub struct PartitionRuns {
     pub exact: Vec<RunRef>,
     /// Band runs.
     pub bands: Vec<RunRef>,
+    /// Site-line count runs (when the batches use site tables).
+    #[serde(default)]
+    pub sites: Vec<RunRef>,
 }
 
 /// One sorted run file.
@@ -191,7 +197,7 @@ pub fn load(root: &Path) -> Result<Option<Manifest>> {
         }
         return Ok(None);
     }
-    let m: Manifest = json::read(&paths.manifest())?;
+    let m: Manifest = json::read(&paths.manifest()).map_err(damaged(root))?;
     if m.format != FORMAT {
         return Err(Error::Config(format!(
             "{} is an archive of format {}; this ghirbal reads format {FORMAT}",
@@ -222,6 +228,21 @@ pub fn snapshot(root: &Path, config: &Config) -> Result<Manifest> {
         )));
     }
     Ok(m)
+}
+
+/// The error of a read of an archive file, said as what it means: a damaged file (restore the archive), or
+/// one gone since the plan (another batch was added and merged it away: plan this batch again).
+pub(crate) fn damaged(root: &Path) -> impl Fn(Error) -> Error + '_ {
+    move |e| match e {
+        Error::Corrupt { path, message } if path.starts_with(root) => Error::ArchiveDamaged { path, message },
+        Error::Io { path, op, source } if source.kind() == std::io::ErrorKind::NotFound => Error::Config(format!(
+            "{op} {}: the archive {} changed since this batch was planned (another batch was added); \
+             run this batch again in a new output folder",
+            path.display(),
+            root.display()
+        )),
+        e => e,
+    }
 }
 
 /// A run's view of its archive: the folder and the archive as it was when the batch was planned.

@@ -30,13 +30,16 @@ pub(crate) enum RunKind {
     Exact,
     /// LSH band records: band hash → an archived keeper with that band.
     Bands,
+    /// Site-line counts: (site, line hash) → documents with the line `<< 32` | documents opening with it
+    /// (the value field holds the two counts; equal keys of merged runs are summed).
+    Sites,
 }
 
 impl RunKind {
     /// Bytes of a key.
     pub(crate) const fn key_len(self) -> usize {
         match self {
-            RunKind::Exact => 16,
+            RunKind::Exact | RunKind::Sites => 16,
             RunKind::Bands => 8,
         }
     }
@@ -47,6 +50,7 @@ impl RunKind {
         match self {
             RunKind::Exact => b"EXCT",
             RunKind::Bands => b"BAND",
+            RunKind::Sites => b"SITE",
         }
     }
 }
@@ -216,8 +220,7 @@ impl RunReader {
     }
 
     /// Records in the run.
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> u64 {
+    pub(crate) fn records_len(&self) -> u64 {
         self.records
     }
 
@@ -355,6 +358,7 @@ pub(crate) fn merge(inputs: &[RunReader], kind: RunKind, path: &Path) -> Result<
         heads.push(s.next_record()?);
     }
     let mut out = RunWriter::create(path, kind)?;
+    let mut pending: Option<(Vec<u8>, u64)> = None;
     loop {
         // Few runs are merged at once: a linear scan for the smallest head is enough.
         let smallest = heads
@@ -364,12 +368,32 @@ pub(crate) fn merge(inputs: &[RunReader], kind: RunKind, path: &Path) -> Result<
             .min_by(|a, b| (&a.1 .0, a.1 .1).cmp(&(&b.1 .0, b.1 .1)))
             .map(|(i, _)| i);
         let Some(i) = smallest else { break };
-        if let Some((key, ordinal)) = heads[i].take() {
-            out.push(&key, ordinal)?;
+        if let Some((key, value)) = heads[i].take() {
+            pending = match pending.take() {
+                // Counts of one (site, line) in two runs are one record of their sum.
+                Some((k, v)) if kind == RunKind::Sites && k == key => Some((k, add_counts(v, value))),
+                Some((k, v)) => {
+                    out.push(&k, v)?;
+                    Some((key, value))
+                }
+                None => Some((key, value)),
+            };
         }
         heads[i] = streams[i].next_record()?;
     }
+    if let Some((k, v)) = pending {
+        out.push(&k, v)?;
+    }
     out.finish()
+}
+
+/// Two site-line count values (`all << 32 | openings`) added, each half saturating.
+pub(crate) fn add_counts(a: u64, b: u64) -> u64 {
+    let all = (a >> 32).saturating_add(b >> 32).min(u64::from(u32::MAX));
+    let open = (a & 0xffff_ffff)
+        .saturating_add(b & 0xffff_ffff)
+        .min(u64::from(u32::MAX));
+    all << 32 | open
 }
 
 #[cfg(test)]
@@ -397,7 +421,7 @@ mod tests {
         records.sort_unstable();
         write(&path, RunKind::Bands, &records);
         let mut r = RunReader::open(&path, RunKind::Bands).expect("open");
-        assert_eq!(r.len(), records.len() as u64);
+        assert_eq!(r.records_len(), records.len() as u64);
         let keys: Vec<[u8; 8]> = [0u64, 3, 7, 9, 999, 5000].iter().map(|k| k.to_be_bytes()).collect();
         let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
         let found = r.lookup(&refs).expect("lookup");
@@ -442,5 +466,28 @@ mod tests {
         // A cut file fails at open.
         std::fs::write(&b, &std::fs::read(&b).expect("read")[..100]).expect("cut");
         assert!(RunReader::open(&b, RunKind::Bands).is_err());
+    }
+
+    #[test]
+    fn merged_site_counts_are_summed_per_pair() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let key = |site: u64, line: u64| (u128::from(site) << 64 | u128::from(line)).to_be_bytes();
+        let write = |name: &str, records: &[((u64, u64), u64)]| {
+            let path = dir.path().join(name);
+            let mut w = RunWriter::create(&path, RunKind::Sites).expect("create");
+            for ((s, l), v) in records {
+                w.push(&key(*s, *l), *v).expect("push");
+            }
+            w.finish().expect("finish");
+            RunReader::open(&path, RunKind::Sites).expect("open")
+        };
+        let a = write("a", &[((1, 5), 2 << 32 | 1), ((1, 9), 1 << 32)]);
+        let b = write("b", &[((1, 5), 3 << 32), ((2, 1), 1 << 32 | 1)]);
+        let merged = dir.path().join("m");
+        assert_eq!(merge(&[a, b], RunKind::Sites, &merged).expect("merge"), 3, "one record per pair");
+        let mut m = RunReader::open(&merged, RunKind::Sites).expect("open");
+        let k = key(1, 5);
+        assert_eq!(m.lookup(&[&k[..]]).expect("lookup"), [(0, 5 << 32 | 1)]);
+        assert_eq!(add_counts(u64::from(u32::MAX) << 32, 1 << 32) >> 32, u64::from(u32::MAX), "saturates");
     }
 }

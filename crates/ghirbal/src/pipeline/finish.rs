@@ -141,6 +141,7 @@ pub(crate) fn finish(
                 docs_in: stats.totals.docs_in,
                 removed,
             },
+            site_counts: super::steps::site_lines_on(config),
         };
         stats.archive = Some(crate::archive::add::add(batch, held)?);
     }

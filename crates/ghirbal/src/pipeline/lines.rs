@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::archive::run::{RunKind, RunWriter};
 use crate::clean::site_table::{line_hash, pair_key, SiteLines};
 use crate::read::ShardSpec;
 use crate::work::site_lines::{self, LineBatch, LineKind};
@@ -33,6 +34,8 @@ pub(crate) struct Lines<'a> {
     pub shards: &'a [ShardSpec],
     pub threads: usize,
     pub pool: &'a rayon::ThreadPool,
+    /// The news archive, whose counts of earlier batches add to this batch's.
+    pub archive: Option<&'a crate::archive::Snapshot>,
 }
 
 impl Lines<'_> {
@@ -72,16 +75,28 @@ impl Lines<'_> {
             })?;
         }
         let [all, openings] = sorters;
-        let (table, shared) = self.repeated_and_openings(all.finish()?, openings.finish()?)?;
+        let (table, shared) = self.repeated_and_openings(p, all.finish()?, openings.finish()?)?;
         site_lines::write_tables(&self.layout.line_tables(p), &table, &shared)?;
         self.layout.mark_done(Step::LinesCount, p)
     }
 
     /// From the sorted (site, line) records of every line and of openings: the site lines (at least
-    /// `site_lines_min_docs` documents) and the openings found in two documents or more, as pair keys.
-    fn repeated_and_openings(&self, mut all: Sorted, mut openings: Sorted) -> Result<(Vec<u64>, Vec<u64>)> {
-        let min = u64::from(self.config.clean.site_lines_min_docs);
-        let (mut table, mut shared) = (Vec::new(), Vec::new());
+    /// `site_lines_min_docs` documents) and the openings found in two documents or more, as pair keys. With
+    /// a news archive, the documents of its earlier batches count too, and this batch's counts are written
+    /// for the archive (`lines/P.counts`).
+    fn repeated_and_openings(&self, p: u32, mut all: Sorted, mut openings: Sorted) -> Result<(Vec<u64>, Vec<u64>)> {
+        let mut tally = Tally {
+            min: u64::from(self.config.clean.site_lines_min_docs),
+            lookup: self.archive.map(crate::archive::lookup::Lookup::new),
+            counts: match self.archive {
+                Some(_) => Some(RunWriter::create(&self.layout.line_counts(p), RunKind::Sites)?),
+                None => None,
+            },
+            p,
+            chunk: Vec::new(),
+            table: Vec::new(),
+            shared: Vec::new(),
+        };
         let mut opening = openings.next()?;
         let mut run: Option<((u64, u64), u64)> = None;
         loop {
@@ -90,23 +105,78 @@ impl Lines<'_> {
                 (Some((key, n)), Some(rec)) if *key == rec => *n += 1,
                 _ => {
                     if let Some((pair, n)) = run.take() {
-                        if min > 0 && n >= min {
-                            table.push(pair_key(pair.0, pair.1));
-                        }
                         // Opening records are a subset of all records, in the same order.
                         while opening.is_some_and(|o| o < pair) {
                             opening = openings.next()?;
                         }
-                        if n >= 2 && opening == Some(pair) {
-                            shared.push(pair_key(pair.0, pair.1));
+                        let mut opens = 0;
+                        while opening == Some(pair) {
+                            opens += 1;
+                            opening = openings.next()?;
                         }
+                        tally.push(pair, n, opens)?;
                     }
                     let Some(rec) = rec else { break };
                     run = Some((rec, 1));
                 }
             }
         }
-        Ok((table, shared))
+        tally.finish()
+    }
+}
+
+/// The counted pairs of one partition on their way to the tables, a chunk at a time so that the archive's
+/// counts are looked up together (one block read per pair at most, in order).
+struct Tally<'a> {
+    min: u64,
+    lookup: Option<crate::archive::lookup::Lookup<'a>>,
+    counts: Option<RunWriter>,
+    p: u32,
+    /// (pair, documents with the line, documents opening with it) in this batch.
+    chunk: Vec<((u64, u64), u64, u64)>,
+    table: Vec<u64>,
+    shared: Vec<u64>,
+}
+
+impl Tally<'_> {
+    const CHUNK: usize = 1 << 16;
+
+    fn push(&mut self, pair: (u64, u64), n: u64, opens: u64) -> Result<()> {
+        self.chunk.push((pair, n, opens));
+        if self.chunk.len() == Self::CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let pairs: Vec<(u64, u64)> = self.chunk.iter().map(|c| c.0).collect();
+        let archived = match &self.lookup {
+            Some(lookup) => lookup.site_counts(self.p, &pairs)?,
+            None => vec![(0, 0); pairs.len()],
+        };
+        for (((site, line), n, opens), (a_all, a_opens)) in self.chunk.drain(..).zip(archived) {
+            let (all, opened) = (n + u64::from(a_all), opens + u64::from(a_opens));
+            if self.min > 0 && all >= self.min {
+                self.table.push(pair_key(site, line));
+            }
+            if all >= 2 && opened > 0 {
+                self.shared.push(pair_key(site, line));
+            }
+            if let Some(w) = &mut self.counts {
+                let key = (u128::from(site) << 64 | u128::from(line)).to_be_bytes();
+                w.push(&key, n.min(u64::from(u32::MAX)) << 32 | opens.min(u64::from(u32::MAX)))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(Vec<u64>, Vec<u64>)> {
+        self.flush()?;
+        if let Some(w) = self.counts.take() {
+            w.finish()?;
+        }
+        Ok((self.table, self.shared))
     }
 }
 

@@ -297,6 +297,7 @@ impl<'a> Runner<'a> {
             shards: &self.manifest.shards,
             threads: self.threads,
             pool: &self.pool,
+            archive: self.manifest.archive.as_ref(),
         }
     }
 }

@@ -80,6 +80,10 @@ impl Layout {
     pub fn line_tables(&self, partition: u32) -> PathBuf {
         self.work.join(format!("lines/{partition:05}.tables"))
     }
+    /// A partition's site-line counts of this batch, for its news archive (an archive run file).
+    pub fn line_counts(&self, partition: u32) -> PathBuf {
+        self.work.join(format!("lines/{partition:05}.counts"))
+    }
     /// Sorted runs of a partition's site-line records of one kind.
     pub fn line_sort_runs(&self, partition: u32, kind: &str) -> PathBuf {
         self.work.join(format!("lines/sort-{partition:05}-{kind}"))
@@ -130,7 +134,9 @@ impl Layout {
             ["near", "edges", name] => Some((Step::Near, number(name)?)),
             ["near", "clusters.bin"] => Some((Step::NearClusters, 0)),
             ["near", name] => Some((Step::Scan, number(name)?)),
-            ["lines", name] if name.ends_with(".tables") => Some((Step::LinesCount, number(name)?)),
+            ["lines", name] if name.ends_with(".tables") || name.ends_with(".counts") => {
+                Some((Step::LinesCount, number(name)?))
+            }
             ["lines" | "staged", name] => Some((Step::Scan, number(name)?)),
             ["stats", step, name] => Some((step.parse().ok()?, number(name)?)),
             _ => None,
