@@ -484,10 +484,18 @@ mod tests {
         let a = write("a", &[((1, 5), 2 << 32 | 1), ((1, 9), 1 << 32)]);
         let b = write("b", &[((1, 5), 3 << 32), ((2, 1), 1 << 32 | 1)]);
         let merged = dir.path().join("m");
-        assert_eq!(merge(&[a, b], RunKind::Sites, &merged).expect("merge"), 3, "one record per pair");
+        assert_eq!(
+            merge(&[a, b], RunKind::Sites, &merged).expect("merge"),
+            3,
+            "one record per pair"
+        );
         let mut m = RunReader::open(&merged, RunKind::Sites).expect("open");
         let k = key(1, 5);
         assert_eq!(m.lookup(&[&k[..]]).expect("lookup"), [(0, 5 << 32 | 1)]);
-        assert_eq!(add_counts(u64::from(u32::MAX) << 32, 1 << 32) >> 32, u64::from(u32::MAX), "saturates");
+        assert_eq!(
+            add_counts(u64::from(u32::MAX) << 32, 1 << 32) >> 32,
+            u64::from(u32::MAX),
+            "saturates"
+        );
     }
 }

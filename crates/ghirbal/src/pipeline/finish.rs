@@ -235,6 +235,13 @@ fn near_stats(layout: &Layout, config: &Config, stages: &mut StageList, exact_re
         for (name, n) in counts {
             set_count(st.metrics.entry(name.into()).or_default(), n);
         }
+        if parts.archived_band_records > 0 {
+            // With `--archive`: band records of archived keepers that share a bucket with the batch.
+            set_count(
+                st.metrics.entry("archived_band_records".into()).or_default(),
+                parts.archived_band_records,
+            );
+        }
     }
     Ok(())
 }

@@ -236,6 +236,7 @@ pub(crate) fn stats(layout: &Layout, partitions: u32) -> Result<(NearClusterStat
         sum.rejected += s.rejected;
         sum.sort_runs += s.sort_runs;
         sum.sketch_chunks += s.sketch_chunks;
+        sum.archived_band_records += s.archived_band_records;
     }
     Ok((json::read(&layout.task_stats(Step::NearClusters, 0))?, sum))
 }
