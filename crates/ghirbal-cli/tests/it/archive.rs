@@ -247,6 +247,9 @@ fn an_add_killed_at_any_point_and_rerun_leaves_the_bytes_of_one_that_never_stopp
     // The first two batches once, then the third killed at every point of its add in turn.
     let base = dir.join("base");
     add_batches(&dir, &batches[..2], &base, &["--config", &partitions(&dir)]);
+    let base_clusters = run_stdout(["archive", "clusters", base.to_str().expect("p")]);
+    let reference_clusters = run_stdout(["archive", "clusters", reference.to_str().expect("p")]);
+    assert_ne!(base_clusters, reference_clusters);
     let mut killed = 0;
     for at in 1.. {
         let archive = dir.join(&format!("archive-{at}"));
@@ -265,7 +268,7 @@ fn an_add_killed_at_any_point_and_rerun_leaves_the_bytes_of_one_that_never_stopp
         ];
         let status = std::process::Command::new(env!("CARGO_BIN_EXE_ghirbal"))
             .args(argv)
-            .env("GHIRBAL_TEST_ABORT_ARCHIVE_ADD", at.to_string())
+            .env("GHIRBAL_TEST_KILL_ARCHIVE_ADD", at.to_string())
             .stderr(std::process::Stdio::null())
             .status()
             .expect("starting ghirbal");
@@ -274,11 +277,24 @@ fn an_add_killed_at_any_point_and_rerun_leaves_the_bytes_of_one_that_never_stopp
             break;
         }
         killed += 1;
-        assert!(status.code().is_none(), "point {at}: not aborted but {status:?}");
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(9),
+            "point {at}: {status:?}"
+        );
         assert!(
             !out.join("stats.json").exists(),
             "point {at}: stats.json before the add finished"
         );
+        // Killed, the archive is the one before the batch or the one after it, never one in between.
+        let stats = run_stdout(["archive", "stats", "--json", archive.to_str().expect("p")]);
+        let stats: Value = serde_json::from_str(&stats).expect("stats");
+        let clusters = run_stdout(["archive", "clusters", archive.to_str().expect("p")]);
+        match stats["batches"].as_u64() {
+            Some(2) => assert_eq!(clusters, base_clusters, "point {at}"),
+            Some(3) => assert_eq!(clusters, reference_clusters, "point {at}"),
+            other => panic!("point {at}: {other:?} batches"),
+        }
         let (code, _, err) = run(argv);
         assert_eq!(code, 0, "point {at}: the rerun failed: {err}");
         assert_eq!(archive_bytes(&archive), expected, "point {at}: the archive differs");

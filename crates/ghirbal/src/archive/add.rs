@@ -23,19 +23,24 @@ use crate::{Config, Error, Ordinal, Result};
 /// runs stay few (logarithmic in the archive) and each record is rewritten a logarithmic number of times.
 const MERGE_FACTOR: u64 = 4;
 
-/// Fault injection for the kill tests: with `GHIRBAL_TEST_ABORT_ARCHIVE_ADD=N` the process aborts (no
-/// destructor runs, no buffer is flushed: what SIGKILL leaves) at the add's N-th point, counted from 1 —
-/// after each file it writes, before and after the commit.
+/// Fault injection for the kill tests: with `GHIRBAL_TEST_KILL_ARCHIVE_ADD=N` the process sends itself
+/// SIGKILL (`kill -9`; no destructor runs, no buffer is flushed) at the add's N-th point, counted from 1 —
+/// after each file it writes, before and after the commit. Where `kill` cannot be run it aborts, which
+/// leaves the files the same way.
 fn point() {
     static AT: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
     static SEEN: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let at = AT.get_or_init(|| {
-        std::env::var("GHIRBAL_TEST_ABORT_ARCHIVE_ADD")
+        std::env::var("GHIRBAL_TEST_KILL_ARCHIVE_ADD")
             .ok()
             .and_then(|v| v.parse().ok())
     });
     if let Some(at) = at {
         if SEEN.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == *at {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &std::process::id().to_string()])
+                .status();
+            std::thread::sleep(std::time::Duration::from_secs(5));
             std::process::abort();
         }
     }
