@@ -197,13 +197,20 @@ fn summary(report: &RunReport) -> String {
 
 /// The line saying what the archive got, with `--archive`.
 fn archived(stats: &ghirbal::RunStats) -> String {
-    match &stats.archive {
-        Some(a) => format!(
-            "  archive: batch {} added ({} kept documents; {} removed as copies of archived ones); {} batches now\n",
-            a.batch, a.kept, a.duplicates_of_archive, a.batches
-        ),
-        None => String::new(),
+    let Some(a) = &stats.archive else {
+        return String::new();
+    };
+    let mut line = format!(
+        "  archive: batch {} added ({} kept documents; {} removed as copies of archived ones); {} batches now\n",
+        a.batch, a.kept, a.duplicates_of_archive, a.batches
+    );
+    if let Some(first) = a.ids_seen_before_examples.first() {
+        line += &format!(
+            "  archive: {} document(s) have an id the archive has seen, e.g. {:?} (batch {}) at {}; see stats.json\n",
+            a.ids_seen_before, first.id, first.batch, first.at
+        );
     }
+    line
 }
 
 /// The line naming the first few files of the input folders that were not read (all are in stats.json).

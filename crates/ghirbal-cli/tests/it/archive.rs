@@ -520,3 +520,43 @@ fn a_damaged_archive_file_is_named_and_the_batch_goes_on_once_it_is_restored() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(crate::util::read_stats(&out)["archive"]["batch"], 1);
 }
+
+#[test]
+fn an_id_the_archive_has_seen_is_accepted_and_reported() {
+    let dir = Dir::new();
+    let docs = articles(120);
+    let mut batches = write_batches(&dir, &docs[..100], 1);
+    // The second day scrapes the first article's page again, rewritten: another text under the same id.
+    let again = serde_json::json!({"id": docs[0]["id"], "text": docs[100]["text"]});
+    let second: String = std::iter::once(&again)
+        .chain(&docs[101..])
+        .map(|d| format!("{d}\n"))
+        .collect();
+    batches.push(dir.write("batches/day-99.jsonl", second));
+    let archive = dir.join("archive");
+    add_batches(&dir, &batches[..1], &archive, &[]);
+    let out = dir.join("day2");
+    let argv = [
+        "run",
+        batches[1].to_str().expect("p"),
+        "-o",
+        out.to_str().expect("p"),
+        "--archive",
+        archive.to_str().expect("p"),
+    ];
+    let (code, _, err) = run(argv);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("have an id the archive has seen"), "{err}");
+    let stats = crate::util::read_stats(&out);
+    assert_eq!(stats["archive"]["ids_seen_before"], 1, "{}", stats["archive"]);
+    let example = &stats["archive"]["ids_seen_before_examples"][0];
+    assert_eq!(
+        (&example["id"], &example["batch"]),
+        (&docs[0]["id"], &Value::from(0)),
+        "{example}"
+    );
+    assert!(
+        example["at"].as_str().is_some_and(|at| at.ends_with("day-99.jsonl:1")),
+        "{example}"
+    );
+}

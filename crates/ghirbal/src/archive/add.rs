@@ -152,6 +152,12 @@ pub struct AddReport {
     pub batches: u32,
     /// False when the batch was already in the archive (a rerun after a kill).
     pub added: bool,
+    /// Documents of the batch whose id the archive had seen (a page scraped again): accepted, counted.
+    #[serde(default)]
+    pub ids_seen_before: u64,
+    /// The first of them: id, the archived batch that read it, where this batch read it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids_seen_before_examples: Vec<super::ArchivedId>,
 }
 
 /// Adds the finished batch to its archive (unless it is there already: a rerun after a kill).
@@ -173,6 +179,7 @@ pub(crate) fn add(batch: Finished<'_>, held: Option<&ArchiveLock>) -> Result<Add
             duplicates_of_archive: b.duplicates_of_archive,
             batches: current.generation(),
             added: false,
+            ..AddReport::default()
         });
     }
     if current.generation() != snap.manifest.generation() {
@@ -192,7 +199,11 @@ pub(crate) fn add(batch: Finished<'_>, held: Option<&ArchiveLock>) -> Result<Add
     let parts = batch.config.run.partitions;
     for p in 0..parts {
         let part = &mut next.partitions[p as usize];
-        let mut kinds = vec![(RunKind::Exact, &mut part.exact), (RunKind::Bands, &mut part.bands)];
+        let mut kinds = vec![
+            (RunKind::Exact, &mut part.exact),
+            (RunKind::Bands, &mut part.bands),
+            (RunKind::Ids, &mut part.ids),
+        ];
         if batch.site_counts {
             kinds.push((RunKind::Sites, &mut part.sites));
         }
@@ -211,6 +222,7 @@ pub(crate) fn add(batch: Finished<'_>, held: Option<&ArchiveLock>) -> Result<Add
         duplicates_of_archive: info.batch.duplicates_of_archive,
         batches: number + 1,
         added: true,
+        ..AddReport::default()
     };
     next.batches.push(info.batch);
     point();
@@ -227,6 +239,7 @@ fn info_records(info: &Written, kind: RunKind, p: u32) -> u64 {
         RunKind::Exact => &info.exact_records,
         RunKind::Bands => &info.band_records,
         RunKind::Sites => &info.site_records,
+        RunKind::Ids => &info.id_records,
     };
     counts.get(p as usize).copied().unwrap_or(0)
 }
@@ -236,6 +249,7 @@ fn run_name(kind: RunKind, first: u32, last: u32) -> String {
         RunKind::Exact => "exact",
         RunKind::Bands => "bands",
         RunKind::Sites => "sites",
+        RunKind::Ids => "ids",
     };
     format!("{k}-{first:06}-{last:06}.run")
 }
@@ -283,6 +297,7 @@ fn collect_garbage(paths: &Paths, manifest: &Manifest) -> Result<()> {
                 .iter()
                 .chain(&part.bands)
                 .chain(&part.sites)
+                .chain(&part.ids)
                 .any(|r| r.file == name);
             if !named {
                 crate::work::discard(&e.path())?;
@@ -327,6 +342,7 @@ struct Written {
     exact_records: Vec<u64>,
     band_records: Vec<u64>,
     site_records: Vec<u64>,
+    id_records: Vec<u64>,
 }
 
 impl Contents {
@@ -477,6 +493,18 @@ impl Contents {
                 .collect();
             exact_records.push(write_run(paths, p, RunKind::Exact, self.number, records)?);
         }
+        let mut id_records = Vec::with_capacity(parts as usize);
+        for p in 0..parts {
+            let mut ids = Vec::new();
+            for shard in &b.shards {
+                KeyPartition::read(&b.layout.keys(*shard), p)?.ids(&mut ids)?;
+            }
+            let records = ids
+                .iter()
+                .map(|r| (r.hash.to_be_bytes(), u64::from(self.number)))
+                .collect();
+            id_records.push(write_run(paths, p, RunKind::Ids, self.number, records)?);
+        }
         let mut site_records = Vec::new();
         if b.site_counts {
             for p in 0..parts {
@@ -486,6 +514,7 @@ impl Contents {
         let dups = self.duplicates_in_batch + self.duplicates_of_archive;
         Ok(Written {
             site_records,
+            id_records,
             batch: Batch {
                 number: self.number,
                 fingerprint: String::new(),

@@ -33,6 +33,7 @@ impl<'a> Lookup<'a> {
             RunKind::Exact => &part.exact,
             RunKind::Bands => &part.bands,
             RunKind::Sites => &part.sites,
+            RunKind::Ids => &part.ids,
         };
         refs.iter()
             .map(|r| RunReader::open(&self.paths.index(p).join(&r.file), kind).map_err(super::damaged(&self.snap.root)))
@@ -86,6 +87,22 @@ impl<'a> Lookup<'a> {
             }
         }
         Ok(sums.into_iter().map(|v| ((v >> 32) as u32, v as u32)).collect())
+    }
+
+    /// The batch that first read each of `hashes` (xxh3-128 of ids, sorted, distinct) in partition `p`, as
+    /// (index into `hashes`, batch), for the ids the archive has seen.
+    pub(crate) fn ids(&self, p: u32, hashes: &[u128]) -> Result<Vec<(usize, u32)>> {
+        let keys: Vec<[u8; 16]> = hashes.iter().map(|h| h.to_be_bytes()).collect();
+        let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+        let mut out = Vec::new();
+        for mut run in self.runs(p, RunKind::Ids)? {
+            for (i, batch) in run.lookup(&refs).map_err(super::damaged(&self.snap.root))? {
+                out.push((i, batch as u32));
+            }
+        }
+        out.sort_unstable();
+        out.dedup_by_key(|(i, _)| *i);
+        Ok(out)
     }
 
     /// The open document files of the archive's batches.

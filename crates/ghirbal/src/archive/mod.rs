@@ -97,6 +97,9 @@ pub struct PartitionRuns {
     /// Site-line count runs (when the batches use site tables).
     #[serde(default)]
     pub sites: Vec<RunRef>,
+    /// Id runs (the id hash of every document read, with its batch).
+    #[serde(default)]
+    pub ids: Vec<RunRef>,
 }
 
 /// One sorted run file.
@@ -252,6 +255,31 @@ pub struct Snapshot {
     pub root: PathBuf,
     /// `archive.json` as the plan read it.
     pub manifest: Manifest,
+}
+
+/// The ids of a partition that the news archive has seen, as the `cluster` step records them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ArchivedIds {
+    /// Documents of the batch whose id the archive has seen.
+    pub count: u64,
+    /// The first few.
+    pub examples: Vec<ArchivedId>,
+}
+
+impl ArchivedIds {
+    /// Examples kept per partition (and in `stats.json`).
+    pub const EXAMPLES: usize = 10;
+}
+
+/// A document of the batch whose id the archive has seen.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ArchivedId {
+    /// The id.
+    pub id: String,
+    /// The archived batch that read it first.
+    pub batch: u32,
+    /// Where this batch read it.
+    pub at: String,
 }
 
 /// What `ghirbal archive stats` prints.

@@ -33,13 +33,15 @@ pub(crate) enum RunKind {
     /// Site-line counts: (site, line hash) → documents with the line `<< 32` | documents opening with it
     /// (the value field holds the two counts; equal keys of merged runs are summed).
     Sites,
+    /// Ids: xxh3-128 of a document's id → the batch that read it (every document read, kept or not).
+    Ids,
 }
 
 impl RunKind {
     /// Bytes of a key.
     pub(crate) const fn key_len(self) -> usize {
         match self {
-            RunKind::Exact | RunKind::Sites => 16,
+            RunKind::Exact | RunKind::Sites | RunKind::Ids => 16,
             RunKind::Bands => 8,
         }
     }
@@ -51,6 +53,7 @@ impl RunKind {
             RunKind::Exact => b"EXCT",
             RunKind::Bands => b"BAND",
             RunKind::Sites => b"SITE",
+            RunKind::Ids => b"IDSS",
         }
     }
 }

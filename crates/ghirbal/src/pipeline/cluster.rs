@@ -6,10 +6,11 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::archive::{ArchivedId, ArchivedIds};
 use crate::dedup::{exact, Decision};
 use crate::read::{ShardKind, ShardSpec};
 use crate::text::OrdinalMap;
-use crate::work::decisions::{self, DUP_IDS};
+use crate::work::decisions::{self, ARCHIVED_IDS, DUP_IDS};
 use crate::work::keys::{IdRecord, KeyPartition};
 use crate::work::sections::Kind;
 use crate::work::{Layout, Step, TaskSlice};
@@ -82,6 +83,10 @@ impl Cluster<'_> {
             Some(snap) => decide_with_archive(p, keys, snap)?,
             None => exact::decide(keys),
         };
+        let archived_ids = match self.archive {
+            Some(snap) => self.archived_ids(p, &ids, snap)?,
+            None => Vec::new(),
+        };
         let dup_ids = self.dup_ids(ids);
         let dup_ids = match dup_ids.is_empty() {
             true => Vec::new(),
@@ -94,9 +99,46 @@ impl Cluster<'_> {
             &self.layout.dups(p),
             Kind::ExactDecisions,
             &decided,
-            &[(DUP_IDS, &dup_ids)],
+            &[(DUP_IDS, &dup_ids), (ARCHIVED_IDS, &archived_ids)],
         )?;
         self.layout.mark_done(Step::Cluster, p)
+    }
+
+    /// The batch's ids that the archive has seen (JSON [`ArchivedIds`], empty when none): one run over all
+    /// batches would refuse them as used twice; a news archive sees a page again when it is scraped again,
+    /// so the batch goes on and the ids are reported.
+    fn archived_ids(&self, p: u32, ids: &[IdRecord], snap: &crate::archive::Snapshot) -> Result<Vec<u8>> {
+        let mut hashes: Vec<u128> = ids.iter().map(|r| r.hash).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        let found = crate::archive::lookup::Lookup::new(snap).ids(p, &hashes)?;
+        if found.is_empty() {
+            return Ok(Vec::new());
+        }
+        let batch_of = |h: u128| {
+            found
+                .binary_search_by_key(&h, |(i, _)| hashes[*i])
+                .ok()
+                .map(|k| found[k].1)
+        };
+        let mut seen: Vec<(&IdRecord, u32)> = ids.iter().filter_map(|r| batch_of(r.hash).map(|b| (r, b))).collect();
+        seen.sort_unstable_by_key(|(r, _)| r.ordinal);
+        let report = ArchivedIds {
+            count: seen.len() as u64,
+            examples: seen
+                .iter()
+                .take(ArchivedIds::EXAMPLES)
+                .map(|(r, b)| ArchivedId {
+                    id: r.id.clone(),
+                    batch: *b,
+                    at: self.place(r),
+                })
+                .collect(),
+        };
+        serde_json::to_vec(&report).map_err(|e| Error::Corrupt {
+            path: self.layout.dups(p),
+            message: e.to_string(),
+        })
     }
 
     fn dup_ids(&self, mut ids: Vec<IdRecord>) -> Vec<DupId> {

@@ -143,7 +143,9 @@ pub(crate) fn finish(
             },
             site_counts: super::steps::site_lines_on(config),
         };
-        stats.archive = Some(crate::archive::add::add(batch, held)?);
+        let mut report = crate::archive::add::add(batch, held)?;
+        (report.ids_seen_before, report.ids_seen_before_examples) = ids_seen_before(layout, config)?;
+        stats.archive = Some(report);
     }
     stats.peak_rss_bytes = crate::stats::peak_rss();
     stats.config = Some(config.clone());
@@ -168,6 +170,30 @@ pub(crate) fn finish(
         });
     }
     Ok(stats)
+}
+
+/// The batch's ids the archive had seen, from every `cluster` task: their count and the first few.
+fn ids_seen_before(layout: &Layout, config: &Config) -> Result<(u64, Vec<crate::archive::ArchivedId>)> {
+    let (mut count, mut examples) = (0, Vec::new());
+    for p in 0..config.run.partitions {
+        let path = layout.dups(p);
+        let data = crate::work::decisions::read_extra(
+            &path,
+            crate::work::sections::Kind::ExactDecisions,
+            crate::work::decisions::ARCHIVED_IDS,
+        )?;
+        if data.is_empty() {
+            continue;
+        }
+        let part: crate::archive::ArchivedIds = serde_json::from_slice(&data).map_err(|e| Error::Corrupt {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        count += part.count;
+        examples.extend(part.examples);
+    }
+    examples.truncate(crate::archive::ArchivedIds::EXAMPLES);
+    Ok((count, examples))
 }
 
 /// Every dedup decision of the run, exact and near merged, by ordinal (for the archive's ledger).

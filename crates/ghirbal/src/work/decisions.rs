@@ -18,6 +18,9 @@ use crate::{Ordinal, Result};
 /// The section of a `dups/P.bin` file holding the ids found twice (JSON), beside the per-shard sections.
 pub(crate) const DUP_IDS: u32 = u32::MAX;
 
+/// The section of a `dups/P.bin` file holding the batch's ids the news archive has seen (JSON).
+pub(crate) const ARCHIVED_IDS: u32 = u32::MAX - 1;
+
 /// Appends one decision.
 fn encode(buf: &mut Vec<u8>, seq: u32, decision: &Decision) {
     buf.put_u32(seq);
