@@ -10,13 +10,27 @@ from collections import Counter
 from datetime import datetime
 
 src, labels_path = sys.argv[1], sys.argv[2]
+sys.argv = [a for a in sys.argv if a != "--stem"] + (["--stem"] if "--stem" in sys.argv else [])
 HARAKAT = re.compile("[\u064B-\u0652\u0640]")
 def fold(text):
     t = HARAKAT.sub("", text)
     t = re.sub("[إأآ]", "ا", t).replace("ة", "ه").replace("ى", "ي")
     return t
+PREFIXES = ("وبال", "وال", "بال", "فال", "كال", "لل", "ال")
+STEM = "--stem" in sys.argv
+def stem(w):
+    """Light stemming (`--stem`): the article and the clitics joined to it, and a leading و, come off."""
+    if w.isdigit():
+        return w
+    for p in PREFIXES:
+        if w.startswith(p) and len(w) - len(p) >= 3:
+            return w[len(p):]
+    if w.startswith("و") and len(w) >= 5:
+        return w[1:]
+    return w
 def words(text):
-    return re.findall(r"[\u0621-\u064A]+|[0-9]+", fold(text))
+    ws = re.findall(r"[\u0621-\u064A]+|[0-9]+", fold(text))
+    return [stem(w) for w in ws] if STEM else ws
 stop = set()
 for line in open("crates/ghirbal/src/text/stopwords_ar.txt", encoding="utf-8"):
     line = line.strip()
