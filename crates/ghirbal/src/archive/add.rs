@@ -46,9 +46,22 @@ fn point() {
     }
 }
 
-/// The fingerprint of a batch: its input files (names, sizes, modification times) and its config.
+/// The fingerprint of a batch: its input files (absolute paths, sizes, modification times) and its config,
+/// without what a resumed run may change and never changes the output (`run.memory_budget`,
+/// `run.work_compression`, as the manifest's check allows), so that a rerun with another budget still finds
+/// its batch.
 pub(crate) fn fingerprint(inputs: &[InputFile], config: &Config) -> String {
-    let value = serde_json::json!({ "inputs": inputs, "config": config });
+    let files: Vec<(String, u64, u64)> = inputs
+        .iter()
+        .map(|f| {
+            let path = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
+            (path.to_string_lossy().into_owned(), f.size, f.mtime_ns)
+        })
+        .collect();
+    let mut config = config.clone();
+    config.run.memory_budget = crate::Config::default().run.memory_budget;
+    config.run.work_compression = crate::Config::default().run.work_compression;
+    let value = serde_json::json!({ "inputs": files, "config": config });
     let bytes = serde_json::to_vec(&value).unwrap_or_default();
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes))
 }
@@ -67,6 +80,32 @@ pub(crate) fn plan(root: &Path, config: &Config, inputs: &[InputFile]) -> Result
         )));
     }
     Ok(Snapshot { root, manifest })
+}
+
+/// Fails unless the archive is the one the batch was planned against (its whole `archive.json`, not only its
+/// batch count: an archive restored from a backup and refilled is another archive).
+pub(crate) fn check_unchanged(current: &Manifest, snap: &Snapshot) -> Result<()> {
+    if *current == snap.manifest {
+        return Ok(());
+    }
+    Err(Error::Config(format!(
+        "the archive {} changed since this batch was planned ({} batches then, {} now): another run added to \
+         it; run this batch again in a new output folder (or with --force)",
+        snap.root.display(),
+        snap.manifest.generation(),
+        current.generation()
+    )))
+}
+
+/// Before any work of a resumed run: the archive must still be the planned one, unless this batch is in it
+/// already (a run killed after its add's commit).
+pub(crate) fn check_resumable(snap: &Snapshot, inputs: &[InputFile], config: &Config) -> Result<()> {
+    let current = super::load(&snap.root)?.unwrap_or_else(|| snap.manifest.clone());
+    let print = fingerprint(inputs, config);
+    if current.batches.iter().any(|b| b.fingerprint == print) {
+        return Ok(());
+    }
+    check_unchanged(&current, snap)
 }
 
 /// A resumed run must name the archive its plan named.
@@ -150,8 +189,6 @@ pub struct AddReport {
     pub duplicates_of_archive: u64,
     /// Batches in the archive now.
     pub batches: u32,
-    /// False when the batch was already in the archive (a rerun after a kill).
-    pub added: bool,
     /// Documents of the batch whose id the archive had seen (a page scraped again): accepted, counted.
     #[serde(default)]
     pub ids_seen_before: u64,
@@ -173,30 +210,28 @@ pub(crate) fn add(batch: Finished<'_>, held: Option<&ArchiveLock>) -> Result<Add
     if let Some(b) = current.batches.iter().find(|b| b.fingerprint == print) {
         // Added by a run killed after the commit: what it had not deleted yet goes now.
         collect_garbage(&paths, &current)?;
+        // What an add that never stopped reports.
         return Ok(AddReport {
             batch: b.number,
             kept: b.kept,
             duplicates_of_archive: b.duplicates_of_archive,
-            batches: current.generation(),
-            added: false,
+            batches: b.number + 1,
             ..AddReport::default()
         });
     }
-    if current.generation() != snap.manifest.generation() {
-        return Err(Error::Config(format!(
-            "the archive {} has {} batches, {} when this batch was planned: another run added to it; run this \
-             batch again in a new output folder",
-            snap.root.display(),
-            current.generation(),
-            snap.manifest.generation()
-        )));
-    }
+    check_unchanged(&current, snap)?;
     collect_garbage(&paths, &current)?;
     let number = current.generation();
     let mut info = Contents::gather(&batch, number)?.write(&paths, &batch)?;
     info.batch.fingerprint = print;
     let mut next = current.clone();
     let parts = batch.config.run.partitions;
+    if next.partitions.len() != parts as usize {
+        return Err(Error::ArchiveDamaged {
+            path: paths.manifest(),
+            message: format!("{} partitions listed, the settings say {parts}", next.partitions.len()),
+        });
+    }
     for p in 0..parts {
         let part = &mut next.partitions[p as usize];
         let mut kinds = vec![
@@ -221,7 +256,6 @@ pub(crate) fn add(batch: Finished<'_>, held: Option<&ArchiveLock>) -> Result<Add
         kept: info.batch.kept,
         duplicates_of_archive: info.batch.duplicates_of_archive,
         batches: number + 1,
-        added: true,
         ..AddReport::default()
     };
     next.batches.push(info.batch);
@@ -469,7 +503,9 @@ impl Contents {
             let mut records = Vec::new();
             for shard in &b.shards {
                 KeyPartition::read(&b.layout.keys(*shard), p)?.bands(|band, o| {
-                    if let Some(seq) = self.seq(o).filter(|s| !self.stored[*s as usize].near_dup) {
+                    // Near duplicates keep their band records (not their shingles): in one run they hold places
+                    // in the heads of large buckets (`bucket_head`), which decides which pairs are compared.
+                    if let Some(seq) = self.seq(o) {
                         has_bands[seq as usize] = true;
                         records.push((u128::from(band).to_be_bytes(), archived(self.number, seq).0));
                     }
@@ -546,6 +582,7 @@ impl Contents {
         let mut docs = SketchWriter::create_as(&paths.docs(self.number), Format::ARCHIVE)?;
         let mut buf = Vec::new();
         let mut lens = Vec::new();
+        let mut reader: Option<(u32, SketchReader)> = None;
         let mut at = 0;
         while at < self.stored.len() {
             // A chunk never spans two shards: one sketch file per read.
@@ -558,9 +595,13 @@ impl Contents {
                 .filter(|i| has_bands[*i])
                 .map(|i| self.stored[i].ordinal.seq())
                 .collect();
-            let mut sketches = match seqs.is_empty() {
-                true => Vec::new(),
-                false => SketchReader::open(&b.layout.sketch(shard))?.read(&seqs)?,
+            // Opened once per shard, and only when a document has a sketch (none without near dedup).
+            if !seqs.is_empty() && reader.as_ref().is_none_or(|(s, _)| *s != shard) {
+                reader = Some((shard, SketchReader::open(&b.layout.sketch(shard))?));
+            }
+            let mut sketches = match (seqs.is_empty(), &mut reader) {
+                (false, Some((s, r))) if *s == shard => r.read(&seqs)?,
+                _ => Vec::new(),
             }
             .into_iter()
             .peekable();
@@ -570,6 +611,8 @@ impl Contents {
                 let seq = (at + i) as u32;
                 let before = buf.len();
                 match sketches.next_if(|(r, _)| r.seq == s.ordinal.seq()) {
+                    // A near duplicate is never verified again: its bands place it in buckets, no shingles.
+                    Some((r, _)) if s.near_dup => sketch::encode(&mut buf, seq, &s.id, &s.rank, &r.sketch.bands, &[]),
                     Some((r, payload)) => sketch::encode(&mut buf, seq, &s.id, &s.rank, &r.sketch.bands, &payload),
                     None => sketch::encode(&mut buf, seq, &s.id, &s.rank, &[], &[]),
                 }

@@ -72,21 +72,12 @@ impl<'a> Lookup<'a> {
         Ok(out)
     }
 
-    /// The archive's site-line counts of `pairs` ((site, line hash), sorted, distinct) in partition `p`, as
-    /// (all, openings) per pair: the documents of earlier batches that had the line, and that opened with it.
-    pub(crate) fn site_counts(&self, p: u32, pairs: &[(u64, u64)]) -> Result<Vec<(u32, u32)>> {
-        let keys: Vec<[u8; 16]> = pairs
-            .iter()
-            .map(|(site, line)| (u128::from(*site) << 64 | u128::from(*line)).to_be_bytes())
-            .collect();
-        let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-        let mut sums = vec![0u64; pairs.len()];
-        for mut run in self.runs(p, RunKind::Sites)? {
-            for (i, value) in run.lookup(&refs).map_err(super::damaged(&self.snap.root))? {
-                sums[i] = super::run::add_counts(sums[i], value);
-            }
-        }
-        Ok(sums.into_iter().map(|v| ((v >> 32) as u32, v as u32)).collect())
+    /// The site-line counts of partition `p`, its runs opened once for all the lookups of a task.
+    pub(crate) fn site_counts(&self, p: u32) -> Result<SiteCounts> {
+        Ok(SiteCounts {
+            runs: self.runs(p, RunKind::Sites)?,
+            root: self.snap.root.clone(),
+        })
     }
 
     /// The batch that first read each of `hashes` (xxh3-128 of ids, sorted, distinct) in partition `p`, as
@@ -113,6 +104,31 @@ impl<'a> Lookup<'a> {
             root: self.snap.root.clone(),
             open: HashMap::new(),
         }
+    }
+}
+
+/// The archive's site-line counts of one partition.
+pub(crate) struct SiteCounts {
+    runs: Vec<RunReader>,
+    root: std::path::PathBuf,
+}
+
+impl SiteCounts {
+    /// The counts of `pairs` ((site, line hash), sorted, distinct), as (all, openings) per pair: the documents
+    /// of earlier batches that had the line, and that opened with it.
+    pub(crate) fn of(&mut self, pairs: &[(u64, u64)]) -> Result<Vec<(u32, u32)>> {
+        let keys: Vec<[u8; 16]> = pairs
+            .iter()
+            .map(|(site, line)| (u128::from(*site) << 64 | u128::from(*line)).to_be_bytes())
+            .collect();
+        let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+        let mut sums = vec![0u64; pairs.len()];
+        for run in &mut self.runs {
+            for (i, value) in run.lookup(&refs).map_err(super::damaged(&self.root))? {
+                sums[i] = super::run::add_counts(sums[i], value);
+            }
+        }
+        Ok(sums.into_iter().map(|v| ((v >> 32) as u32, v as u32)).collect())
     }
 }
 
@@ -146,6 +162,9 @@ impl Docs {
     pub(crate) fn id(&mut self, o: Ordinal) -> Result<String> {
         let batch = o.shard() - ARCHIVED;
         let mut records = self.read(batch, &[o.seq()])?;
-        Ok(records.pop().map(|(r, _)| r.id).unwrap_or_default())
+        records.pop().map(|(r, _)| r.id).ok_or_else(|| Error::ArchiveDamaged {
+            path: self.paths.docs(batch),
+            message: format!("no document {} in batch {batch}", o.seq()),
+        })
     }
 }

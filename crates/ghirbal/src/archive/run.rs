@@ -190,11 +190,16 @@ impl RunReader {
         let word = |i: usize| u64::from_le_bytes(footer[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
         let (records, fences_at, sum) = (word(0), word(1), word(2));
         let blocks = records.div_ceil(BLOCK as u64);
-        let fence_len = (kind.key_len() as u64 + 8) * blocks;
-        if &footer[24..] != END
-            || fences_at != HEADER_LEN + records * kind.record_len() as u64
-            || fences_at + fence_len + FOOTER_LEN != len
-        {
+        // A damaged footer must fail here, not overflow: every size is checked against the file's.
+        let sizes = records
+            .checked_mul(kind.record_len() as u64)
+            .and_then(|r| r.checked_add(HEADER_LEN))
+            .zip(blocks.checked_mul(kind.key_len() as u64 + 8));
+        let fits = sizes.is_some_and(|(end, fence_len)| {
+            fences_at == end && end.checked_add(fence_len).and_then(|e| e.checked_add(FOOTER_LEN)) == Some(len)
+        });
+        let fence_len = sizes.map_or(0, |(_, f)| f);
+        if &footer[24..] != END || !fits {
             return Err(corrupt(
                 path,
                 len - FOOTER_LEN,

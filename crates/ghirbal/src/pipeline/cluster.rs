@@ -225,7 +225,8 @@ pub(crate) fn decisions_for(layout: &Layout, partitions: u32, shard: u32) -> Res
 /// What near dedup needs from exact dedup: which documents are exact duplicates (left out of the band
 /// records), and the size of each exact keeper's group (a near cluster counts its members' copies).
 pub(crate) struct ExactInfo {
-    pub(crate) duplicates: OrdinalMap<String>,
+    /// Each exact copy's keeper: its id, and its ordinal when it is an archived document.
+    pub(crate) duplicates: OrdinalMap<(String, Option<Ordinal>)>,
     sizes: OrdinalMap<u32>,
 }
 
@@ -243,8 +244,10 @@ impl ExactInfo {
                     Decision::Keeper { cluster_size, .. } => {
                         info.sizes.insert(o, cluster_size);
                     }
-                    Decision::Exact { keeper_id, .. } => {
-                        info.duplicates.insert(o, keeper_id);
+                    Decision::Exact {
+                        keeper_id, archived, ..
+                    } => {
+                        info.duplicates.insert(o, (keeper_id, archived));
                     }
                     Decision::Near { .. } => {}
                 }

@@ -87,12 +87,14 @@ impl Lines<'_> {
     fn repeated_and_openings(&self, p: u32, mut all: Sorted, mut openings: Sorted) -> Result<(Vec<u64>, Vec<u64>)> {
         let mut tally = Tally {
             min: u64::from(self.config.clean.site_lines_min_docs),
-            lookup: self.archive.map(crate::archive::lookup::Lookup::new),
+            archived: self
+                .archive
+                .map(|snap| crate::archive::lookup::Lookup::new(snap).site_counts(p))
+                .transpose()?,
             counts: match self.archive {
                 Some(_) => Some(RunWriter::create(&self.layout.line_counts(p), RunKind::Sites)?),
                 None => None,
             },
-            p,
             chunk: Vec::new(),
             table: Vec::new(),
             shared: Vec::new(),
@@ -127,18 +129,17 @@ impl Lines<'_> {
 
 /// The counted pairs of one partition on their way to the tables, a chunk at a time so that the archive's
 /// counts are looked up together (one block read per pair at most, in order).
-struct Tally<'a> {
+struct Tally {
     min: u64,
-    lookup: Option<crate::archive::lookup::Lookup<'a>>,
+    archived: Option<crate::archive::lookup::SiteCounts>,
     counts: Option<RunWriter>,
-    p: u32,
     /// (pair, documents with the line, documents opening with it) in this batch.
     chunk: Vec<((u64, u64), u64, u64)>,
     table: Vec<u64>,
     shared: Vec<u64>,
 }
 
-impl Tally<'_> {
+impl Tally {
     const CHUNK: usize = 1 << 16;
 
     fn push(&mut self, pair: (u64, u64), n: u64, opens: u64) -> Result<()> {
@@ -151,8 +152,8 @@ impl Tally<'_> {
 
     fn flush(&mut self) -> Result<()> {
         let pairs: Vec<(u64, u64)> = self.chunk.iter().map(|c| c.0).collect();
-        let archived = match &self.lookup {
-            Some(lookup) => lookup.site_counts(self.p, &pairs)?,
+        let archived = match &mut self.archived {
+            Some(counts) => counts.of(&pairs)?,
             None => vec![(0, 0); pairs.len()],
         };
         for (((site, line), n, opens), (a_all, a_opens)) in self.chunk.drain(..).zip(archived) {

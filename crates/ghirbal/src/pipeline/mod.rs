@@ -105,6 +105,11 @@ pub struct RunReport {
 pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
     let invocation = Invocation::start();
     let plan = invocation.step(Step::Plan);
+    // One batch at a time per archive: taken before the plan reads the archive, held to the add.
+    let archive_lock = match &opts.archive {
+        Some(root) => Some(crate::archive::add::ArchiveLock::acquire(root)?),
+        None => None,
+    };
     let (layout, manifest, _lock) = open(opts, config, LockMode::Exclusive, true)?;
     if layout.stats().exists() {
         return Ok(RunReport {
@@ -115,11 +120,9 @@ pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
             cpu_seconds: 0.0,
         });
     }
-    // One batch at a time per archive: taken before any work, held to the add.
-    let archive_lock = match &manifest.archive {
-        Some(snap) => Some(crate::archive::add::ArchiveLock::acquire(&snap.root)?),
-        None => None,
-    };
+    if let Some(snap) = &manifest.archive {
+        crate::archive::add::check_resumable(snap, &manifest.inputs, config)?;
+    }
     plan.record(&layout)?;
     let runner = Runner::new(opts, config, &layout, &manifest)?;
     // Steps with no tasks in this config (site lines or near dedup off) are skipped, and not timed.

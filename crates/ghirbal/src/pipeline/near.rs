@@ -125,8 +125,11 @@ impl Near<'_, '_> {
             members.sort_by(|a, b| keep_order(&a.1.rank, *a.0).cmp(&keep_order(&b.1.rank, *b.0)));
             for (i, j) in bucket_pairs(members.len(), cfg.bucket_head) {
                 let ((oa, a), (ob, b)) = (members[i], members[j]);
-                // Archived keepers were compared when the later of them was added.
-                if is_archived(*ob) {
+                // Archived keepers were compared when the later of them was added; an archived near duplicate
+                // (bands, no shingles) holds its place in the bucket's head, as in one run, but takes nobody.
+                if is_archived(*ob)
+                    || (is_archived(*oa) && a.sketch.shingles.is_empty() && a.sketch.signature.is_empty())
+                {
                     continue;
                 }
                 // A pair is verified in the bucket of the lowest band the two share, and only there.

@@ -166,12 +166,27 @@ fn cluster(
             out.push((docs.order[pos], decision));
         }
     }
-    // Exact copies of a clustered document learn its cluster (their decision stays `dedup.exact`).
-    let mut by_id: Vec<(&str, usize)> = docs.ids.iter().map(String::as_str).zip(0..).collect();
+    // Exact copies of a clustered document learn its cluster (their decision stays `dedup.exact`): found by
+    // id among the batch's documents (unique within it), by ordinal for an archived keeper (an archived id
+    // may be used again by the batch).
+    let mut by_id: Vec<(&str, usize)> = docs
+        .ids
+        .iter()
+        .map(String::as_str)
+        .zip(0..)
+        .filter(|(_, pos)| !is_archived(docs.order[*pos]))
+        .collect();
     by_id.sort_unstable();
-    for (copy, keeper_id) in &exact.duplicates {
-        if let Ok(i) = by_id.binary_search_by_key(&keeper_id.as_str(), |x| x.0) {
-            let (cluster_id, cluster_size) = cluster_of(by_id[i].1);
+    for (copy, (keeper_id, archived)) in &exact.duplicates {
+        let keeper = match archived {
+            Some(o) => docs.index.get(&o.0).map(|p| *p as usize),
+            None => by_id
+                .binary_search_by_key(&keeper_id.as_str(), |x| x.0)
+                .ok()
+                .map(|i| by_id[i].1),
+        };
+        if let Some(pos) = keeper {
+            let (cluster_id, cluster_size) = cluster_of(pos);
             out.push((
                 Ordinal(*copy),
                 Decision::Keeper {

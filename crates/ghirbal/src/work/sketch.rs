@@ -178,6 +178,45 @@ pub(crate) struct SketchReader {
     len: u64,
     path: PathBuf,
     index: PathBuf,
+    cursor: Option<IndexCursor>,
+}
+
+/// A place in a sketch index: the reader and the entry it is at — (seq, offset, checksum, byte of the entry).
+struct IndexCursor {
+    reader: BufReader<File>,
+    pos: u64,
+    current: (u32, u64, u64, u64),
+}
+
+impl IndexCursor {
+    /// At the index's first entry.
+    fn open(index: &Path) -> Result<IndexCursor> {
+        let mut reader = BufReader::with_capacity(1 << 16, File::open(index).map_err(Error::io("opening", index))?);
+        reader
+            .seek(SeekFrom::Start(HEADER_LEN))
+            .map_err(Error::io("seeking in", index))?;
+        let mut c = IndexCursor {
+            reader,
+            pos: HEADER_LEN,
+            current: (0, 0, 0, 0),
+        };
+        c.advance(index)?;
+        Ok(c)
+    }
+
+    /// Moves to the next entry.
+    fn advance(&mut self, index: &Path) -> Result<()> {
+        let at = self.pos;
+        let mut entry = [0u8; ENTRY_LEN];
+        self.reader.read_exact(&mut entry).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => corrupt_at(index, at, "the index ends early"),
+            _ => Error::io("reading", index)(e),
+        })?;
+        let mut d = Decoder::new(&entry, index, at);
+        self.pos += ENTRY_LEN as u64;
+        self.current = (d.u32("seq")?, d.u64("offset")?, d.u64("checksum")?, at);
+        Ok(())
+    }
 }
 
 impl SketchReader {
@@ -203,37 +242,25 @@ impl SketchReader {
             len,
             path: path.to_owned(),
             index,
+            cursor: None,
         })
     }
 
-    /// The records of `seqs` (sorted, distinct), each with its payload (shingles or signature).
+    /// The records of `seqs` (sorted, distinct), each with its payload (shingles or signature). The walk
+    /// through the index goes on from where the last call stopped when `seqs` start at or after it (a shard
+    /// read a chunk at a time costs one pass over its index), else it starts again from the top.
     pub(crate) fn read(&mut self, seqs: &[u32]) -> Result<Vec<(SketchRecord, Vec<u64>)>> {
-        let mut idx = BufReader::with_capacity(
-            1 << 16,
-            File::open(&self.index).map_err(Error::io("opening", &self.index))?,
-        );
-        idx.seek(SeekFrom::Start(HEADER_LEN))
-            .map_err(Error::io("seeking in", &self.index))?;
-        let index = self.index.clone();
-        let mut pos = HEADER_LEN;
-        let mut next_entry = |idx: &mut BufReader<File>| -> Result<(u32, u64, u64, u64)> {
-            let at = pos;
-            let mut entry = [0u8; ENTRY_LEN];
-            idx.read_exact(&mut entry).map_err(|e| match e.kind() {
-                std::io::ErrorKind::UnexpectedEof => corrupt_at(&index, at, "the index ends early"),
-                _ => Error::io("reading", &index)(e),
-            })?;
-            let mut d = Decoder::new(&entry, &index, at);
-            pos += ENTRY_LEN as u64;
-            Ok((d.u32("seq")?, d.u64("offset")?, d.u64("checksum")?, at))
+        let mut cursor = match self.cursor.take() {
+            Some(c) if seqs.first().is_none_or(|s| c.current.0 <= *s) => c,
+            _ => IndexCursor::open(&self.index)?,
         };
         let mut out = Vec::with_capacity(seqs.len());
         let mut buf = Vec::new();
-        let mut current = next_entry(&mut idx)?;
         for &seq in seqs {
-            while current.0 < seq {
-                current = next_entry(&mut idx)?;
+            while cursor.current.0 < seq {
+                cursor.advance(&self.index)?;
             }
+            let current = cursor.current;
             if current.0 != seq || seq == u32::MAX {
                 return Err(corrupt_at(
                     &self.index,
@@ -241,11 +268,11 @@ impl SketchReader {
                     &format!("no sketch for sequence number {seq}, which has band records"),
                 ));
             }
-            let following = next_entry(&mut idx)?;
-            let (start, end, sum) = (current.1, following.1, current.2);
-            current = following;
-            out.push(self.record(seq, (start, end, sum), current.3, &mut buf)?);
+            cursor.advance(&self.index)?;
+            let following = cursor.current;
+            out.push(self.record(seq, (current.1, following.1, current.2), following.3, &mut buf)?);
         }
+        self.cursor = Some(cursor);
         Ok(out)
     }
 
