@@ -299,7 +299,7 @@ pub struct Stats {
     pub duplicates_of_archive: u64,
     /// Documents removed by the stages.
     pub removed_by_stages: u64,
-    /// Index runs over all partitions (exact and bands).
+    /// Index runs over all partitions (exact keys, bands, site counts, ids).
     pub index_runs: usize,
     /// Bytes on disk.
     pub disk_bytes: u64,
@@ -323,7 +323,11 @@ pub fn stats(root: &Path) -> Result<Stats> {
         duplicates_in_batch: sum(|b| b.duplicates_in_batch),
         duplicates_of_archive: sum(|b| b.duplicates_of_archive),
         removed_by_stages: sum(|b| b.removed_by_stages),
-        index_runs: m.partitions.iter().map(|p| p.exact.len() + p.bands.len()).sum(),
+        index_runs: m
+            .partitions
+            .iter()
+            .map(|p| p.exact.len() + p.bands.len() + p.sites.len() + p.ids.len())
+            .sum(),
         disk_bytes,
         bytes_per_kept_doc: disk_bytes as f64 / kept.max(1) as f64,
         batch_list: m.batches.clone(),
