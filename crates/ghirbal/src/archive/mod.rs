@@ -5,11 +5,12 @@
 //! ARCHIVE/archive.json                 the commit point: settings, batches, the index runs of each partition
 //!         ghirbal.lock                 the OS lock an add holds (one add at a time)
 //!         batches/NNNNNN/docs.sketch   the batch's exact keepers by archive sequence number: id, rank, LSH
-//!                        docs.sketch.idx   bands and shingles (bands and shingles only for the kept ones)
+//!                        docs.sketch.idx   bands and shingles (shingles only for the kept ones)
 //!         batches/NNNNNN/ledger.bin    every deduplicated document of the batch → the document it went to
 //!         index/PPPPP/exact-F-L.run    sorted runs (`run.rs`): exact key → first archived document with it
 //!         index/PPPPP/bands-F-L.run    band hash → archived keeper (batches F..L)
 //!         index/PPPPP/sites-F-L.run    (site, line) → documents with the line, documents opening with it
+//!         index/PPPPP/ids-F-L.run      id hash → the batch that read it (every document read)
 //! ```
 //! The site-line counts cover every document read that had a site (as a run's `lines-count` does), so a
 //! site's footer or a related headline is recognised in a batch that has too few copies of it alone.
