@@ -329,73 +329,35 @@ fn one_add_at_a_time_a_batch_once_and_settings_that_match() {
     let batches = write_batches(&dir, &docs, 2);
     let archive = dir.join("archive");
     add_batches(&dir, &batches[..1], &archive, &[]);
+    // Each of these runs is refused: the stderr says why.
+    let refused = |batch: &Path, out: &str, archive: &Path, extra: &[&str]| -> String {
+        let mut argv = vec!["run", batch.to_str().expect("p"), "-o"];
+        let out = dir.join(out);
+        argv.push(out.to_str().expect("p"));
+        argv.push("-q");
+        argv.extend_from_slice(extra);
+        argv.extend(["--archive", archive.to_str().expect("p")]);
+        let (code, _, err) = run(argv);
+        assert_ne!(code, 0, "{err}");
+        err
+    };
     // The same batch again, into a new output: refused, naming the batch it was.
-    let (code, _, err) = run([
-        "run",
-        batches[0].to_str().expect("p"),
-        "-o",
-        dir.join("again").to_str().expect("p"),
-        "-q",
-        "--archive",
-        archive.to_str().expect("p"),
-    ]);
-    assert_ne!(code, 0);
+    let err = refused(&batches[0], "again", &archive, &[]);
     assert!(err.contains("already added") && err.contains("batch 0"), "{err}");
     // A memory budget never changes the output: with another one it is still the same batch.
-    let again = dir.join("again-budget");
-    let (code, _, err) = run([
-        "run",
-        batches[0].to_str().expect("p"),
-        "-o",
-        again.to_str().expect("p"),
-        "-q",
-        "--memory-budget",
-        "1GiB",
-        "--archive",
-        archive.to_str().expect("p"),
-    ]);
-    assert_ne!(code, 0);
+    let err = refused(&batches[0], "again-budget", &archive, &["--memory-budget", "1GiB"]);
     assert!(err.contains("already added"), "{err}");
     // Other dedup settings: refused, naming the difference.
     let cfg = dir.write("other.toml", "[dedup.near]\nthreshold = 0.7\n");
-    let (code, _, err) = run([
-        "run",
-        batches[1].to_str().expect("p"),
-        "-o",
-        dir.join("other").to_str().expect("p"),
-        "-q",
-        "--config",
-        cfg.to_str().expect("p"),
-        "--archive",
-        archive.to_str().expect("p"),
-    ]);
-    assert_ne!(code, 0);
+    let err = refused(&batches[1], "other", &archive, &["--config", cfg.to_str().expect("p")]);
     assert!(err.contains("threshold"), "{err}");
     // While one process holds the archive, another run is told so.
     let _held = ghirbal::archive::add::ArchiveLock::acquire(&archive).expect("lock");
-    let (code, _, err) = run([
-        "run",
-        batches[1].to_str().expect("p"),
-        "-o",
-        dir.join("second").to_str().expect("p"),
-        "-q",
-        "--archive",
-        archive.to_str().expect("p"),
-    ]);
-    assert_ne!(code, 0);
+    let err = refused(&batches[1], "second", &archive, &[]);
     assert!(err.contains("another run is adding to the archive"), "{err}");
     // A folder that is not an archive is not made into one.
     let foreign = dir.write("foreign/notes.txt", "mine");
-    let (code, _, err) = run([
-        "run",
-        batches[1].to_str().expect("p"),
-        "-o",
-        dir.join("f").to_str().expect("p"),
-        "-q",
-        "--archive",
-        foreign.parent().expect("dir").to_str().expect("p"),
-    ]);
-    assert_ne!(code, 0);
+    let err = refused(&batches[1], "f", foreign.parent().expect("dir"), &[]);
     assert!(err.contains("not a ghirbal archive"), "{err}");
 }
 

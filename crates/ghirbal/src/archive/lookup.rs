@@ -40,17 +40,26 @@ impl<'a> Lookup<'a> {
             .collect()
     }
 
+    /// Every record of partition `p`'s runs of `kind` whose key is one of `keys` (sorted, big-endian), as
+    /// (index into `keys`, value), run by run.
+    fn find<const N: usize>(&self, p: u32, kind: RunKind, keys: &[[u8; N]]) -> Result<Vec<(usize, u64)>> {
+        let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+        let mut out = Vec::new();
+        for mut run in self.runs(p, kind)? {
+            out.extend(run.lookup(&refs).map_err(super::damaged(&self.snap.root))?);
+        }
+        Ok(out)
+    }
+
     /// The archived document holding each of `hashes` (sorted, distinct) in partition `p`, as (hash,
     /// ordinal), sorted by hash. An exact key is stored once: later copies of it were never added.
     pub(crate) fn exact(&self, p: u32, hashes: &[u128]) -> Result<Vec<(u128, Ordinal)>> {
         let keys: Vec<[u8; 16]> = hashes.iter().map(|h| h.to_be_bytes()).collect();
-        let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-        let mut out = Vec::new();
-        for mut run in self.runs(p, RunKind::Exact)? {
-            for (i, ordinal) in run.lookup(&refs).map_err(super::damaged(&self.snap.root))? {
-                out.push((hashes[i], Ordinal(ordinal)));
-            }
-        }
+        let mut out: Vec<(u128, Ordinal)> = self
+            .find(p, RunKind::Exact, &keys)?
+            .into_iter()
+            .map(|(i, ordinal)| (hashes[i], Ordinal(ordinal)))
+            .collect();
         out.sort_unstable();
         // Two documents of one key never enter the archive; if they did, the first (oldest) counts.
         out.dedup_by_key(|(h, _)| *h);
@@ -61,13 +70,11 @@ impl<'a> Lookup<'a> {
     /// sorted.
     pub(crate) fn bands(&self, p: u32, bands: &[u64]) -> Result<Vec<(u64, Ordinal)>> {
         let keys: Vec<[u8; 8]> = bands.iter().map(|b| b.to_be_bytes()).collect();
-        let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-        let mut out = Vec::new();
-        for mut run in self.runs(p, RunKind::Bands)? {
-            for (i, ordinal) in run.lookup(&refs).map_err(super::damaged(&self.snap.root))? {
-                out.push((bands[i], Ordinal(ordinal)));
-            }
-        }
+        let mut out: Vec<(u64, Ordinal)> = self
+            .find(p, RunKind::Bands, &keys)?
+            .into_iter()
+            .map(|(i, ordinal)| (bands[i], Ordinal(ordinal)))
+            .collect();
         out.sort_unstable();
         Ok(out)
     }
@@ -84,13 +91,11 @@ impl<'a> Lookup<'a> {
     /// (index into `hashes`, batch), for the ids the archive has seen.
     pub(crate) fn ids(&self, p: u32, hashes: &[u128]) -> Result<Vec<(usize, u32)>> {
         let keys: Vec<[u8; 16]> = hashes.iter().map(|h| h.to_be_bytes()).collect();
-        let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-        let mut out = Vec::new();
-        for mut run in self.runs(p, RunKind::Ids)? {
-            for (i, batch) in run.lookup(&refs).map_err(super::damaged(&self.snap.root))? {
-                out.push((i, batch as u32));
-            }
-        }
+        let mut out: Vec<(usize, u32)> = self
+            .find(p, RunKind::Ids, &keys)?
+            .into_iter()
+            .map(|(i, batch)| (i, batch as u32))
+            .collect();
         out.sort_unstable();
         out.dedup_by_key(|(i, _)| *i);
         Ok(out)
