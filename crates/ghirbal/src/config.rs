@@ -54,6 +54,8 @@ pub struct Config {
     pub clean: crate::clean::CleanConfig,
     /// Filter settings, one table per filter.
     pub filter: FilterConfig,
+    /// Stories and related documents (`[story]`).
+    pub story: crate::story::StoryConfig,
     /// Engine settings that change where work happens, not what it produces.
     pub run: RunConfig,
 }
@@ -62,7 +64,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             preset: Preset::Ghirbal,
-            stages: crate::registry::names().map(str::to_owned).collect(),
+            stages: crate::registry::default_names().map(str::to_owned).collect(),
             input: InputConfig::default(),
             output: OutputConfig::default(),
             dedup: DedupConfig::default(),
@@ -76,6 +78,7 @@ impl Default for Config {
                 ..Default::default()
             },
             run: RunConfig::default(),
+            story: Default::default(),
         }
     }
 }
@@ -405,13 +408,21 @@ impl Config {
         self.input.charset()?;
         let dedup_at = self.stages.iter().position(|s| s.starts_with("dedup."));
         if let Some(at) = dedup_at {
-            if self.stages[at..].iter().any(|s| !s.starts_with("dedup.")) {
+            if self.stages[at..]
+                .iter()
+                .any(|s| !s.starts_with("dedup.") && s != crate::story::STAGE)
+            {
                 return Err(Error::Config(
                     "dedup stages must come after every per-document stage".into(),
                 ));
             }
         }
         let at = |name: &str| self.stages.iter().position(|s| s == name);
+        if at(crate::story::STAGE).is_some_and(|s| s + 1 != self.stages.len()) {
+            return Err(Error::Config(
+                "story must be the last stage (it links the documents dedup kept)".into(),
+            ));
+        }
         if let (Some(e), Some(n)) = (at("dedup.exact"), at("dedup.near")) {
             if n < e {
                 return Err(Error::Config(
@@ -448,6 +459,7 @@ impl Config {
             ),
         ];
         self.dedup.near.validate().map_err(Error::Config)?;
+        self.story.validate().map_err(Error::Config)?;
         match checks.iter().find(|(ok, _)| !ok) {
             Some((_, msg)) => Err(Error::Config((*msg).into())),
             None => Ok(()),
@@ -462,6 +474,11 @@ impl Config {
     /// True when near dedup runs (the `near` and `near-clusters` steps have tasks).
     pub fn near_dedup(&self) -> bool {
         self.has_stage(crate::dedup::NEAR.stage)
+    }
+
+    /// True when the `story` step runs.
+    pub fn story(&self) -> bool {
+        self.has_stage(crate::story::STAGE)
     }
 
     /// True when exact dedup runs.

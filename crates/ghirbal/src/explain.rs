@@ -202,7 +202,7 @@ fn explain_kept(layout: &Layout, doc: &Value, text: &mut String) -> Result<()> {
     let Some(cluster) = ghirbal["cluster_id"].as_str() else {
         let _ = writeln!(text, "{id}: kept; it has no exact or near duplicate");
         repairs(ghirbal, "before it was kept", text);
-        return Ok(());
+        return story(layout, doc, text);
     };
     let _ = writeln!(
         text,
@@ -242,7 +242,92 @@ fn explain_kept(layout: &Layout, doc: &Value, text: &mut String) -> Result<()> {
             m["duplicate_of"].as_str().unwrap_or_default()
         );
     }
+    story(layout, doc, text)
+}
+
+/// The document's story (its members, their sources and dates, the words they share with it) and its
+/// related documents, when the run had the `story` stage.
+fn story(layout: &Layout, doc: &Value, text: &mut String) -> Result<()> {
+    let ghirbal = &doc["meta"]["ghirbal"];
+    let Some(story) = ghirbal["story_id"].as_str() else {
+        return Ok(());
+    };
+    let config = run_config(layout)?;
+    let id = doc["id"].as_str().unwrap_or_default();
+    let body = doc["text"].as_str().unwrap_or_default();
+    let _ = writeln!(
+        text,
+        "  story {story}: {} document(s) from {} source(s)",
+        ghirbal["story_size"], ghirbal["story_sources"]
+    );
+    let related: Vec<(String, f64)> = ghirbal["related"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| {
+                    (
+                        r["id"].as_str().unwrap_or_default().to_owned(),
+                        r["similarity"].as_f64().unwrap_or(0.0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut lines = Vec::new();
+    for_each(&layout.kept(), |r| {
+        let rid = r["id"].as_str().unwrap_or_default();
+        let member = r["meta"]["ghirbal"]["story_id"].as_str() == Some(story) && rid != id;
+        let rel = related.iter().find(|(x, _)| x == rid).map(|(_, sim)| *sim);
+        if member || rel.is_some() {
+            let date = r["meta"][config.story.date_field.as_str()]
+                .as_str()
+                .unwrap_or("no date")
+                .to_owned();
+            let source = r["meta"][config.clean.site_field.as_str()]
+                .as_str()
+                .unwrap_or("no source")
+                .to_owned();
+            let shared = shared_words(&config, body, r["text"].as_str().unwrap_or_default());
+            let what = match rel {
+                Some(sim) => format!("related, similarity {sim}"),
+                None => "same story".to_owned(),
+            };
+            lines.push((
+                rel.is_some(),
+                rel.unwrap_or(2.0),
+                format!("    {rid} ({what}; {source}, {date}): shares {shared}"),
+            ));
+        }
+    })?;
+    lines.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+    for (_, _, line) in lines {
+        let _ = writeln!(text, "{line}");
+    }
+    if related.is_empty() {
+        let _ = writeln!(text, "  no related document above story.related_min");
+    }
     Ok(())
+}
+
+/// Up to ten words of `a`'s key form that `b`'s has too (stop words and words under three letters left
+/// out), in `a`'s order.
+fn shared_words(config: &Config, a: &str, b: &str) -> String {
+    let spec = key_spec(config);
+    let (mut x, mut y) = (crate::text::Analysis::default(), crate::text::Analysis::default());
+    let kb = y.key_words(b, spec);
+    let theirs: std::collections::HashSet<&str> = kb.words.iter(&kb.key).collect();
+    let ka = x.key_words(a, spec);
+    let mut seen = std::collections::HashSet::new();
+    let words: Vec<&str> = ka
+        .words
+        .iter(&ka.key)
+        .filter(|w| w.chars().count() >= 3 && !crate::text::is_stop_word(w) && theirs.contains(w) && seen.insert(*w))
+        .take(10)
+        .collect();
+    match words.is_empty() {
+        true => "no word".to_owned(),
+        false => words.join(" "),
+    }
 }
 
 /// Similarity evidence recomputed from two stored texts.

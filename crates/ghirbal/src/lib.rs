@@ -34,6 +34,7 @@ mod registry;
 pub mod report;
 mod stage;
 pub mod stats;
+pub mod story;
 pub mod text;
 pub mod work;
 pub mod write;

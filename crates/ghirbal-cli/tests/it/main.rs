@@ -54,6 +54,7 @@ mod report;
 mod resume;
 mod signals;
 mod sited;
+mod story;
 mod terminal;
 mod util;
 mod web;

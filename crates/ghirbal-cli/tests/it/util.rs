@@ -404,6 +404,20 @@ pub fn engine_stages(mut argv: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsStrin
     argv
 }
 
+/// Every step of a run, in order (`--phase`).
+pub const STEPS: &[&str] = &[
+    "plan",
+    "scan",
+    "lines-count",
+    "scan-sited",
+    "cluster",
+    "near",
+    "near-clusters",
+    "story",
+    "write",
+    "finish",
+];
+
 /// `../shared/REL` beside the repository. A test that needs it fails when it is missing: it never passes
 /// without its data.
 pub fn shared_dir(rel: &str) -> PathBuf {

@@ -63,6 +63,9 @@ pub(crate) fn finish(
         skipped_file_count: manifest.skipped.len() as u64,
         ..Default::default()
     };
+    if config.story() {
+        stats.story = Some(json::read(&layout.task_stats(Step::Story, 0))?);
+    }
     let mut stages = StageList::default();
     stages.entry("read");
     for name in &config.stages {

@@ -24,6 +24,7 @@ mod scan_sink;
 mod sited;
 mod stage_run;
 pub mod steps;
+mod story;
 mod time;
 mod warnings;
 
@@ -261,6 +262,10 @@ impl<'a> Runner<'a> {
             Step::Near => near::Near(&cluster).partitions(slice),
             Step::NearClusters if slice.takes(0) => near_clusters::run(&cluster),
             Step::NearClusters => Ok(()),
+            Step::Story if config.story() && slice.takes(0) => {
+                story::run(layout, config, &self.manifest.shards, &self.pool)
+            }
+            Step::Story => Ok(()),
             Step::Write => {
                 // Duplicate ids fail the run before anything is written, whichever invocation ran the cluster.
                 cluster.check_ids()?;

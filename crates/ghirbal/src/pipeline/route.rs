@@ -19,6 +19,7 @@ use crate::doc::parse_record;
 use crate::read::ShardSpec;
 use crate::stats::observe::Observations;
 use crate::work::scanlines::{ScanLine, ScanReader};
+use crate::work::story::{splice, LinksRecord};
 use crate::work::{json, Layout, Step};
 use crate::write::{encode_output, removed_line, Channel, Encoded, PartWriter, RemovedFields};
 use crate::{Config, DedupMode, Document, Error, Ordinal, Removal, Result};
@@ -56,6 +57,8 @@ struct Batch {
     docs: Lines,
     removed: Lines,
     decisions: Vec<(u32, Decision)>,
+    /// Stories and related documents of the batch's kept documents (`story` on).
+    links: Vec<LinksRecord>,
 }
 
 struct BatchOut {
@@ -128,9 +131,8 @@ impl Route<'_> {
     }
 
     fn produce(&self, shard: u32, emit: &mut dyn FnMut(Item) -> bool) -> Result<bool> {
-        let exact = decisions_for(self.layout, self.config.run.partitions, shard)?;
-        let near = decisions_of_shard(self.layout, self.config.near_dedup(), shard)?;
-        let mut decisions = decision::merge(exact, near).into_iter().peekable();
+        let mut decisions = shard_decisions(self.layout, self.config, shard)?.into_iter().peekable();
+        let mut links = self.links(shard)?.into_iter().peekable();
         let counts: ScanShardStats = json::read(&self.layout.task_stats(Step::Scan, shard))?;
         let mut docs = ScanReader::open(&self.layout.scan_docs(shard), counts.survivors)?;
         let mut removed = ScanReader::open(&self.layout.scan_removed(shard), counts.removed)?;
@@ -144,6 +146,7 @@ impl Route<'_> {
                 },
                 removed: Lines::default(),
                 decisions: Vec::new(),
+                links: Vec::new(),
             };
             let more = fill(&mut docs, &mut batch.docs, self.config.run.batch_bytes)?;
             let cut = if more {
@@ -154,6 +157,9 @@ impl Route<'_> {
             fill_until(&mut removed, &mut batch.removed, cut)?;
             while let Some(d) = decisions.next_if(|d| d.0 < cut) {
                 batch.decisions.push(d);
+            }
+            while let Some(l) = links.next_if(|l| l.seq < cut) {
+                batch.links.push(l);
             }
             if batch.docs.items.is_empty() && batch.removed.items.is_empty() {
                 return Ok(true);
@@ -172,6 +178,7 @@ impl Route<'_> {
         let mut observer = Observer::new(&self.config.clean.site_field, source);
         let (mut kept, mut removed) = (Vec::with_capacity(b.docs.buf.len() + b.docs.items.len()), Vec::new());
         let mut decisions = b.decisions.into_iter().peekable();
+        let mut links = b.links.into_iter().peekable();
         let mut scan_removed = b.removed.items.iter().peekable();
         for (seq, text_bytes, words, span) in &b.docs.items {
             while let Some((_, _, _, r)) = scan_removed.next_if(|r| r.0 < *seq) {
@@ -179,24 +186,39 @@ impl Route<'_> {
                 stats.removed += 1;
             }
             let json = &b.docs.buf[span.clone()];
-            match decisions.next_if(|d| d.0 == *seq).map(|d| d.1) {
-                None => {
-                    push_line(&mut kept, json);
+            let decision = decisions.next_if(|d| d.0 == *seq).map(|d| d.1);
+            let mut link = links.next_if(|l| l.seq == *seq);
+            if decision.is_none() {
+                // Most documents: the scan line as it is, or with its story fields spliced in.
+                let copied = match link.take_if(|l| l.splice != splice::PARSE) {
+                    None if link.is_none() => {
+                        push_line(&mut kept, json);
+                        true
+                    }
+                    None => false,
+                    Some(l) => {
+                        splice_story(&mut kept, json, &l)
+                            .map_err(|what| corrupt_line(&self.layout.scan_docs(b.shard), *seq, what))?;
+                        true
+                    }
+                };
+                if copied {
                     stats.kept += 1;
                     stats.kept_text_bytes += text_bytes;
                     observer.kept(*words);
-                }
-                Some(decision) => {
-                    observer.decision(&decision);
-                    let out = Routed {
-                        kept: &mut kept,
-                        removed: &mut removed,
-                        stats: &mut stats,
-                        observer: &mut observer,
-                    };
-                    self.decided(json, b.shard, (*seq, *words), decision, out)?;
+                    continue;
                 }
             }
+            if let Some(decision) = &decision {
+                observer.decision(decision);
+            }
+            let out = Routed {
+                kept: &mut kept,
+                removed: &mut removed,
+                stats: &mut stats,
+                observer: &mut observer,
+            };
+            self.decided(json, b.shard, (*seq, *words), (decision, link), out)?;
         }
         stats.observed = observer.obs;
         for (_, _, _, r) in scan_removed {
@@ -212,13 +234,14 @@ impl Route<'_> {
         })
     }
 
-    /// Applies one decision; `(seq, words)` are the document's sequence number and words.
+    /// Applies one decision and the document's story links (either may be absent); `(seq, words)` are the
+    /// document's sequence number and words.
     fn decided(
         &self,
         json: &[u8],
         shard: u32,
         (seq, words): (u32, u64),
-        decision: Decision,
+        (decision, link): (Option<Decision>, Option<LinksRecord>),
         out: Routed<'_, '_>,
     ) -> Result<()> {
         let Routed {
@@ -249,22 +272,23 @@ impl Route<'_> {
             as_read: None,
         };
         let removal = match decision {
-            Decision::Keeper {
+            None => None,
+            Some(Decision::Keeper {
                 cluster_id,
                 cluster_size,
-            } => {
+            }) => {
                 let cluster_id = cluster_id.unwrap_or_else(|| doc.id.clone());
                 doc.annotations.insert("cluster_id".into(), cluster_id.into());
                 doc.annotations.insert("cluster_size".into(), cluster_size.into());
                 stats.keepers += 1;
                 None
             }
-            Decision::Exact {
+            Some(Decision::Exact {
                 keeper_id,
                 group_size,
                 cluster,
                 archived,
-            } => {
+            }) => {
                 let mut removal = Removal::new(EXACT).with("group_size", group_size);
                 if archived.is_some() {
                     removal = removal.with("archived", true);
@@ -273,13 +297,13 @@ impl Route<'_> {
                 let (cluster_id, size) = cluster.unwrap_or((keeper_id, group_size));
                 Some((removal, cluster_id, size))
             }
-            Decision::Near {
+            Some(Decision::Near {
                 keeper_id,
                 similarity,
                 cluster_id,
                 cluster_size,
                 archived,
-            } => {
+            }) => {
                 let cfg = &self.config.dedup.near;
                 let mut removal = Removal::new(NEAR)
                     .with("estimate", round4(similarity.estimate))
@@ -324,11 +348,26 @@ impl Route<'_> {
                 return Ok(());
             }
         }
+        if let Some(link) = link {
+            annotate_story(&mut doc, link);
+        }
         doc.write_json_line(kept);
         stats.kept += 1;
         stats.kept_text_bytes += doc.text.len() as u64;
         observer.kept(words);
         Ok(())
+    }
+
+    /// The shard's story links, by sequence number (none when `story` is off).
+    fn links(&self, shard: u32) -> Result<Vec<LinksRecord>> {
+        let mut out = Vec::new();
+        if self.config.story() {
+            crate::work::story::read_links(&self.layout.story_links(shard), |r| {
+                out.push(r);
+                Ok(())
+            })?;
+        }
+        Ok(out)
     }
 
     fn consume(&self, out: Out, open: &mut Option<(u32, PartWriter, PartWriter, WriteShardStats)>) -> Result<()> {
@@ -364,6 +403,82 @@ impl Route<'_> {
             }
         }
     }
+}
+
+/// Appends the scan line `json` with `meta.ghirbal`'s story fields added where its shape says
+/// ([`LinksRecord::splice`]), and a newline: the bytes parsing it and [`annotate_story`] would write.
+fn splice_story(out: &mut Vec<u8>, json: &[u8], link: &LinksRecord) -> std::result::Result<(), &'static str> {
+    let (tail, open, close): (&[u8], &[u8], &[u8]) = match link.splice {
+        splice::INTO_ANNOTATIONS => (b"}}}", b",", b""),
+        splice::AFTER_META => (b"}}", b",\"ghirbal\":{", b"}"),
+        splice::EMPTY_META => (b"{}}", b"\"ghirbal\":{", b"}"),
+        _ => return Err("a splice kind that needs a parse"),
+    };
+    if !json.ends_with(tail) {
+        return Err("its end is not the shape its story record says");
+    }
+    // The insertion point: before the last two closing braces (`ghirbal`'s or `meta`'s, and the record's).
+    let at = json.len() - if link.splice == splice::INTO_ANNOTATIONS { 3 } else { 2 };
+    out.extend_from_slice(&json[..at]);
+    out.extend_from_slice(open);
+    story_fields(out, link);
+    out.extend_from_slice(close);
+    out.extend_from_slice(&json[at..]);
+    out.push(b'\n');
+    Ok(())
+}
+
+/// `"story_id":…,"story_size":…,"story_sources":…,"related":[{"id":…,"similarity":…}]`, as serde_json
+/// writes the same values.
+fn story_fields(out: &mut Vec<u8>, link: &LinksRecord) {
+    use std::io::Write as _;
+    out.extend_from_slice(b"\"story_id\":");
+    crate::doc::write_json_str(out, &link.story_id);
+    // Writing to a Vec cannot fail.
+    let _ = write!(
+        out,
+        ",\"story_size\":{},\"story_sources\":{},\"related\":[",
+        link.size, link.sources
+    );
+    for (i, (id, sim)) in link.related.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"id\":");
+        crate::doc::write_json_str(out, id);
+        out.extend_from_slice(b",\"similarity\":");
+        let _ = serde_json::to_writer(&mut *out, &round4(f64::from(*sim)));
+        out.push(b'}');
+    }
+    out.push(b']');
+}
+
+fn corrupt_line(path: &std::path::Path, seq: u32, what: &str) -> Error {
+    Error::Corrupt {
+        path: path.to_owned(),
+        message: format!("the record of sequence number {seq}: {what}"),
+    }
+}
+
+/// `meta.ghirbal.story_id`, `story_size`, `story_sources` and `related` (`[{id, similarity}]`).
+fn annotate_story(doc: &mut Document, link: LinksRecord) {
+    let a = &mut doc.annotations;
+    a.insert("story_id".into(), link.story_id.into());
+    a.insert("story_size".into(), link.size.into());
+    a.insert("story_sources".into(), link.sources.into());
+    let related: Vec<serde_json::Value> = link
+        .related
+        .into_iter()
+        .map(|(id, sim)| serde_json::json!({"id": id, "similarity": round4(f64::from(sim))}))
+        .collect();
+    a.insert("related".into(), related.into());
+}
+
+/// The dedup decisions of a shard's documents, by sequence number (exact and near merged).
+pub(crate) fn shard_decisions(layout: &Layout, config: &Config, shard: u32) -> Result<Vec<(u32, Decision)>> {
+    let exact = decisions_for(layout, config.run.partitions, shard)?;
+    let near = decisions_of_shard(layout, config.near_dedup(), shard)?;
+    Ok(decision::merge(exact, near))
 }
 
 /// Similarities are written with four decimals: enough to compare with a threshold, and stable to read.
@@ -457,4 +572,94 @@ fn remove_tmp_files(dir: &std::path::Path, prefixes: &[String]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::work::story::splice;
+
+    /// The line as `decided` writes it: parsed, annotated, serialised again.
+    fn reserialised(json: &[u8], link: &LinksRecord) -> Vec<u8> {
+        let line = std::str::from_utf8(json).expect("utf-8");
+        let (id, text, meta, annotations) = parse_record(line, "id", "text", String::new).expect("parses");
+        let mut doc = Document {
+            id,
+            text,
+            meta,
+            annotations,
+            ordinal: Ordinal::new(0, 0),
+            origin: crate::doc::memory_origin(0),
+            analysis: Default::default(),
+            as_read: None,
+        };
+        annotate_story(&mut doc, link.clone());
+        let mut out = Vec::new();
+        doc.write_json_line(&mut out);
+        out
+    }
+
+    #[test]
+    fn a_spliced_line_is_the_line_parsing_writes() {
+        let link = LinksRecord {
+            seq: 0,
+            splice: 0,
+            story_id: "قصة \"1\"".into(),
+            size: 3,
+            sources: 2,
+            related: vec![("b\\x".into(), 0.123_456), ("ج".into(), 0.5), ("d".into(), 1.0 / 3.0)],
+        };
+        let inputs = [
+            (
+                r#"{"id":"a","text":"نص\nسطر","source":"sabq","date":"2015-07-24"}"#,
+                true,
+            ),
+            (r#"{"id":"a","text":"نص"}"#, false),
+            (r#"{"id":"a","text":"نص","x":{"y":{}}}"#, false),
+            (r#"{"id":"a","text":"نص","source":"sabq"}"#, true),
+        ];
+        for (input, annotate) in inputs {
+            let (id, text, meta, _) = parse_record(input, "id", "text", String::new).expect("parses");
+            let mut doc = Document::new(id, text, Ordinal::new(0, 0), crate::doc::memory_origin(0));
+            doc.meta = meta;
+            if annotate {
+                doc.annotations.insert("language".into(), "ar".into());
+            }
+            let mut json = Vec::new();
+            doc.write_json_line(&mut json);
+            json.pop();
+            let kind = crate::pipeline::scan::splice_kind(&doc);
+            assert_ne!(kind, splice::PARSE, "{input}");
+            let link = LinksRecord {
+                splice: kind,
+                ..link.clone()
+            };
+            let mut spliced = Vec::new();
+            splice_story(&mut spliced, &json, &link).expect("splices");
+            assert_eq!(
+                String::from_utf8_lossy(&spliced),
+                String::from_utf8_lossy(&reserialised(&json, &link)),
+                "{input}"
+            );
+        }
+        // Input metadata with a `ghirbal` field of its own is parsed, never spliced.
+        let (id, text, meta, _) = parse_record(
+            r#"{"id":"a","text":"نص","ghirbal":{"old":1}}"#,
+            "id",
+            "text",
+            String::new,
+        )
+        .expect("parses");
+        let mut doc = Document::new(id, text, Ordinal::new(0, 0), crate::doc::memory_origin(0));
+        doc.meta = meta;
+        if doc.annotations.is_empty() {
+            assert_eq!(crate::pipeline::scan::splice_kind(&doc), splice::PARSE);
+        }
+        let mut bad = Vec::new();
+        let wrong = LinksRecord {
+            splice: splice::INTO_ANNOTATIONS,
+            ..link
+        };
+        assert!(splice_story(&mut bad, br#"{"id":"a","text":"x","meta":{}}"#, &wrong).is_err());
+    }
 }

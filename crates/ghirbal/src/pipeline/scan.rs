@@ -208,7 +208,7 @@ impl Scan<'_> {
                 observer.removed(&boxed.0, &boxed.1);
             }
         }
-        let mut out = self.encode(shard, consumed, docs, removed, stats, observer)?;
+        let mut out = self.encode(shard, (consumed, source), docs, removed, stats, observer)?;
         out.missing_text_fields = missing_text_fields;
         out.held = held;
         Ok(out)
@@ -217,7 +217,7 @@ impl Scan<'_> {
     fn encode(
         &self,
         shard: u32,
-        consumed: u64,
+        (consumed, source): (u64, &str),
         mut docs: Vec<Document>,
         removed: Vec<(Removed, crate::Ordinal)>,
         mut stats: StageList,
@@ -258,10 +258,13 @@ impl Scan<'_> {
             }
         }
         let near_ended = thread_seconds();
+        let story = self.story_terms(&mut docs, source);
+        let story_ended = thread_seconds();
         let bytes: u64 = docs.iter().map(|d| d.text.len() as u64).sum();
         for (on, name, seconds) in [
             (exact_on, "dedup.exact", near_started - exact_started),
             (self.near.is_some(), "dedup.near", near_ended - near_started),
+            (story.is_some(), crate::story::STAGE, story_ended - near_ended),
         ] {
             if on {
                 // The cluster phase decides; the write phase moves its removals out of `docs_kept`.
@@ -316,7 +319,34 @@ impl Scan<'_> {
             consumed,
             missing_text_fields: None,
             held: None,
+            story,
         })
+    }
+
+    /// The survivors' story terms, encoded ([`crate::work::story`]), and how many; `None` when `story` is
+    /// off. `source` names the documents whose metadata names no site.
+    fn story_terms(&self, docs: &mut [Document], source: &str) -> Option<(Vec<u8>, u64)> {
+        use crate::story::terms;
+        if !self.config.story() {
+            return None;
+        }
+        let cfg = &self.config.story;
+        let (spec, site_field) = (self.key_spec(), &self.config.clean.site_field);
+        let mut buf = Vec::with_capacity(docs.len() * 1024);
+        for doc in docs.iter_mut() {
+            let kw = doc.analysis.key_words(&doc.text, spec);
+            let record = crate::work::story::TermsRecord {
+                seq: doc.ordinal.seq(),
+                terms: terms::of_key(&kw.key, &kw.words, cfg.head_weight as f32, cfg.number_weight as f32),
+                day: doc.meta.get(&cfg.date_field).and_then(|raw| terms::day_of(raw.get())),
+                source: crate::clean::site_table::site_name(doc, site_field).unwrap_or_else(|| source.to_owned()),
+                splice: splice_kind(doc),
+                id: std::mem::take(&mut doc.id),
+            };
+            crate::work::story::put_terms(&mut buf, &record);
+            doc.id = record.id;
+        }
+        Some((buf, docs.len() as u64))
     }
 }
 
@@ -382,6 +412,21 @@ impl Scan<'_> {
         let before = sketches.0.len();
         sketch::encode(&mut sketches.0, doc.ordinal.seq(), &doc.id, rank, &bands, payload);
         sketches.1.push((doc.ordinal.seq(), (sketches.0.len() - before) as u32));
+    }
+}
+
+/// How `write` may add story fields to this document's scan line ([`crate::work::story::splice`]): the
+/// shape [`Document::write_json_line`] gave it.
+pub(super) fn splice_kind(doc: &Document) -> u8 {
+    use crate::work::story::splice;
+    if !doc.annotations.is_empty() {
+        splice::INTO_ANNOTATIONS
+    } else if doc.meta.get(crate::doc::ANNOTATIONS_KEY).is_some() {
+        splice::PARSE
+    } else if doc.meta.is_empty() {
+        splice::EMPTY_META
+    } else {
+        splice::AFTER_META
     }
 }
 

@@ -16,6 +16,7 @@ use crate::work::keys::KeyBatch;
 use crate::work::keys::KeyWriter;
 use crate::work::scanlines::ScanWriter;
 use crate::work::sketch::SketchWriter;
+use crate::work::story::RecordWriter;
 use crate::work::{json, Layout, Step};
 use crate::{Config, Error, Result};
 
@@ -62,6 +63,8 @@ pub(super) struct BatchOut {
     pub(super) missing_text_fields: Option<Vec<String>>,
     /// What `scan` held back of the batch ([`super::sited`]).
     pub(super) held: Option<Held>,
+    /// The survivors' story terms and their count, when `story` is on.
+    pub(super) story: Option<(Vec<u8>, u64)>,
 }
 
 pub(super) enum Out {
@@ -92,6 +95,7 @@ struct OpenShard {
     removed: ScanWriter,
     keys: KeyWriter,
     sketches: Option<SketchWriter>,
+    story: Option<RecordWriter>,
     stats: ScanShardStats,
     held: Option<HeldShard>,
 }
@@ -102,6 +106,9 @@ impl OpenShard {
         self.docs.abort()?;
         self.removed.abort()?;
         self.keys.abort()?;
+        if let Some(w) = self.story {
+            w.abort()?;
+        }
         match self.sketches {
             Some(w) => w.abort(),
             None => Ok(()),
@@ -147,6 +154,10 @@ impl<'a> Sink<'a> {
                 true => Some(SketchWriter::create(&layout.sketch(shard))?),
                 false => None,
             },
+            story: match config.story() {
+                true => Some(RecordWriter::terms(layout.story_terms(shard))?),
+                false => None,
+            },
             stats: ScanShardStats::default(),
             held: match self.scan.hold {
                 true => Some(HeldShard::create(layout, config, shard)?),
@@ -177,6 +188,9 @@ impl<'a> Sink<'a> {
         open.keys.extend(&b.keys)?;
         if let Some(w) = open.sketches.as_mut() {
             w.append(&b.sketches, &b.sketch_lens)?;
+        }
+        if let (Some(w), Some((terms, n))) = (open.story.as_mut(), &b.story) {
+            w.append(terms, *n)?;
         }
         if let (Some(shard), Some(batch)) = (open.held.as_mut(), b.held) {
             shard.add(batch)?;
@@ -227,6 +241,9 @@ impl<'a> Sink<'a> {
         open.removed.finish()?;
         open.keys.write(&layout.keys(open.shard))?;
         if let Some(w) = open.sketches {
+            w.finish()?;
+        }
+        if let Some(w) = open.story {
             w.finish()?;
         }
         open.stats.records = end.records;

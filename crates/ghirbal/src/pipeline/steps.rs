@@ -3,12 +3,12 @@
 //! may start once every task of the steps before it has left its marker.
 //!
 //! ```text
-//! plan → scan → lines-count → scan-sited → cluster → near → near-clusters → write → finish
-//! (1)    shards partitions    shards       partitions partitions (1)          shards  (1)
+//! plan → scan → lines-count → scan-sited → cluster → near → near-clusters → story → write → finish
+//! (1)    shards partitions    shards       partitions partitions (1)          (1)     shards  (1)
 //! ```
 //! `lines-count` and `scan-sited` have tasks only when the site tables are on (`scan-sited`'s tasks of the
 //! shards whose documents have no site are done by `scan`), `near` and `near-clusters` only with
-//! `dedup.near`. `--shard i/N` takes the tasks whose index is i modulo N, so N invocations with i = 0..N-1
+//! `dedup.near`, `story` only with the `story` stage. `--shard i/N` takes the tasks whose index is i modulo N, so N invocations with i = 0..N-1
 //! (in any order, on any machines sharing OUT) do the step's work exactly once between them. A step that is
 //! run again skips the tasks with markers, as a resumed run does.
 
@@ -34,6 +34,8 @@ impl Step {
             Step::Near if near => parts(),
             Step::NearClusters if near => vec![0],
             Step::Near | Step::NearClusters => Vec::new(),
+            Step::Story if config.story() => vec![0],
+            Step::Story => Vec::new(),
         })
     }
 

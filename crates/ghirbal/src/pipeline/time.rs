@@ -113,7 +113,7 @@ fn phase(seconds: &mut PhaseSeconds, step: Step) -> Option<&mut f64> {
     match step {
         Step::LinesCount => Some(&mut seconds.lines),
         Step::Scan | Step::ScanSited => Some(&mut seconds.scan),
-        Step::Cluster | Step::Near | Step::NearClusters => Some(&mut seconds.cluster),
+        Step::Cluster | Step::Near | Step::NearClusters | Step::Story => Some(&mut seconds.cluster),
         Step::Write => Some(&mut seconds.write),
         Step::Plan | Step::Finish => None,
     }

@@ -38,6 +38,7 @@ pub(super) fn render(data: &ReportData<'_>) -> Result<String, String> {
                         a href="#run" { "Run" } a href="#funnel" { "Funnel" } a href="#removals" { "Removals" }
                         a href="#repairs" { "Repairs" } a href="#sources" { "Sources" } a href="#lengths" { "Lengths" }
                         a href="#language" { "Language" } a href="#duplicates" { "Duplicates" }
+                        @if stats.story.is_some() { a href="#stories" { "Stories" } }
                         a href="#examples" { "Examples" }
                     }
                 }
@@ -50,6 +51,7 @@ pub(super) fn render(data: &ReportData<'_>) -> Result<String, String> {
                     (lengths_section(data)?)
                     (language_section(data)?)
                     (duplicates_section(data)?)
+                    (stories_section(data)?)
                     (examples_section(data))
                 }
                 footer { p { "Written by ghirbal " (stats.ghirbal_version) " from " code { "stats.json" } " and "
@@ -371,6 +373,38 @@ fn duplicates_section(data: &ReportData<'_>) -> Result<Markup, String> {
             (figure("Exact duplicate groups by size", o.exact_groups.total(), "groups", exact))
             (figure("Near-duplicate clusters by size", o.near_clusters.total(), "clusters", near))
             (figure("Verified similarity of each near duplicate to its keeper", o.near_similarity.total(), "documents", similarity))
+        }
+    })
+}
+
+/// Stories (the `story` stage): their sizes, and the largest with their sources.
+fn stories_section(data: &ReportData<'_>) -> Result<Markup, String> {
+    let Some(st) = &data.stats.story else {
+        return Ok(html! {});
+    };
+    let mut sizes = Histogram::sizes();
+    for (size, n) in &st.sizes {
+        sizes.add_n(f64::from(*size), *n);
+    }
+    let chart = sized_chart(&sizes, "stories", "documents in the story", "stories")?;
+    Ok(html! {
+        section #stories {
+            h2 { "Stories" }
+            p { (num(st.docs)) " kept documents in " (num(st.stories)) " stories; " (num(st.shared_stories))
+                " told by two documents or more (" (num(st.docs_in_shared_stories)) " documents), "
+                (num(st.multi_source_stories)) " by two sources or more. " (num(st.docs_with_related))
+                " documents list related ones (another event of the same topic)." }
+            (figure("Stories by size", st.stories, "stories", chart))
+            @if !st.largest.is_empty() {
+                table {
+                    thead { tr { th { "story (its first document)" } th.num { "documents" } th { "sources" } } }
+                    tbody {
+                        @for (id, size, sources) in &st.largest {
+                            tr { td { code { (id) } } td.num { (num(u64::from(*size))) } td { (sources.join(", ")) } }
+                        }
+                    }
+                }
+            }
         }
     })
 }

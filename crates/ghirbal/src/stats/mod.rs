@@ -244,7 +244,7 @@ pub struct PhaseSeconds {
     pub lines: f64,
     /// Step `scan`.
     pub scan: f64,
-    /// Steps `cluster`, `near` and `near-clusters`.
+    /// Steps `cluster`, `near`, `near-clusters` and `story`.
     pub cluster: f64,
     /// Step `write`.
     pub write: f64,
@@ -348,6 +348,9 @@ pub struct RunStats {
     /// What adding the batch to its news archive did (`--archive`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive: Option<crate::archive::add::AddReport>,
+    /// What the `story` step found, when it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub story: Option<crate::story::StorySummary>,
 }
 
 /// Peak resident set size of this process (Linux `VmHWM`), 0 elsewhere.

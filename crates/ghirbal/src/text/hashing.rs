@@ -50,6 +50,9 @@ impl Hasher for Mixing {
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
     }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n);
+    }
 }
 
 /// A map from document ordinals (or other structured 64-bit keys).

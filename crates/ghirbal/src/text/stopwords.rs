@@ -18,6 +18,14 @@ fn set() -> &'static HashSet<&'static str> {
     })
 }
 
+/// True when a key-form word whose xxh3-64 (seed 0) is `hash` is an Arabic stop word: for callers that
+/// hashed the word already ([`crate::text::Words::hashes`]).
+pub fn is_stop_hash(hash: u64) -> bool {
+    static SET: OnceLock<super::HashSet64> = OnceLock::new();
+    SET.get_or_init(|| set().iter().map(|w| xxhash_rust::xxh3::xxh3_64(w.as_bytes())).collect())
+        .contains(&hash)
+}
+
 /// True when `word` (a word of a key-form text) is an Arabic stop word.
 ///
 /// ```

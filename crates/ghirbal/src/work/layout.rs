@@ -72,6 +72,14 @@ impl Layout {
     pub fn clusters(&self) -> PathBuf {
         self.work.join("near/clusters.bin")
     }
+    /// Story terms of a shard's survivors.
+    pub fn story_terms(&self, shard: u32) -> PathBuf {
+        self.work.join(format!("story/{shard:05}.terms"))
+    }
+    /// Stories and related documents of a shard's kept documents.
+    pub fn story_links(&self, shard: u32) -> PathBuf {
+        self.work.join(format!("story/{shard:05}.links"))
+    }
     /// Site-line records of a shard.
     pub fn line_records(&self, shard: u32) -> PathBuf {
         self.work.join(format!("lines/{shard:05}.bin"))
@@ -134,6 +142,8 @@ impl Layout {
             ["near", "edges", name] => Some((Step::Near, number(name)?)),
             ["near", "clusters.bin"] => Some((Step::NearClusters, 0)),
             ["near", name] => Some((Step::Scan, number(name)?)),
+            ["story", name] if name.ends_with(".links") => Some((Step::Story, 0)),
+            ["story", name] => Some((Step::Scan, number(name)?)),
             ["lines", name] if name.ends_with(".tables") || name.ends_with(".counts") => {
                 Some((Step::LinesCount, number(name)?))
             }
@@ -154,6 +164,7 @@ impl Layout {
             self.work.join("lines"),
             self.work.join("staged"),
             self.work.join("near/edges"),
+            self.work.join("story"),
         ];
         for step in Step::ALL {
             dirs.push(self.work.join("markers").join(step.name()));

@@ -15,6 +15,8 @@
 //!          dups/P.bin             decisions       exact decisions by shard, ids used twice (cluster)
 //!          near/edges/P.bin       edges           verified near-dup pairs           (near)
 //!          near/clusters.bin      decisions       near decisions by shard           (near-clusters)
+//!          story/S.terms          story           survivors' story terms            (scan, story on)
+//!          story/S.links          story           kept documents' stories, related  (story)
 //!          stats/STEP/N.json      json            what each task counted
 //!          markers/STEP/N.done    layout          "task N of STEP is complete"
 //! ```
@@ -40,6 +42,7 @@ pub(crate) mod sketch;
 pub(crate) mod sort;
 pub(crate) mod staged;
 pub mod step;
+pub(crate) mod story;
 
 use std::path::{Path, PathBuf};
 
@@ -50,7 +53,7 @@ pub use step::{Step, StepReport, TaskSlice};
 
 /// The work format: bumped whenever any file under `OUT/work/` changes. A work folder of another version is
 /// refused by name (the manifest says which version wrote it; every binary file's header too).
-pub const VERSION: u32 = 8;
+pub const VERSION: u32 = 9;
 
 /// The spill folder of the file at `path` (`path.spill/`), for writers that outgrow memory.
 pub(crate) fn spill_dir(path: &Path) -> PathBuf {

@@ -23,6 +23,8 @@ pub enum Step {
     Near,
     /// The near-dup clusters, from every partition's verified pairs (one task).
     NearClusters,
+    /// Stories and related documents of the kept documents (one task).
+    Story,
     /// `kept/` and `removed/`, per shard.
     Write,
     /// `stats.json` and the conservation check (one task).
@@ -31,7 +33,7 @@ pub enum Step {
 
 impl Step {
     /// Every step, in order.
-    pub const ALL: [Step; 9] = [
+    pub const ALL: [Step; 10] = [
         Step::Plan,
         Step::Scan,
         Step::LinesCount,
@@ -39,6 +41,7 @@ impl Step {
         Step::Cluster,
         Step::Near,
         Step::NearClusters,
+        Step::Story,
         Step::Write,
         Step::Finish,
     ];
@@ -53,6 +56,7 @@ impl Step {
             Step::Cluster => "cluster",
             Step::Near => "near",
             Step::NearClusters => "near-clusters",
+            Step::Story => "story",
             Step::Write => "write",
             Step::Finish => "finish",
         }

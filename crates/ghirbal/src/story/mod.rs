@@ -1,0 +1,120 @@
+//! `story`: links coverage of the same event (a **story**) and of the same ongoing topic (**related**)
+//! across a corpus, without a model. Annotates kept documents, never removes one.
+//!
+//! How (calibrated on `bench/stories/labels.jsonl`, 420 SaudiNewsNet pairs read and labelled by hand):
+//! - each survivor of the scan gets a term vector of its key form ([`terms`]): stop words out, sublinear
+//!   term frequency, words of the title and lead and multi-digit numbers weighted up;
+//! - the `story` step weighs the terms by a corpus-wide inverse document frequency over the kept documents,
+//!   keeps each document's strongest terms, finds candidates through an inverted index over each one's few
+//!   strongest terms, and scores them by cosine ([`link`]);
+//! - a **story** joins documents whose cosine, decayed by the days between them (`exp(-days / decay_days)`;
+//!   no date, no decay), is high on average over the story's members — average link, so one article that
+//!   resembles two events does not chain them into one story;
+//! - **related** is each document's top-k cosine neighbours outside its own story, across any time.
+//!
+//! Output, on every kept document: `meta.ghirbal.story_id` (the id of the story's first document),
+//! `story_size` (documents), `story_sources` (distinct sources) and `related` (`[{id, similarity}]`).
+
+pub mod link;
+pub mod terms;
+
+use serde::{Deserialize, Serialize};
+
+/// The stage's name in `stages`.
+pub const STAGE: &str = "story";
+
+/// What the `story` step found, in `stats.json` (`story`) and the report.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StorySummary {
+    /// Kept documents linked.
+    pub docs: u64,
+    /// Distinct terms over them.
+    pub terms: u64,
+    /// Candidate pairs scored.
+    pub pairs_scored: u64,
+    /// Stories (a document alone is a story of one).
+    pub stories: u64,
+    /// Stories of two documents or more.
+    pub shared_stories: u64,
+    /// Documents in those.
+    pub docs_in_shared_stories: u64,
+    /// Stories told by two sources or more.
+    pub multi_source_stories: u64,
+    /// Documents with at least one related document.
+    pub docs_with_related: u64,
+    /// Stories by size: (size, how many).
+    pub sizes: Vec<(u32, u64)>,
+    /// The largest stories: (first document's id, size, sources).
+    pub largest: Vec<(String, u32, Vec<String>)>,
+}
+
+/// `[story]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoryConfig {
+    /// Metadata field with the document's date (`YYYY-MM-DD…`, or a number of seconds since 1970); a
+    /// document without one is compared with every date undecayed.
+    pub date_field: String,
+    /// A pair joins a story at this decayed cosine (average over the story's members).
+    pub threshold: f64,
+    /// Days over which the story score decays by a factor e.
+    pub decay_days: f64,
+    /// Related documents per document (0: none).
+    pub related: usize,
+    /// A related document has at least this cosine.
+    pub related_min: f64,
+    /// Weight of a term that is in the title or the lead (the first three non-blank lines).
+    pub head_weight: f64,
+    /// Weight of a number of two digits or more (a toll, a year, a score).
+    pub number_weight: f64,
+    /// Terms kept per document once weighted (the strongest).
+    pub top_terms: usize,
+    /// Strongest terms of each document that find its candidates.
+    pub index_terms: usize,
+    /// Documents a term may index before it is too common to find candidates with.
+    pub max_posting: usize,
+}
+
+impl Default for StoryConfig {
+    fn default() -> StoryConfig {
+        StoryConfig {
+            date_field: "date_extracted".into(),
+            threshold: 0.29,
+            decay_days: 6.0,
+            related: 10,
+            related_min: 0.08,
+            head_weight: 1.6,
+            number_weight: 1.5,
+            top_terms: 128,
+            index_terms: 20,
+            max_posting: 1000,
+        }
+    }
+}
+
+impl StoryConfig {
+    /// Checks values serde cannot.
+    pub fn validate(&self) -> Result<(), String> {
+        let checks = [
+            ((0.0..=1.0).contains(&self.threshold), "story.threshold must be 0..=1"),
+            (self.decay_days > 0.0, "story.decay_days must be above 0"),
+            (
+                (0.0..=1.0).contains(&self.related_min),
+                "story.related_min must be 0..=1",
+            ),
+            (self.head_weight > 0.0, "story.head_weight must be above 0"),
+            (self.number_weight > 0.0, "story.number_weight must be above 0"),
+            ((1..=4096).contains(&self.top_terms), "story.top_terms must be 1..=4096"),
+            (
+                (1..=self.top_terms).contains(&self.index_terms),
+                "story.index_terms must be 1..=top_terms",
+            ),
+            (self.max_posting >= 2, "story.max_posting must be at least 2"),
+            (self.related <= 1000, "story.related must be at most 1000"),
+        ];
+        match checks.iter().find(|(ok, _)| !ok) {
+            Some((_, msg)) => Err((*msg).into()),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,347 @@
+//! The story step's two files per shard, both checksummed frames ([`super::frame`]) of records:
+//!
+//! ```text
+//! work/story/S.terms    (scan)   seq u32 | id | source | day: u8 flag + i32 | splice u8 | n u32 | (term u32, weight f32)×n
+//! work/story/S.links    (story)  seq u32 | splice u8 | story id | size u32 | sources u32 | n u32 | (id, similarity f32)×n
+//! ```
+//! Each file opens with a header frame (`GHRBLWK\0`, its tag, [`super::VERSION`]) and ends with a frame
+//! holding its record count, so a file cut at a frame boundary is an error too, not fewer documents.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use super::codec::{Decoder, Put};
+use super::frame::{self, FrameError, FrameReader};
+use crate::story::terms::Term;
+use crate::{Error, Result, WorkCompression};
+
+const TERMS: &[u8; 4] = b"STRM";
+const LINKS: &[u8; 4] = b"SLNK";
+
+fn header(tag: &[u8; 4]) -> Vec<u8> {
+    let mut h = b"GHRBLWK\0".to_vec();
+    h.extend_from_slice(tag);
+    h.put_u32(super::VERSION);
+    h
+}
+
+/// One survivor's story terms.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct TermsRecord {
+    pub seq: u32,
+    pub id: String,
+    pub source: String,
+    pub day: Option<i32>,
+    /// How `write` may add the story's fields to the document's scan line without parsing it ([`Splice`]).
+    pub splice: u8,
+    pub terms: Vec<Term>,
+}
+
+/// Where a scan line's JSON (`{"id":…,"text":…,"meta":{…}}`) takes new `meta.ghirbal` fields, by the shape
+/// the scan wrote it in.
+pub(crate) mod splice {
+    /// The line must be parsed (its input metadata has a `ghirbal` field of its own).
+    pub(crate) const PARSE: u8 = 0;
+    /// Before the `ghirbal` object's closing brace: the line ends `…}}}`.
+    pub(crate) const INTO_ANNOTATIONS: u8 = 1;
+    /// A new `,"ghirbal":{…}` before `meta`'s closing brace: the line ends `…}}`.
+    pub(crate) const AFTER_META: u8 = 2;
+    /// A new `"ghirbal":{…}` in an empty `meta`: the line ends `{}}`.
+    pub(crate) const EMPTY_META: u8 = 3;
+}
+
+/// One kept document's links.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct LinksRecord {
+    pub seq: u32,
+    /// The terms record's [`TermsRecord::splice`].
+    pub splice: u8,
+    pub story_id: String,
+    pub size: u32,
+    pub sources: u32,
+    pub related: Vec<(String, f32)>,
+}
+
+/// Appends a terms record to a batch.
+pub(crate) fn put_terms(buf: &mut Vec<u8>, r: &TermsRecord) {
+    buf.put_u32(r.seq);
+    buf.put_bytes(r.id.as_bytes());
+    buf.put_bytes(r.source.as_bytes());
+    match r.day {
+        Some(d) => {
+            buf.put_u8(1);
+            buf.put_u32(d as u32);
+        }
+        None => buf.put_u8(0),
+    }
+    buf.put_u8(r.splice);
+    buf.put_u32(r.terms.len() as u32);
+    for (t, w) in &r.terms {
+        buf.put_u32(*t);
+        buf.put_u32(w.to_bits());
+    }
+}
+
+/// Appends a links record to a batch.
+pub(crate) fn put_links(buf: &mut Vec<u8>, r: &LinksRecord) {
+    buf.put_u32(r.seq);
+    buf.put_u8(r.splice);
+    buf.put_bytes(r.story_id.as_bytes());
+    buf.put_u32(r.size);
+    buf.put_u32(r.sources);
+    buf.put_u32(r.related.len() as u32);
+    for (id, sim) in &r.related {
+        buf.put_bytes(id.as_bytes());
+        buf.put_u32(sim.to_bits());
+    }
+}
+
+fn get_terms(d: &mut Decoder<'_>) -> Result<TermsRecord> {
+    let seq = d.u32("a terms record's sequence number")?;
+    let id = d.str("a terms record's id")?.to_owned();
+    let source = d.str("a terms record's source")?.to_owned();
+    let day = match d.u8("a terms record's date flag")? {
+        0 => None,
+        1 => Some(d.u32("a terms record's day")? as i32),
+        _ => return Err(d.corrupt("a date flag other than 0 or 1")),
+    };
+    let splice = get_splice(d)?;
+    let n = d.u32("a terms record's length")? as usize;
+    // One bounds check for the whole list: a term and its weight are one little-endian u64.
+    let terms = d
+        .u64s(n, "a record's terms")?
+        .into_iter()
+        .map(|x| (x as u32, f32::from_bits((x >> 32) as u32)))
+        .collect();
+    Ok(TermsRecord {
+        seq,
+        id,
+        source,
+        day,
+        splice,
+        terms,
+    })
+}
+
+fn get_splice(d: &mut Decoder<'_>) -> Result<u8> {
+    match d.u8("a splice kind")? {
+        k @ splice::PARSE..=splice::EMPTY_META => Ok(k),
+        _ => Err(d.corrupt("a splice kind this version does not have")),
+    }
+}
+
+fn get_links(d: &mut Decoder<'_>) -> Result<LinksRecord> {
+    let seq = d.u32("a links record's sequence number")?;
+    let splice = get_splice(d)?;
+    let story_id = d.str("a story id")?.to_owned();
+    let size = d.u32("a story size")?;
+    let sources = d.u32("a story's sources")?;
+    let n = d.u32("a related list's length")? as usize;
+    let mut related = Vec::with_capacity(n.min(1 << 12));
+    for _ in 0..n {
+        let id = d.str("a related id")?.to_owned();
+        related.push((id, f32::from_bits(d.u32("a similarity")?)));
+    }
+    Ok(LinksRecord {
+        seq,
+        splice,
+        story_id,
+        size,
+        sources,
+        related,
+    })
+}
+
+/// Writes one file of records, batch by batch, under a temporary name until [`RecordWriter::finish`].
+pub(crate) struct RecordWriter {
+    out: BufWriter<File>,
+    tmp: PathBuf,
+    path: PathBuf,
+    records: u64,
+}
+
+impl RecordWriter {
+    fn create(path: PathBuf, tag: &[u8; 4]) -> Result<RecordWriter> {
+        let (file, tmp) = super::create_tmp(&path)?;
+        let mut w = RecordWriter {
+            out: BufWriter::with_capacity(1 << 20, file),
+            tmp,
+            path,
+            records: 0,
+        };
+        w.frame(&header(tag))?;
+        Ok(w)
+    }
+
+    /// Starts a shard's terms file.
+    pub(crate) fn terms(path: PathBuf) -> Result<RecordWriter> {
+        RecordWriter::create(path, TERMS)
+    }
+
+    /// Starts a shard's links file.
+    pub(crate) fn links(path: PathBuf) -> Result<RecordWriter> {
+        RecordWriter::create(path, LINKS)
+    }
+
+    fn frame(&mut self, raw: &[u8]) -> Result<()> {
+        let f = frame::encode(WorkCompression::None, raw).map_err(Error::io("framing a batch of", &self.path))?;
+        self.out.write_all(&f).map_err(Error::io("writing", &self.tmp))
+    }
+
+    /// Appends a batch of `records` records encoded by [`put_terms`] or [`put_links`].
+    pub(crate) fn append(&mut self, batch: &[u8], records: u64) -> Result<()> {
+        if records == 0 {
+            return Ok(());
+        }
+        self.records += records;
+        self.frame(batch)
+    }
+
+    /// Drops the file unwritten.
+    pub(crate) fn abort(self) -> Result<()> {
+        drop(self.out);
+        super::discard(&self.tmp)
+    }
+
+    /// Writes the count and puts the file in place.
+    pub(crate) fn finish(mut self) -> Result<()> {
+        let mut end = b"END\0".to_vec();
+        end.put_u64(self.records);
+        self.frame(&end)?;
+        self.out
+            .into_inner()
+            .map_err(|e| Error::io("writing", &self.tmp)(e.into_error()))?;
+        super::commit(&self.tmp, &self.path)
+    }
+}
+
+/// Reads every record of a terms file, in order.
+pub(crate) fn read_terms(path: &Path, each: impl FnMut(TermsRecord) -> Result<()>) -> Result<()> {
+    read(path, TERMS, get_terms, each)
+}
+
+/// Reads every record of a links file, in order.
+pub(crate) fn read_links(path: &Path, each: impl FnMut(LinksRecord) -> Result<()>) -> Result<()> {
+    read(path, LINKS, get_links, each)
+}
+
+fn read<T>(
+    path: &Path,
+    tag: &[u8; 4],
+    get: fn(&mut Decoder<'_>) -> Result<T>,
+    mut each: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    let file = File::open(path).map_err(Error::io("opening", path))?;
+    let mut frames = FrameReader::new(BufReader::with_capacity(1 << 20, file));
+    let corrupt = |message: String| Error::Corrupt {
+        path: path.to_owned(),
+        message,
+    };
+    let mut raw = Vec::new();
+    let mut next = |raw: &mut Vec<u8>| match frames.next_into(raw) {
+        Ok(more) => Ok(more),
+        Err(FrameError::Io(e)) => Err(Error::io("reading", path)(e)),
+        Err(FrameError::Corrupt(m)) => Err(corrupt(m)),
+    };
+    if !next(&mut raw)? || raw != header(tag) {
+        return Err(corrupt("not a story file of this version (header)".into()));
+    }
+    let mut records = 0u64;
+    loop {
+        if !next(&mut raw)? {
+            return Err(corrupt("the file ends before its record count".into()));
+        }
+        if let Some(count) = raw.strip_prefix(b"END\0") {
+            let count = <[u8; 8]>::try_from(count).map(u64::from_le_bytes);
+            return match count {
+                Ok(c) if c == records && !next(&mut raw)? => Ok(()),
+                _ => Err(corrupt(format!(
+                    "the record count does not match the {records} records read"
+                ))),
+            };
+        }
+        let mut d = Decoder::new(&raw, path, 0);
+        while !d.is_empty() {
+            each(get(&mut d)?)?;
+            records += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<TermsRecord> {
+        (0..5)
+            .map(|i| TermsRecord {
+                seq: i * 3,
+                id: format!("مقال-{i}"),
+                source: "sabq".into(),
+                day: (i % 2 == 0).then_some(16000 + i as i32),
+                splice: (i % 4) as u8,
+                terms: (0..i).map(|t| (t * 7, 0.5 + t as f32)).collect(),
+            })
+            .collect()
+    }
+
+    fn write(path: &Path, records: &[TermsRecord]) {
+        let mut w = RecordWriter::terms(path.to_owned()).expect("create");
+        for chunk in records.chunks(2) {
+            let mut buf = Vec::new();
+            chunk.iter().for_each(|r| put_terms(&mut buf, r));
+            w.append(&buf, chunk.len() as u64).expect("append");
+        }
+        w.finish().expect("finish");
+    }
+
+    #[test]
+    fn records_round_trip_and_damage_is_an_error() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("0.terms");
+        write(&path, &sample());
+        let mut got = Vec::new();
+        read_terms(&path, |r| {
+            got.push(r);
+            Ok(())
+        })
+        .expect("read");
+        assert_eq!(got, sample());
+        let good = std::fs::read(&path).expect("bytes");
+        for cut in [good.len() - 1, good.len() - 30, 40] {
+            std::fs::write(&path, &good[..cut]).expect("cut");
+            assert!(read_terms(&path, |_| Ok(())).is_err(), "cut at {cut}");
+        }
+        assert!(
+            read_links(&path, |_| Ok(())).is_err(),
+            "a terms file is not a links file"
+        );
+    }
+
+    #[test]
+    fn links_round_trip() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("0.links");
+        let r = LinksRecord {
+            seq: 4,
+            splice: splice::AFTER_META,
+            story_id: "a".into(),
+            size: 3,
+            sources: 2,
+            related: vec![("b".into(), 0.25), ("ج".into(), 0.125)],
+        };
+        let mut w = RecordWriter::links(path.clone()).expect("create");
+        let mut buf = Vec::new();
+        put_links(&mut buf, &r);
+        w.append(&buf, 1).expect("append");
+        w.finish().expect("finish");
+        let mut got = Vec::new();
+        read_links(&path, |x| {
+            got.push(x);
+            Ok(())
+        })
+        .expect("read");
+        assert_eq!(got, [r]);
+    }
+}
