@@ -156,17 +156,7 @@ ghtest!(
 ghtest!(strict_fails_the_finish_step_of_a_job_array, |dir| {
     let input = dir.write("posts.jsonl", posts("", 4, 0));
     let out = dir.out();
-    let steps = [
-        "plan",
-        "scan",
-        "lines-count",
-        "scan-sited",
-        "cluster",
-        "near",
-        "near-clusters",
-        "write",
-    ];
-    for step in steps {
+    for step in crate::util::STEPS.iter().filter(|s| **s != "finish") {
         let (code, _, stderr) = run(engine_argv![&input, "-o", &out, "--phase", step, "--strict"]);
         assert_eq!((code, warnings(&stderr).len()), (0, 0), "{step}: {stderr}");
     }
