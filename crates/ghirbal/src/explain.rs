@@ -274,20 +274,27 @@ fn story(layout: &Layout, doc: &Value, text: &mut String) -> Result<()> {
         })
         .unwrap_or_default();
     let mut lines = Vec::new();
+    let mut members = 0usize;
+    let ours = KeyWordSet::of(&config, body);
     for_each(&layout.kept(), |r| {
         let rid = r["id"].as_str().unwrap_or_default();
         let member = r["meta"]["ghirbal"]["story_id"].as_str() == Some(story) && rid != id;
         let rel = related.iter().find(|(x, _)| x == rid).map(|(_, sim)| *sim);
-        if member || rel.is_some() {
-            let date = r["meta"][config.story.date_field.as_str()]
+        members += usize::from(member);
+        // The first members in input order (a story may have hundreds), every related document.
+        if (member && members <= MEMBERS_SHOWN) || rel.is_some() {
+            let meta = &r["meta"];
+            let date = match &meta[config.story.date_field.as_str()] {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => "no date".to_owned(),
+            };
+            let source = meta[config.clean.site_field.as_str()]
                 .as_str()
-                .unwrap_or("no date")
-                .to_owned();
-            let source = r["meta"][config.clean.site_field.as_str()]
-                .as_str()
+                .or_else(|| meta["url"].as_str())
                 .unwrap_or("no source")
                 .to_owned();
-            let shared = shared_words(&config, body, r["text"].as_str().unwrap_or_default());
+            let shared = ours.shared_with(&config, r["text"].as_str().unwrap_or_default());
             let what = match rel {
                 Some(sim) => format!("related, similarity {sim}"),
                 None => "same story".to_owned(),
@@ -303,30 +310,63 @@ fn story(layout: &Layout, doc: &Value, text: &mut String) -> Result<()> {
     for (_, _, line) in lines {
         let _ = writeln!(text, "{line}");
     }
+    if members > MEMBERS_SHOWN {
+        let _ = writeln!(text, "    … and {} other member(s)", members - MEMBERS_SHOWN);
+    }
     if related.is_empty() {
         let _ = writeln!(text, "  no related document above story.related_min");
     }
     Ok(())
 }
 
-/// Up to ten words of `a`'s key form that `b`'s has too (stop words and words under three letters left
-/// out), in `a`'s order.
-fn shared_words(config: &Config, a: &str, b: &str) -> String {
-    let spec = key_spec(config);
-    let (mut x, mut y) = (crate::text::Analysis::default(), crate::text::Analysis::default());
-    let kb = y.key_words(b, spec);
-    let theirs: std::collections::HashSet<&str> = kb.words.iter(&kb.key).collect();
-    let ka = x.key_words(a, spec);
-    let mut seen = std::collections::HashSet::new();
-    let words: Vec<&str> = ka
-        .words
-        .iter(&ka.key)
-        .filter(|w| w.chars().count() >= 3 && !crate::text::is_stop_word(w) && theirs.contains(w) && seen.insert(*w))
-        .take(10)
-        .collect();
-    match words.is_empty() {
-        true => "no word".to_owned(),
-        false => words.join(" "),
+/// Members of a story `explain` lists.
+const MEMBERS_SHOWN: usize = 20;
+
+/// The explained document's key-form words, computed once for every document it is compared with.
+struct KeyWordSet {
+    key: String,
+    spans: Vec<std::ops::Range<usize>>,
+}
+
+impl KeyWordSet {
+    fn of(config: &Config, text: &str) -> KeyWordSet {
+        let mut a = crate::text::Analysis::default();
+        let kw = a.key_words(text, key_spec(config));
+        let base = kw.key.as_ptr() as usize;
+        let spans = kw
+            .words
+            .iter(&kw.key)
+            .map(|w| {
+                let at = w.as_ptr() as usize - base;
+                at..at + w.len()
+            })
+            .collect();
+        KeyWordSet {
+            key: kw.key.clone(),
+            spans,
+        }
+    }
+
+    /// Up to ten of these words that `other`'s key form has too (stop words and words under three letters
+    /// left out), in this text's order.
+    fn shared_with(&self, config: &Config, other: &str) -> String {
+        let mut b = crate::text::Analysis::default();
+        let kb = b.key_words(other, key_spec(config));
+        let theirs: std::collections::HashSet<&str> = kb.words.iter(&kb.key).collect();
+        let mut seen = std::collections::HashSet::new();
+        let words: Vec<&str> = self
+            .spans
+            .iter()
+            .map(|r| &self.key[r.clone()])
+            .filter(|w| {
+                w.chars().count() >= 3 && !crate::text::is_stop_word(w) && theirs.contains(w) && seen.insert(*w)
+            })
+            .take(10)
+            .collect();
+        match words.is_empty() {
+            true => "no word".to_owned(),
+            false => words.join(" "),
+        }
     }
 }
 

@@ -110,6 +110,9 @@ pub(crate) fn finish(
     if config.near_dedup() {
         near_stats(layout, config, &mut stages, exact_removed)?;
     }
+    if let Some(summary) = &stats.story {
+        story_stats(&mut stages, summary);
+    }
     if let Some((_, read)) = stages.0.first() {
         stats.totals.text_bytes_in = read.bytes_out;
     }
@@ -273,6 +276,25 @@ fn near_stats(layout: &Layout, config: &Config, stages: &mut StageList, exact_re
         }
     }
     Ok(())
+}
+
+/// The `story` row takes in what dedup kept (the scan counted every survivor) and keeps it all.
+fn story_stats(stages: &mut StageList, summary: &crate::story::StorySummary) {
+    let at = stages.0.iter().position(|(name, _)| name == crate::story::STAGE);
+    let before = at
+        .and_then(|i| i.checked_sub(1))
+        .map(|i| (stages.0[i].1.docs_kept, stages.0[i].1.bytes_out));
+    let st = stages.entry(crate::story::STAGE);
+    if let Some((docs, bytes)) = before {
+        (st.docs_in, st.docs_kept, st.bytes_in, st.bytes_out) = (docs, docs, bytes, bytes);
+    }
+    for (name, n) in [
+        ("stories", summary.stories),
+        ("shared_stories", summary.shared_stories),
+        ("pairs_scored", summary.pairs_scored),
+    ] {
+        set_count(st.metrics.entry(name.into()).or_default(), n);
+    }
 }
 
 /// A count shown as a metric: one observation of value `n`.

@@ -655,6 +655,10 @@ mod tests {
         if doc.annotations.is_empty() {
             assert_eq!(crate::pipeline::scan::splice_kind(&doc), splice::PARSE);
         }
+        // ghirbal's own output read again: its story fields are replaced by the parse path, never doubled.
+        let mut again = Document::new("a", "نص", Ordinal::new(0, 0), crate::doc::memory_origin(0));
+        again.annotations.insert("story_id".into(), "old".into());
+        assert_eq!(crate::pipeline::scan::splice_kind(&again), splice::PARSE);
         let mut bad = Vec::new();
         let wrong = LinksRecord {
             splice: splice::INTO_ANNOTATIONS,

@@ -419,7 +419,13 @@ impl Scan<'_> {
 /// shape [`Document::write_json_line`] gave it.
 pub(super) fn splice_kind(doc: &Document) -> u8 {
     use crate::work::story::splice;
-    if !doc.annotations.is_empty() {
+    // ghirbal's own output read again brings its story fields back: the parse path replaces them in place.
+    let has_story_field = ["story_id", "story_size", "story_sources", "related"]
+        .iter()
+        .any(|k| doc.annotations.contains_key(*k));
+    if has_story_field {
+        splice::PARSE
+    } else if !doc.annotations.is_empty() {
         splice::INTO_ANNOTATIONS
     } else if doc.meta.get(crate::doc::ANNOTATIONS_KEY).is_some() {
         splice::PARSE

@@ -75,7 +75,7 @@ pub(crate) fn run(layout: &Layout, config: &Config, shards: &[ShardSpec], pool: 
     for s in shards {
         let mut w = RecordWriter::links(layout.story_links(s.index))?;
         let mut buf = Vec::new();
-        let start = at;
+        let mut start = at;
         while at < kept.len() && kept[at].shard == s.index {
             let head = links.story[at] as usize;
             let record = LinksRecord {
@@ -91,6 +91,12 @@ pub(crate) fn run(layout: &Layout, config: &Config, shards: &[ShardSpec], pool: 
             };
             put_links(&mut buf, &record);
             at += 1;
+            // Frames of about a MiB: a shard of millions of documents stays far from a frame's 4 GiB.
+            if buf.len() >= 1 << 20 {
+                w.append(&buf, (at - start) as u64)?;
+                buf.clear();
+                start = at;
+            }
         }
         w.append(&buf, (at - start) as u64)?;
         w.finish()?;

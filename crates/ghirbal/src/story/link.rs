@@ -12,6 +12,12 @@ use rayon::prelude::*;
 use super::terms::Term;
 use super::StoryConfig;
 
+thread_local! {
+    /// Shared-term counters, one per document, one array per thread (rayon may start many jobs on one thread:
+    /// an array per job would be allocated and zeroed over and over); all zero again after each document.
+    static COUNTS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Strongest terms a candidate must share with a document to be scored.
 const SHARED_MIN: u8 = 2;
 /// Pseudo-documents added to the corpus for the IDF: with a handful of documents every term is about
@@ -183,7 +189,8 @@ pub struct LinkDoc {
     pub day: Option<i32>,
 }
 
-/// Members of a story a newcomer's average is taken over: the latest ones (a bound on the work).
+/// Members of a story a newcomer's average is taken over: the first ones (a bound on the work, and an anchor:
+/// a story of many members is not carried away, day by day, from the event it began with).
 const AVERAGE_OVER: usize = 64;
 
 /// Links `docs` (in input order) into stories and related lists.
@@ -218,8 +225,8 @@ pub fn link(docs: &[LinkDoc], cfg: &StoryConfig) -> Links {
             table.load(&docs[d].vector);
         }
         for s in tried {
-            // Over the story's latest members (they are in date order), each compared for real: a member the
-            // index did not offer as a candidate may still share words.
+            // Over the story's first members (in date order), each compared for real: a member the index did
+            // not offer as a candidate may still share words.
             let m = &members[s as usize];
             let over = &m[..m.len().min(AVERAGE_OVER)];
             let sum: f32 = over
@@ -286,38 +293,41 @@ fn neighbours(docs: &[LinkDoc], cfg: &StoryConfig) -> Vec<(Vec<(u32, f32)>, u64)
     docs.par_iter()
         .enumerate()
         .map_init(
-            || (Table::default(), vec![0u8; docs.len()], Vec::new()),
-            |(table, counts, touched), (i, d)| {
-                // Shared strongest terms counted per later document (each pair is scored once, from its first
-                // document's side); the counters are cleared through the list of those touched.
-                let mut twice: Vec<u32> = Vec::new();
-                for t in &strongest[i] {
-                    if let Some(p) = postings.get(t) {
-                        let later = p.partition_point(|j| *j as usize <= i);
-                        for &j in &p[later..] {
-                            let c = &mut counts[j as usize];
-                            if *c == 0 {
-                                touched.push(j);
-                            }
-                            *c = c.saturating_add(1);
-                            if *c == SHARED_MIN {
-                                twice.push(j);
+            || (Table::default(), Vec::new()),
+            |(table, touched), (i, d)| {
+                COUNTS.with_borrow_mut(|counts| {
+                    counts.resize(docs.len(), 0);
+                    // Shared strongest terms counted per later document (each pair is scored once, from its first
+                    // document's side); the counters are cleared through the list of those touched.
+                    let mut twice: Vec<u32> = Vec::new();
+                    for t in &strongest[i] {
+                        if let Some(p) = postings.get(t) {
+                            let later = p.partition_point(|j| *j as usize <= i);
+                            for &j in &p[later..] {
+                                let c = &mut counts[j as usize];
+                                if *c == 0 {
+                                    touched.push(j);
+                                }
+                                *c = c.saturating_add(1);
+                                if *c == SHARED_MIN {
+                                    twice.push(j);
+                                }
                             }
                         }
                     }
-                }
-                for j in touched.drain(..) {
-                    counts[j as usize] = 0;
-                }
-                twice.sort_unstable();
-                table.load(&d.vector);
-                let scored = twice.len() as u64;
-                let near = twice
-                    .into_iter()
-                    .map(|j| (j, table.dot(&docs[j as usize].vector)))
-                    .filter(|(_, sim)| *sim >= keep_from && *sim > 0.0)
-                    .collect();
-                (near, scored)
+                    for j in touched.drain(..) {
+                        counts[j as usize] = 0;
+                    }
+                    twice.sort_unstable();
+                    table.load(&d.vector);
+                    let scored = twice.len() as u64;
+                    let near = twice
+                        .into_iter()
+                        .map(|j| (j, table.dot(&docs[j as usize].vector)))
+                        .filter(|(_, sim)| *sim >= keep_from && *sim > 0.0)
+                        .collect();
+                    (near, scored)
+                })
             },
         )
         .collect()
