@@ -48,7 +48,7 @@ class RayTests(unittest.TestCase):
         self.assertTrue(stats["conservation"]["holds"])
         self.assert_same_as_cli(self.dir / "ray")
         steps = [line.split(":")[1].strip() for line in log]
-        self.assertEqual(steps, ["scan", "lines-count", "scan-sited", "cluster", "near", "near-clusters", "write"])
+        self.assertEqual(steps, ["scan", "lines-count", "scan-sited", "cluster", "near", "near-clusters", "story", "write"])
 
     def test_a_killed_driver_resumes_with_what_is_left(self):
         out = self.dir / "resumed"

@@ -64,7 +64,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             preset: Preset::Ghirbal,
-            stages: crate::registry::default_names().map(str::to_owned).collect(),
+            stages: crate::registry::names().map(str::to_owned).collect(),
             input: InputConfig::default(),
             output: OutputConfig::default(),
             dedup: DedupConfig::default(),

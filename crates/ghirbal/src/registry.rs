@@ -92,12 +92,6 @@ fn build_clean(cx: &BuildCx<'_>) -> Result<Box<dyn Stage>> {
     Ok(Box::new(stage))
 }
 
-/// The stages on by default (the `ghirbal` preset), in order: every one but `story`, whose cost is not yet
-/// within its bound (BENCHMARKS.md, issue #19).
-pub(crate) fn default_names() -> impl Iterator<Item = &'static str> {
-    names().filter(|n| *n != crate::story::STAGE)
-}
-
 /// Every registered name, in the default order.
 pub(crate) fn names() -> impl Iterator<Item = &'static str> {
     STAGES.iter().map(|(name, _)| *name)
