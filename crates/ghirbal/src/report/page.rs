@@ -396,11 +396,13 @@ fn stories_section(data: &ReportData<'_>) -> Result<Markup, String> {
                 " documents list related ones (another event of the same topic)." }
             (figure("Stories by size", st.stories, "stories", chart))
             @if !st.largest.is_empty() {
-                table {
-                    thead { tr { th { "story (its first document)" } th.num { "documents" } th { "sources" } } }
-                    tbody {
-                        @for (id, size, sources) in &st.largest {
-                            tr { td { code { (id) } } td.num { (num(u64::from(*size))) } td { (sources.join(", ")) } }
+                div.scroll {
+                    table.stories {
+                        thead { tr { th { "story (its first document)" } th.n { "documents" } th { "sources" } } }
+                        tbody {
+                            @for (id, size, sources) in &st.largest {
+                                tr { td { code { (id) } } td.n { (num(u64::from(*size))) } td { (sources.join(", ")) } }
+                            }
                         }
                     }
                 }
