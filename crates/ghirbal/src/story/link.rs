@@ -105,12 +105,11 @@ pub fn cosine(a: &[Term], b: &[Term]) -> f32 {
 /// One vector as a table of its terms, for dot products with many others: a 4096-bit filter answers most
 /// terms of the other vector (those it does not share) with one bit test, independent of the one before;
 /// only filter hits probe the open-addressed slots. A merge of two sorted lists was slower: each step waits on
-/// the comparison before it. Slot key 0 is empty; term 0 (one in four billion) has its own field.
+/// the comparison before it. Slot key 0 is empty: terms are never 0 ([`super::terms`]).
 #[derive(Default)]
 struct Table {
     bits: Vec<u64>,
     slots: Vec<(u32, f32)>,
-    zero: f32,
     mask: usize,
 }
 
@@ -122,12 +121,7 @@ impl Table {
         self.slots.clear();
         self.slots.resize(size, (0, 0.0));
         self.mask = size - 1;
-        self.zero = 0.0;
         for &(t, w) in v {
-            if t == 0 {
-                self.zero = w;
-                continue;
-            }
             let h = Self::mix(t);
             self.bits[(h >> 26) as usize] |= 1 << ((h >> 20) & 63);
             let mut at = h as usize & self.mask;
@@ -162,9 +156,6 @@ impl Table {
                 }
                 at = (at + 1) & self.mask;
             }
-        }
-        if self.zero != 0.0 {
-            s += self.zero * other.iter().find(|x| x.0 == 0).map_or(0.0, |x| x.1);
         }
         s
     }

@@ -66,9 +66,10 @@ fn head_end(key: &str) -> usize {
     key.len()
 }
 
-/// A word's 64-bit hash folded to the 32 bits a term keeps.
+/// A word's 64-bit hash folded to the 32 bits a term keeps; never 0, which the linking's tables keep for an
+/// empty slot (a fold of 0 joins term 1: one word in four billion).
 fn fold32(h: u64) -> u32 {
-    (h ^ (h >> 32)) as u32
+    ((h ^ (h >> 32)) as u32).max(1)
 }
 
 /// Days since 1970-01-01 of a date field: a string starting `YYYY-MM-DD` (or `YYYY/MM/DD`), or a number of
