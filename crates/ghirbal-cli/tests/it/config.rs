@@ -16,7 +16,7 @@ ghtest!(config_prints_the_default_toml, |dir| {
     let out = dir.out();
     // The printed default, with its own stages (the filters included).
     run_ok(engine_argv!["-c", cfg, "-o", out, "--preset", "ghirbal"]);
-    assert_eq!(outcome(&out).kept.len(), 8);
+    assert_eq!(outcome(&out).kept.len(), 9);
 });
 
 ghtest!(config_prints_what_the_fineweb2_preset_changes, |dir| {

@@ -75,10 +75,10 @@ ghtest!(bundled_example_collapses_the_exact_and_spelling_copies, |dir| {
     run_ok(engine_argv!["-o", out]);
     let o = outcome(&out);
     assert_stats_shape(&o.stats);
-    assert_eq!(o.stats["conservation"]["input"], 22);
+    assert_eq!(o.stats["conservation"]["input"], 23);
     // Byte copies, a whitespace copy, and two copies that differ only in hamza, ى/ي, ة/ه, harakat and
     // tatweel: all exact duplicates under the key profile.
-    assert_eq!(o.kept.len(), 18);
+    assert_eq!(o.kept.len(), 19);
     assert_eq!(
         ids(&o.removed),
         [
@@ -171,7 +171,18 @@ ghtest!(bundled_example_with_the_default_stages, |dir| {
             "filter.aramix_punctuation": 1,
         })
     );
-    assert_eq!(o.kept.len(), 8);
+    assert_eq!(o.kept.len(), 9);
+    // One event told by two outlets in their own words: kept both, one story of two sources.
+    let (a, b) = (
+        o.kept("example/05-hospital-opening"),
+        o.kept("example/23-hospital-opening-alwatan"),
+    );
+    for doc in [&a, &b] {
+        let g = &doc["meta"]["ghirbal"];
+        assert_eq!(g["story_id"], "example/05-hospital-opening", "{doc}");
+        assert_eq!((&g["story_size"], &g["story_sources"]), (&json!(2), &json!(2)), "{doc}");
+    }
+    assert_eq!(o.stats["story"]["multi_source_stories"], 1, "{}", o.stats["story"]);
     // The wire story's reprints — a dateline added, a paragraph cut — are near duplicates of it, each verified
     // against it at or above the threshold.
     for copy in ["example/09-heatwave-dateline", "example/10-heatwave-cut"] {

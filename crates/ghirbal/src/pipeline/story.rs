@@ -1,16 +1,16 @@
 //! Step `story` (one task, after the dedup decisions): links the documents `write` will keep into stories
 //! and related lists ([`crate::story`]) and writes each shard's links (`work/story/S.links`) for `write`.
 //!
-//! It reads every shard's story terms twice — once to count document frequencies, once to weigh each
-//! kept document's terms and keep its strongest — so what it holds is `top_terms` terms per kept document
-//! (8 bytes each), its id and source, and the candidate pairs above `related_min`; not the texts.
+//! It reads every shard's story terms once, holding each kept document's terms (8 bytes each) until the
+//! document frequencies are known; then `top_terms` weighted terms per kept document (8 bytes each), its id
+//! and source, and the candidate pairs above `related_min`; never the texts.
 
 use std::collections::HashMap;
 
 use super::route::shard_decisions;
 use crate::dedup::Decision;
 use crate::read::ShardSpec;
-use crate::story::link::{link, DocFreq, LinkDoc};
+use crate::story::link::{link, DocFreq};
 use crate::story::StorySummary;
 use crate::work::story::{put_links, read_terms, LinksRecord, RecordWriter};
 use crate::work::{json, Layout, Step};
@@ -32,42 +32,31 @@ pub(crate) fn run(layout: &Layout, config: &Config, shards: &[ShardSpec], pool: 
     }
     let cfg = &config.story;
     let removed = removed_by_dedup(layout, config, shards)?;
-    let mut df = DocFreq::default();
+    let (mut df, mut kept) = (DocFreq::default(), Vec::new());
     for s in shards {
         let gone = &removed[&s.index];
         read_terms(&layout.story_terms(s.index), |r| {
             if gone.binary_search(&r.seq).is_err() {
-                df.add(&r.terms);
+                df.add(r.terms(), r.day);
+                kept.push(Kept {
+                    shard: s.index,
+                    seq: r.seq,
+                    splice: r.splice,
+                    id: r.id.to_owned(),
+                    source: r.source.to_owned(),
+                });
             }
             Ok(())
         })?;
     }
     df.finish();
-    let (mut kept, mut docs) = (Vec::new(), Vec::new());
-    for s in shards {
-        let gone = &removed[&s.index];
-        read_terms(&layout.story_terms(s.index), |r| {
-            if gone.binary_search(&r.seq).is_err() {
-                docs.push(LinkDoc {
-                    vector: df.vector(&r.terms, cfg.top_terms),
-                    day: r.day,
-                });
-                kept.push(Kept {
-                    shard: s.index,
-                    seq: r.seq,
-                    splice: r.splice,
-                    id: r.id,
-                    source: r.source,
-                });
-            }
-            Ok(())
-        })?;
-    }
+    let terms = df.terms();
+    let docs = df.into_docs(cfg.top_terms);
     let links = pool.install(|| link(&docs, cfg));
     drop(docs);
     let (size, sources) = story_sizes(&kept, &links.story);
     let mut stats = summary(&kept, &links.story, &size, &sources);
-    stats.terms = df.terms() as u64;
+    stats.terms = terms as u64;
     stats.pairs_scored = links.pairs_scored;
     stats.docs_with_related = links.related.iter().filter(|r| !r.is_empty()).count() as u64;
     // One links file per shard, every shard (empty when nothing of it is kept).

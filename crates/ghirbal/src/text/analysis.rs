@@ -50,6 +50,11 @@ impl Words {
         self.spans.is_empty()
     }
 
+    /// Each word's byte range in the string the words were taken from.
+    pub fn spans(&self) -> &[Range<u32>] {
+        &self.spans
+    }
+
     /// Word `i`, as a slice of the string the words were taken from.
     pub fn get<'a>(&self, source: &'a str, i: usize) -> &'a str {
         let r = &self.spans[i];

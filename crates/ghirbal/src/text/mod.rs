@@ -13,7 +13,7 @@ mod words;
 pub use analysis::{Analysis, KeyWords, Words};
 pub use hashing::{char_count, hash64, hash_set, Fast, HashMap64, HashSet64, Mixing, OrdinalMap, Prehashed};
 pub use lang::{identify, LangId, DEFAULT_SAMPLE_BYTES};
-pub use stopwords::{is_stop_hash, is_stop_word, STOP_WORDS};
+pub use stopwords::{is_stop_hash, is_stop_word, stop_hashes, StopHashes, STOP_WORDS};
 pub use tokens::{datatrove_tokens, is_datatrove_punctuation, is_letter, is_python_space, DATATROVE_TERMINAL};
 pub use verse::{looks_like_verse, rhyme_letter};
 pub(crate) use words::mix;

@@ -119,6 +119,10 @@ impl<'a> Decoder<'a> {
             .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
             .collect())
     }
+    /// `n` bytes as they are (a list the caller decodes lazily).
+    pub(crate) fn raw(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
+        self.take(n, what)
+    }
     /// A u128.
     pub(crate) fn u128(&mut self, what: &str) -> Result<u128> {
         self.fixed(what).map(u128::from_le_bytes)

@@ -97,10 +97,45 @@ pub(crate) fn put_links(buf: &mut Vec<u8>, r: &LinksRecord) {
     }
 }
 
-fn get_terms(d: &mut Decoder<'_>) -> Result<TermsRecord> {
+/// A terms record as read: borrowed from its batch, nothing allocated per record.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TermsView<'a> {
+    pub seq: u32,
+    pub id: &'a str,
+    pub source: &'a str,
+    pub day: Option<i32>,
+    pub splice: u8,
+    /// The terms, 8 bytes each (term, weight bits), little-endian.
+    raw: &'a [u8],
+}
+
+impl<'a> TermsView<'a> {
+    /// The terms and their weights, in the order written.
+    pub(crate) fn terms(&self) -> impl Iterator<Item = Term> + 'a {
+        self.raw.chunks_exact(8).map(|c| {
+            let t = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            (t, f32::from_bits(u32::from_le_bytes([c[4], c[5], c[6], c[7]])))
+        })
+    }
+
+    /// The record, owned.
+    #[cfg(test)]
+    pub(crate) fn to_record(self) -> TermsRecord {
+        TermsRecord {
+            seq: self.seq,
+            id: self.id.to_owned(),
+            source: self.source.to_owned(),
+            day: self.day,
+            splice: self.splice,
+            terms: self.terms().collect(),
+        }
+    }
+}
+
+fn get_terms<'a>(d: &mut Decoder<'a>) -> Result<TermsView<'a>> {
     let seq = d.u32("a terms record's sequence number")?;
-    let id = d.str("a terms record's id")?.to_owned();
-    let source = d.str("a terms record's source")?.to_owned();
+    let id = d.str("a terms record's id")?;
+    let source = d.str("a terms record's source")?;
     let day = match d.u8("a terms record's date flag")? {
         0 => None,
         1 => Some(d.u32("a terms record's day")? as i32),
@@ -108,19 +143,17 @@ fn get_terms(d: &mut Decoder<'_>) -> Result<TermsRecord> {
     };
     let splice = get_splice(d)?;
     let n = d.u32("a terms record's length")? as usize;
-    // One bounds check for the whole list: a term and its weight are one little-endian u64.
-    let terms = d
-        .u64s(n, "a record's terms")?
-        .into_iter()
-        .map(|x| (x as u32, f32::from_bits((x >> 32) as u32)))
-        .collect();
-    Ok(TermsRecord {
+    let len = n
+        .checked_mul(8)
+        .ok_or_else(|| d.corrupt(&format!("a terms record's length of {n} overflows")))?;
+    let raw = d.raw(len, "a record's terms")?;
+    Ok(TermsView {
         seq,
         id,
         source,
         day,
         splice,
-        terms,
+        raw,
     })
 }
 
@@ -217,21 +250,17 @@ impl RecordWriter {
 }
 
 /// Reads every record of a terms file, in order.
-pub(crate) fn read_terms(path: &Path, each: impl FnMut(TermsRecord) -> Result<()>) -> Result<()> {
-    read(path, TERMS, get_terms, each)
+pub(crate) fn read_terms(path: &Path, mut each: impl FnMut(TermsView<'_>) -> Result<()>) -> Result<()> {
+    read(path, TERMS, |d| each(get_terms(d)?))
 }
 
 /// Reads every record of a links file, in order.
-pub(crate) fn read_links(path: &Path, each: impl FnMut(LinksRecord) -> Result<()>) -> Result<()> {
-    read(path, LINKS, get_links, each)
+pub(crate) fn read_links(path: &Path, mut each: impl FnMut(LinksRecord) -> Result<()>) -> Result<()> {
+    read(path, LINKS, |d| each(get_links(d)?))
 }
 
-fn read<T>(
-    path: &Path,
-    tag: &[u8; 4],
-    get: fn(&mut Decoder<'_>) -> Result<T>,
-    mut each: impl FnMut(T) -> Result<()>,
-) -> Result<()> {
+/// Reads the file's batches and hands each record's decoder to `record`, which reads one record.
+fn read(path: &Path, tag: &[u8; 4], mut record: impl FnMut(&mut Decoder<'_>) -> Result<()>) -> Result<()> {
     let file = File::open(path).map_err(Error::io("opening", path))?;
     let mut frames = FrameReader::new(BufReader::with_capacity(1 << 20, file));
     let corrupt = |message: String| Error::Corrupt {
@@ -265,7 +294,7 @@ fn read<T>(
         }
         let mut d = Decoder::new(&raw, path, 0);
         while !d.is_empty() {
-            each(get(&mut d)?)?;
+            record(&mut d)?;
             records += 1;
         }
     }
@@ -307,7 +336,7 @@ mod tests {
         write(&path, &sample());
         let mut got = Vec::new();
         read_terms(&path, |r| {
-            got.push(r);
+            got.push(r.to_record());
             Ok(())
         })
         .expect("read");
