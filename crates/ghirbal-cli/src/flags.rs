@@ -105,7 +105,7 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "ARCHIVE")]
     pub(crate) archive: Option<PathBuf>,
     /// Run one step only, for a job array or a scheduler: plan, lines, lines-count, scan, cluster, near,
-    /// near-clusters, write, finish (in that order; each needs the ones before it done).
+    /// near-clusters, story, write, finish (in that order; each needs the ones before it done).
     #[arg(long, value_name = "STEP")]
     pub(crate) phase: Option<ghirbal::Step>,
     /// With --phase: run only the step's tasks (shards or partitions) whose index is I modulo N.
