@@ -1,5 +1,7 @@
 //! The Arabic text layer per core: output profile, key profile, word 5-gram hashing, language ID, and MinHash
-//! signatures (from output-profile text: analysis form, words, shingles, 112 minima).
+//! signatures (from output-profile text: analysis form, words, shingles, 112 minima); and the `story` stage's
+//! two halves on the same texts: each document's terms (the scan's part) and the linking of all of them (the
+//! step: IDF vectors, candidates, cosines, stories), on one thread.
 //!
 //! Input: the text of the first 5,000 SaudiNewsNet articles when `../shared/data` is beside the repository
 //! (the figures in BENCHMARKS.md), else generated Arabic-like text. Throughput is in bytes of input text.
@@ -14,6 +16,9 @@ use ghirbal::dedup::minhash::{MinHashConfig, MinHasher};
 use ghirbal::normalize::{
     fold_ignores_output, fold_into, fold_lines_into, fold_lines_unless_output_matters, key, output, KeyOptions, KeySpec,
 };
+use ghirbal::story::link::{link, DocFreq};
+use ghirbal::story::terms::of_key;
+use ghirbal::story::StoryConfig;
 use ghirbal::text::{identify, ngram_hashes, words, Analysis};
 
 fn texts() -> Vec<String> {
@@ -133,6 +138,49 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("minhash_signature", |b| {
         b.iter(|| outputs.iter().filter_map(|t| hasher.signature(&shingles(t))).count())
+    });
+    g.finish();
+    story(c, &outputs, spec);
+}
+
+/// The `story` stage per core: terms of each document's key form (its words already there, as in the scan),
+/// then linking the documents.
+fn story(c: &mut Criterion, outputs: &[String], spec: KeySpec) {
+    let cfg = StoryConfig::default();
+    let mut analyses: Vec<Analysis> = outputs.iter().map(|_| Analysis::default()).collect();
+    for (a, t) in analyses.iter_mut().zip(outputs) {
+        a.key_words(t, spec);
+    }
+    let terms = |a: &mut Analysis, t: &str| {
+        let kw = a.key_words(t, spec);
+        of_key(&kw.key, &kw.words, cfg.head_weight as f32, cfg.number_weight as f32)
+    };
+    let mut g = c.benchmark_group("story");
+    g.sample_size(10).throughput(Throughput::Elements(outputs.len() as u64));
+    g.bench_function("terms", |b| {
+        b.iter(|| {
+            analyses
+                .iter_mut()
+                .zip(outputs)
+                .map(|(a, t)| terms(a, t).len())
+                .sum::<usize>()
+        })
+    });
+    let all: Vec<_> = analyses.iter_mut().zip(outputs).map(|(a, t)| terms(a, t)).collect();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a thread pool");
+    g.bench_function("link", |b| {
+        b.iter(|| {
+            let mut df = DocFreq::default();
+            for t in &all {
+                df.add(t.iter().copied(), None);
+            }
+            df.finish();
+            let docs = df.into_docs(cfg.top_terms);
+            one.install(|| link(&docs, &cfg)).pairs_scored
+        })
     });
     g.finish();
 }
