@@ -338,7 +338,7 @@ impl Scan<'_> {
             let record = crate::work::story::TermsRecord {
                 seq: doc.ordinal.seq(),
                 terms: terms::of_key(&kw.key, &kw.words, cfg.head_weight as f32, cfg.number_weight as f32),
-                day: doc.meta.get(&cfg.date_field).and_then(|raw| terms::day_of(raw.get())),
+                day: cfg.day(|f| doc.meta.get(f).map(|raw| raw.get())),
                 source: crate::clean::site_table::site_name(doc, site_field).unwrap_or_else(|| source.to_owned()),
                 splice: splice_kind(doc),
                 id: std::mem::take(&mut doc.id),

@@ -48,13 +48,44 @@ pub struct StorySummary {
     pub largest: Vec<(String, u32, Vec<String>)>,
 }
 
+/// The date fields looked for when the config names none: SaudiNewsNet's, then the names news dumps,
+/// feeds and scrapers commonly give a publication date.
+pub const DATE_FIELDS: [&str; 10] = [
+    "date_extracted",
+    "date",
+    "published",
+    "published_at",
+    "publish_date",
+    "pub_date",
+    "pubDate",
+    "datePublished",
+    "datetime",
+    "timestamp",
+];
+
+/// A string or a list of strings, as a list.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(f) => vec![f],
+        OneOrMany::Many(fs) => fs,
+    })
+}
+
 /// `[story]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoryConfig {
-    /// Metadata field with the document's date (`YYYY-MM-DD…`, or a number of seconds since 1970); a
-    /// document without one is compared with every date undecayed.
-    pub date_field: String,
+    /// Metadata fields with the document's date (`YYYY-MM-DD…`, `Mon, 20 Jul 2015 …`, or a number of seconds
+    /// since 1970), tried in order: the first that reads as a date is the document's. A string in the
+    /// config is a list of one. A document without one is compared with every date undecayed.
+    #[serde(deserialize_with = "one_or_many")]
+    pub date_field: Vec<String>,
     /// A pair joins a story at this decayed cosine (average over the story's members).
     pub threshold: f64,
     /// Days over which the story score decays by a factor e.
@@ -78,7 +109,7 @@ pub struct StoryConfig {
 impl Default for StoryConfig {
     fn default() -> StoryConfig {
         StoryConfig {
-            date_field: "date_extracted".into(),
+            date_field: DATE_FIELDS.iter().map(|f| (*f).to_owned()).collect(),
             threshold: 0.29,
             decay_days: 6.0,
             related: 10,
@@ -93,6 +124,12 @@ impl Default for StoryConfig {
 }
 
 impl StoryConfig {
+    /// The day (since 1970) of a document whose metadata field `name` is `get(name)` (raw JSON): the first
+    /// of `date_field` that reads as a date.
+    pub fn day<'a>(&self, get: impl Fn(&str) -> Option<&'a str>) -> Option<i32> {
+        self.date_field.iter().find_map(|f| get(f).and_then(terms::day_of))
+    }
+
     /// Checks values serde cannot.
     pub fn validate(&self) -> Result<(), String> {
         let checks = [
@@ -116,5 +153,27 @@ impl StoryConfig {
             Some((_, msg)) => Err((*msg).into()),
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_date_field_is_one_name_or_a_list_and_the_first_date_wins() {
+        let one: StoryConfig = toml::from_str("date_field = \"published\"").expect("a string");
+        assert_eq!(one.date_field, ["published"]);
+        let many: StoryConfig = toml::from_str("date_field = [\"a\", \"b\"]").expect("a list");
+        assert_eq!(many.date_field, ["a", "b"]);
+        assert_eq!(StoryConfig::default().date_field[..2], ["date_extracted", "date"]);
+        // `a` is there but is no date; `b` is.
+        let meta = |f: &str| match f {
+            "a" => Some("\"yesterday\""),
+            "b" => Some("\"2015-07-24\""),
+            _ => None,
+        };
+        assert_eq!(many.day(meta), Some(16640));
+        assert_eq!(one.day(meta), None);
     }
 }

@@ -94,11 +94,30 @@ pub fn day_of(raw: &str) -> Option<i32> {
 fn day_of_date(s: &str) -> Option<i32> {
     let b = s.as_bytes();
     if b.len() < 10 || !matches!(b[4], b'-' | b'/') || b[7] != b[4] {
-        return None;
+        return day_of_mail_date(s);
     }
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i32>().ok();
     let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
+/// The day of an RSS / e-mail date (RFC 2822: `Mon, 20 Jul 2015 10:31:00 +0300`, the weekday optional):
+/// day, English month abbreviation, four-digit year. The time and zone are ignored (a day is the unit).
+fn day_of_mail_date(s: &str) -> Option<i32> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let s = s.split_once(',').map_or(s, |(_, rest)| rest);
+    let mut parts = s.split_whitespace();
+    let d: i32 = parts.next()?.parse().ok()?;
+    let month = parts.next()?.get(..3)?.to_ascii_lowercase();
+    let m = MONTHS.iter().position(|x| *x == month)? as i32 + 1;
+    let y = parts.next()?;
+    let y: i32 = if y.len() == 4 { y.parse().ok()? } else { return None };
+    if !(1..=31).contains(&d) {
         return None;
     }
     Some(days_from_civil(y, m, d))
@@ -166,6 +185,8 @@ mod tests {
         assert_eq!(day_of("\"2000-03-01T00:00:00Z\""), Some(11017));
         assert_eq!(day_of("1437696000"), Some(16640));
         assert_eq!(day_of("1437696000000"), Some(16640));
+        assert_eq!(day_of("\"Fri, 24 Jul 2015 10:31:00 +0300\""), Some(16640));
+        assert_eq!(day_of("\"24 July 2015\""), Some(16640));
         for bad in [
             "\"24/07/2015\"",
             "\"yesterday\"",
@@ -174,6 +195,9 @@ mod tests {
             "true",
             "\"\"",
             "1e400",
+            "\"Fri, 24 Jux 2015\"",
+            "\"Fri, 32 Jul 2015\"",
+            "\"24 Jul 15\"",
         ] {
             assert_eq!(day_of(bad), None, "{bad}");
         }
