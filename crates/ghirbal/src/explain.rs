@@ -291,10 +291,12 @@ fn story(layout: &Layout, doc: &Value, text: &mut String) -> Result<()> {
                 .iter()
                 .map(|f| &meta[f.as_str()])
                 .find(|v| crate::story::terms::day_of(&v.to_string()).is_some())
-                .map_or_else(
-                    || "no date".to_owned(),
-                    |v| v.as_str().map_or_else(|| v.to_string(), str::to_owned),
-                );
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .or_else(|| {
+                    let (_, text) = crate::story::terms::date_in_url(meta["url"].as_str()?)?;
+                    Some(format!("{text} (from its url)"))
+                })
+                .unwrap_or_else(|| "no date".to_owned());
             let source = meta[config.clean.site_field.as_str()]
                 .as_str()
                 .or_else(|| meta["url"].as_str())

@@ -125,9 +125,15 @@ impl Default for StoryConfig {
 
 impl StoryConfig {
     /// The day (since 1970) of a document whose metadata field `name` is `get(name)` (raw JSON): the first
-    /// of `date_field` that reads as a date.
+    /// of `date_field` that reads as a date, else the day its `url` names ([`terms::date_in_url`]).
     pub fn day<'a>(&self, get: impl Fn(&str) -> Option<&'a str>) -> Option<i32> {
-        self.date_field.iter().find_map(|f| get(f).and_then(terms::day_of))
+        self.date_field
+            .iter()
+            .find_map(|f| get(f).and_then(terms::day_of))
+            .or_else(|| {
+                let url: String = serde_json::from_str(get("url")?).ok()?;
+                terms::date_in_url(&url).map(|(day, _)| day)
+            })
     }
 
     /// Checks values serde cannot.
@@ -175,5 +181,8 @@ mod tests {
         };
         assert_eq!(many.day(meta), Some(16640));
         assert_eq!(one.day(meta), None);
+        // No date field: the day the url names.
+        let url = |f: &str| (f == "url").then_some("\"https://a.example/news/2015/07/24/x\"");
+        assert_eq!(one.day(url), Some(16640));
     }
 }

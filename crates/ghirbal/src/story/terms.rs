@@ -104,6 +104,32 @@ fn day_of_date(s: &str) -> Option<i32> {
     Some(days_from_civil(y, m, d))
 }
 
+/// The day a news URL's path names (`…/2015/07/24/…`, `…/2015-07-24-…`), and the text naming it: a year
+/// 1900–2099 after a `/`, then month and day, each after the same `/` or `-`. Sites file articles under the
+/// day they were published; a crawl often keeps the URL and nothing else of the date.
+pub fn date_in_url(url: &str) -> Option<(i32, &str)> {
+    let b = url.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    for at in 1..b.len().saturating_sub(9) {
+        let year_ok = b[at - 1] == b'/' && matches!(&b[at..at + 2], b"19" | b"20") && digits(at..at + 4);
+        let sep = b[at + 4];
+        if !year_ok || !matches!(sep, b'/' | b'-') || !digits(at + 5..at + 7) || b.get(at + 7) != Some(&sep) {
+            continue;
+        }
+        let day_len = if digits(at + 8..at + 10) { 2 } else { 1 };
+        if !digits(at + 8..at + 8 + day_len) || b.get(at + 8 + day_len).is_some_and(u8::is_ascii_digit) {
+            continue;
+        }
+        let text = &url[at..at + 8 + day_len];
+        let num = |r: std::ops::Range<usize>| url.get(r)?.parse::<i32>().ok();
+        let (y, m, d) = (num(at..at + 4)?, num(at + 5..at + 7)?, num(at + 8..at + 8 + day_len)?);
+        if (1..=12).contains(&m) && (1..=31).contains(&d) {
+            return Some((days_from_civil(y, m, d), text));
+        }
+    }
+    None
+}
+
 /// The day of an RSS / e-mail date (RFC 2822: `Mon, 20 Jul 2015 10:31:00 +0300`, the weekday optional):
 /// day, English month abbreviation, four-digit year. The time and zone are ignored (a day is the unit).
 fn day_of_mail_date(s: &str) -> Option<i32> {
@@ -175,6 +201,29 @@ mod tests {
         assert!((t.iter().find(|x| x.0 == isr).map_or(0.0, |x| x.1) - (1.0 + 2f32.ln())).abs() < 1e-6);
         assert!(t.windows(2).all(|w| w[0].0 < w[1].0), "sorted and distinct");
         assert!(terms("").is_empty());
+    }
+
+    #[test]
+    fn dates_in_news_urls() {
+        for (url, text) in [
+            ("https://alwatan.example.org/news/2015/07/24/corniche", "2015/07/24"),
+            ("http://site.example/2015-07-24-title", "2015-07-24"),
+            ("https://a.example/ar/2015/07/4/x", "2015/07/4"),
+        ] {
+            let (day, found) = date_in_url(url).expect(url);
+            assert_eq!(found, text, "{url}");
+            assert_eq!(day, days_from_civil(2015, 7, text[8..].parse().expect("day")), "{url}");
+        }
+        for url in [
+            "https://a.example/article/201507241",
+            "https://a.example/2015/13/01/x",
+            "https://a.example/12015/07/24/x",
+            "https://a.example/2015/07/245/x",
+            "https://a.example/news/123456",
+            "",
+        ] {
+            assert_eq!(date_in_url(url), None, "{url}");
+        }
     }
 
     #[test]
