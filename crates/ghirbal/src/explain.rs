@@ -284,19 +284,7 @@ fn story(layout: &Layout, doc: &Value, text: &mut String) -> Result<()> {
         // The first members in input order (a story may have hundreds), every related document.
         if (member && members <= MEMBERS_SHOWN) || rel.is_some() {
             let meta = &r["meta"];
-            // The field the story step read the date from (the first that reads as one), as written.
-            let date = config
-                .story
-                .date_field
-                .iter()
-                .map(|f| &meta[f.as_str()])
-                .find(|v| crate::story::terms::day_of(&v.to_string()).is_some())
-                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                .or_else(|| {
-                    let (_, text) = crate::story::terms::date_in_url(meta["url"].as_str()?)?;
-                    Some(format!("{text} (from its url)"))
-                })
-                .unwrap_or_else(|| "no date".to_owned());
+            let date = config.story.date_shown(meta);
             let source = meta[config.clean.site_field.as_str()]
                 .as_str()
                 .or_else(|| meta["url"].as_str())

@@ -18,6 +18,11 @@ thread_local! {
     static COUNTS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// Item `i`'s place in a flat array where item `i` ends at `ends[i]` (and starts where the one before ends).
+fn span(ends: &[usize], i: usize) -> std::ops::Range<usize> {
+    (if i == 0 { 0 } else { ends[i - 1] })..ends[i]
+}
+
 /// Strongest terms a candidate must share with a document to be scored.
 const SHARED_MIN: u8 = 2;
 /// Pseudo-documents added to the corpus for the IDF: with a handful of documents every term is about
@@ -97,10 +102,9 @@ impl DocFreq {
     /// Document `i`'s unit vector of terms weighted by IDF, cut to its `top` strongest terms (ties by term),
     /// sorted by term, into `v` (cleared first; `scratch` is room to choose the strongest in).
     pub fn vector_into(&self, i: usize, top: usize, v: &mut Vec<Term>, scratch: &mut Vec<Term>) {
-        let from = if i == 0 { 0 } else { self.ends[i - 1] };
         v.clear();
         v.extend(
-            self.entries[from..self.ends[i]]
+            self.entries[span(&self.ends, i)]
                 .iter()
                 .map(|&(k, w)| (self.terms[k as usize], w * self.idf[k as usize])),
         );
@@ -158,8 +162,7 @@ impl LinkDocs {
 
     /// Document `i`'s vector.
     fn vector(&self, i: usize) -> &[Term] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.terms[start..self.ends[i]]
+        &self.terms[span(&self.ends, i)]
     }
 
     fn day(&self, i: usize) -> Option<i32> {
@@ -416,8 +419,7 @@ impl Postings {
     /// For each of document `i`'s strongest terms indexing at most `max` documents, the documents after
     /// `i` that have it among theirs.
     fn later(&self, i: usize, max: usize) -> impl Iterator<Item = &[u32]> {
-        let from = if i == 0 { 0 } else { self.ends[i - 1] };
-        self.entries[from..self.ends[i]].iter().filter_map(move |&(k, at)| {
+        self.entries[span(&self.ends, i)].iter().filter_map(move |&(k, at)| {
             let (start, end) = (self.start[k as usize], self.start[k as usize + 1]);
             (end - start <= max).then(|| &self.docs[start + at as usize + 1..end])
         })

@@ -127,13 +127,35 @@ impl StoryConfig {
     /// The day (since 1970) of a document whose metadata field `name` is `get(name)` (raw JSON): the first
     /// of `date_field` that reads as a date, else the day its `url` names ([`terms::date_in_url`]).
     pub fn day<'a>(&self, get: impl Fn(&str) -> Option<&'a str>) -> Option<i32> {
-        self.date_field
-            .iter()
-            .find_map(|f| get(f).and_then(terms::day_of))
-            .or_else(|| {
+        self.first_date(
+            |f| get(f).and_then(terms::day_of),
+            || {
                 let url: String = serde_json::from_str(get("url")?).ok()?;
                 terms::date_in_url(&url).map(|(day, _)| day)
-            })
+            },
+        )
+    }
+
+    /// The date [`StoryConfig::day`] reads from a document's metadata, as written there (`explain`).
+    pub fn date_shown(&self, meta: &serde_json::Value) -> String {
+        self.first_date(
+            |f| {
+                let v = &meta[f];
+                terms::day_of(&v.to_string())?;
+                Some(v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            },
+            || {
+                let (_, text) = terms::date_in_url(meta["url"].as_str()?)?;
+                Some(format!("{text} (from its url)"))
+            },
+        )
+        .unwrap_or_else(|| "no date".to_owned())
+    }
+
+    /// Where a date is taken from, in order: the first of `date_field` that `read` reads one from, else
+    /// the url.
+    fn first_date<T>(&self, read: impl Fn(&str) -> Option<T>, url: impl FnOnce() -> Option<T>) -> Option<T> {
+        self.date_field.iter().find_map(|f| read(f)).or_else(url)
     }
 
     /// Checks values serde cannot.
@@ -184,5 +206,9 @@ mod tests {
         // No date field: the day the url names.
         let url = |f: &str| (f == "url").then_some("\"https://a.example/news/2015/07/24/x\"");
         assert_eq!(one.day(url), Some(16640));
+        let meta = serde_json::json!({"a": "yesterday", "b": "2015-07-24", "url": "https://a.example/2015/07/23/x"});
+        assert_eq!(many.date_shown(&meta), "2015-07-24");
+        assert_eq!(one.date_shown(&meta), "2015/07/23 (from its url)");
+        assert_eq!(one.date_shown(&serde_json::json!({})), "no date");
     }
 }
