@@ -93,8 +93,10 @@ pub(crate) struct RunArgs {
     /// Stages to run, comma-separated, in order (overrides the config), e.g. `normalize,dedup.exact`.
     #[arg(long, value_delimiter = ',')]
     pub(crate) stages: Option<Vec<String>>,
-    /// Memory the cluster phase may use for LSH band tables before it sorts on disk, e.g. `2GiB`, `512MB`
-    /// (default: the config's `run.memory_budget`, "auto" = half of RAM). Never changes the output.
+    /// Memory the global steps may use before they go to disk — the cluster phase's LSH band tables (sorted
+    /// on disk past it), the story step's terms and vectors (read twice, kept in a scratch file) —, e.g.
+    /// `2GiB`, `512MB` (default: the config's `run.memory_budget`, "auto" = half of RAM). Never changes the
+    /// output.
     #[arg(long, value_name = "SIZE")]
     pub(crate) memory_budget: Option<String>,
     /// Start over when OUT holds a run with another config or other inputs.

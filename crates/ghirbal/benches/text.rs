@@ -16,7 +16,7 @@ use ghirbal::dedup::minhash::{MinHashConfig, MinHasher};
 use ghirbal::normalize::{
     fold_ignores_output, fold_into, fold_lines_into, fold_lines_unless_output_matters, key, output, KeyOptions, KeySpec,
 };
-use ghirbal::story::link::{link, DocFreq};
+use ghirbal::story::link::{link, DocFreq, LinkDocs};
 use ghirbal::story::terms::of_key;
 use ghirbal::story::StoryConfig;
 use ghirbal::text::{identify, ngram_hashes, words, Analysis};
@@ -178,8 +178,8 @@ fn story(c: &mut Criterion, outputs: &[String], spec: KeySpec) {
                 df.add(t.iter().copied(), None);
             }
             df.finish();
-            let docs = df.into_docs(cfg.top_terms);
-            one.install(|| link(&docs, &cfg)).pairs_scored
+            let docs = df.into_docs(cfg.top_terms, LinkDocs::default()).expect("in memory");
+            one.install(|| link(&docs, &cfg)).expect("links").pairs_scored
         })
     });
     g.finish();

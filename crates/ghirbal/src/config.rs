@@ -259,8 +259,9 @@ pub struct RunConfig {
     pub partitions: u32,
     /// Target uncompressed bytes per batch handed to a worker thread.
     pub batch_bytes: u64,
-    /// Memory the cluster phase may hold for LSH band tables before it sorts on disk: bytes with an optional
-    /// unit (`"2GiB"`, `"512MB"`), or `"auto"` for half of the machine's RAM. Never changes the output.
+    /// Memory the global steps may hold before they go to disk (the cluster phase's LSH band tables, the
+    /// story step's terms and vectors): bytes with an optional unit (`"2GiB"`, `"512MB"`), or `"auto"` for
+    /// half of the machine's RAM. Never changes the output.
     pub memory_budget: String,
     /// How the work files that hold documents (the scan's survivors and removals) are stored: as they are by
     /// default (the cheapest round trip measured, BENCHMARKS.md; they take about the input's text in disk),

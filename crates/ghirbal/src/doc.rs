@@ -187,6 +187,12 @@ impl Document {
     }
 }
 
+/// A similarity as the output writes it: four decimals, enough to compare with a threshold, and stable to
+/// read.
+pub(crate) fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
 /// Appends `s` as a JSON string literal: the bytes `serde_json` writes (non-ASCII raw, no `\u` escapes, which
 /// keeps Arabic output compact and readable; `\" \\ \b \f \n \r \t`, other controls as `\u00xx`), found eight
 /// bytes at a time: serialising the survivors byte by byte was 2% of a whole run.

@@ -156,6 +156,20 @@ ghtest!(stories_are_the_same_at_any_thread_count_and_as_a_job_array, |dir| {
     run_ok(argv_for(&one, "1"));
     run_ok(argv_for(&two, "2"));
     assert_eq!(dir_bytes(&one.join("kept")), dir_bytes(&two.join("kept")));
+    // A budget far below the terms and the vectors: the terms are read twice, the vectors kept on disk and
+    // read a few documents at a time; the same links.
+    let small = dir.join("small");
+    let mut argv = argv_for(&small, "2");
+    argv.extend(argv!["--memory-budget", "64KiB"]);
+    run_ok(argv);
+    assert_eq!(dir_bytes(&one.join("kept")), dir_bytes(&small.join("kept")));
+    let stats = |out: &std::path::Path| crate::util::read_stats(out)["story"].clone();
+    let (roomy, tight) = (stats(&one), stats(&small));
+    assert!(roomy["shared_stories"].as_u64() > Some(50), "{roomy}");
+    for spilled in ["terms_read_twice", "vectors_on_disk"] {
+        assert_eq!(roomy["memory"][spilled], false, "{spilled}");
+        assert_eq!(tight["memory"][spilled], true, "{spilled}");
+    }
     for step in crate::util::STEPS {
         for i in 0..2 {
             let mut argv = argv_for(&stepped, "1");

@@ -306,7 +306,7 @@ impl Route<'_> {
             }) => {
                 let cfg = &self.config.dedup.near;
                 let mut removal = Removal::new(NEAR)
-                    .with("estimate", round4(similarity.estimate))
+                    .with("estimate", crate::doc::round4(similarity.estimate))
                     .with("threshold", cfg.threshold)
                     .with("cluster_id", cluster_id.clone())
                     .with("cluster_size", cluster_size);
@@ -314,7 +314,7 @@ impl Route<'_> {
                     removal = removal.with("archived", true);
                 }
                 removal.duplicate_of = Some(keeper_id);
-                removal.similarity = Some(round4(similarity.value));
+                removal.similarity = Some(crate::doc::round4(similarity.value));
                 Some((removal, cluster_id, cluster_size))
             }
         };
@@ -349,7 +349,7 @@ impl Route<'_> {
             }
         }
         if let Some(link) = link {
-            annotate_story(&mut doc, link);
+            annotate_story(&mut doc, &link).map_err(|what| corrupt_line(&self.layout.story_links(shard), seq, what))?;
         }
         doc.write_json_line(kept);
         stats.kept += 1;
@@ -421,36 +421,11 @@ fn splice_story(out: &mut Vec<u8>, json: &[u8], link: &LinksRecord) -> std::resu
     let at = json.len() - if link.splice == splice::INTO_ANNOTATIONS { 3 } else { 2 };
     out.extend_from_slice(&json[..at]);
     out.extend_from_slice(open);
-    story_fields(out, link);
+    out.extend_from_slice(&link.fields);
     out.extend_from_slice(close);
     out.extend_from_slice(&json[at..]);
     out.push(b'\n');
     Ok(())
-}
-
-/// `"story_id":…,"story_size":…,"story_sources":…,"related":[{"id":…,"similarity":…}]`, as serde_json
-/// writes the same values.
-fn story_fields(out: &mut Vec<u8>, link: &LinksRecord) {
-    use std::io::Write as _;
-    out.extend_from_slice(b"\"story_id\":");
-    crate::doc::write_json_str(out, &link.story_id);
-    // Writing to a Vec cannot fail.
-    let _ = write!(
-        out,
-        ",\"story_size\":{},\"story_sources\":{},\"related\":[",
-        link.size, link.sources
-    );
-    for (i, (id, sim)) in link.related.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(b"{\"id\":");
-        crate::doc::write_json_str(out, id);
-        out.extend_from_slice(b",\"similarity\":");
-        let _ = serde_json::to_writer(&mut *out, &round4(f64::from(*sim)));
-        out.push(b'}');
-    }
-    out.push(b']');
 }
 
 fn corrupt_line(path: &std::path::Path, seq: u32, what: &str) -> Error {
@@ -460,18 +435,12 @@ fn corrupt_line(path: &std::path::Path, seq: u32, what: &str) -> Error {
     }
 }
 
-/// `meta.ghirbal.story_id`, `story_size`, `story_sources` and `related` (`[{id, similarity}]`).
-fn annotate_story(doc: &mut Document, link: LinksRecord) {
-    let a = &mut doc.annotations;
-    a.insert("story_id".into(), link.story_id.into());
-    a.insert("story_size".into(), link.size.into());
-    a.insert("story_sources".into(), link.sources.into());
-    let related: Vec<serde_json::Value> = link
-        .related
-        .into_iter()
-        .map(|(id, sim)| serde_json::json!({"id": id, "similarity": round4(f64::from(sim))}))
-        .collect();
-    a.insert("related".into(), related.into());
+/// `meta.ghirbal.story_id`, `story_size`, `story_sources` and `related` (`[{id, similarity}]`), from the
+/// links record's fields.
+fn annotate_story(doc: &mut Document, link: &LinksRecord) -> std::result::Result<(), &'static str> {
+    let members = link.members().map_err(|_| "its story fields are not JSON")?;
+    doc.annotations.extend(members);
+    Ok(())
 }
 
 /// The dedup decisions of a shard's documents, by sequence number (exact and near merged).
@@ -479,11 +448,6 @@ pub(crate) fn shard_decisions(layout: &Layout, config: &Config, shard: u32) -> R
     let exact = decisions_for(layout, config.run.partitions, shard)?;
     let near = decisions_of_shard(layout, config.near_dedup(), shard)?;
     Ok(decision::merge(exact, near))
-}
-
-/// Similarities are written with four decimals: enough to compare with a threshold, and stable to read.
-fn round4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
 }
 
 fn merge(into: &mut WriteShardStats, b: WriteShardStats) -> Result<()> {
@@ -593,7 +557,7 @@ mod tests {
             analysis: Default::default(),
             as_read: None,
         };
-        annotate_story(&mut doc, link.clone());
+        annotate_story(&mut doc, link).expect("fields parse");
         let mut out = Vec::new();
         doc.write_json_line(&mut out);
         out
@@ -601,14 +565,8 @@ mod tests {
 
     #[test]
     fn a_spliced_line_is_the_line_parsing_writes() {
-        let link = LinksRecord {
-            seq: 0,
-            splice: 0,
-            story_id: "قصة \"1\"".into(),
-            size: 3,
-            sources: 2,
-            related: vec![("b\\x".into(), 0.123_456), ("ج".into(), 0.5), ("d".into(), 1.0 / 3.0)],
-        };
+        let related = [("b\\x", 0.123_456), ("ج", 0.5), ("d", 1.0 / 3.0)];
+        let link = LinksRecord::new(0, 0, "قصة \"1\"", (3, 2), related);
         let inputs = [
             (
                 r#"{"id":"a","text":"نص\nسطر","source":"sabq","date":"2015-07-24"}"#,

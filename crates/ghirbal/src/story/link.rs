@@ -4,8 +4,12 @@
 //! order), and every tie is broken by that position, so the same documents give the same links at any thread
 //! count.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fs::File;
 use std::hash::BuildHasherDefault;
+use std::io::{BufWriter, Write as _};
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -33,26 +37,61 @@ const PRIOR_DOCS: f64 = 1000.0;
 /// Maps keyed by terms (32-bit folds of hashes, mixed again: the table's control bits are the high ones).
 type TermMap<V> = HashMap<u32, V, BuildHasherDefault<crate::text::Mixing>>;
 
-/// The kept documents' terms, read once: each document's terms with their weights before IDF (as indexes
-/// into the distinct terms: the IDF is then an array lookup, not a hash lookup), and each distinct term's
-/// document frequency; then ([`DocFreq::finish`]) each term's IDF and ([`DocFreq::into_docs`]) every
-/// document's vector.
-#[derive(Debug, Default)]
+/// The kept documents' terms: each distinct term's document frequency, and — while they fit in the memory
+/// given — each document's terms with their weights before IDF (as indexes into the distinct terms: the IDF
+/// is then an array lookup, not a hash lookup), so that the terms are read once; then
+/// ([`DocFreq::finish`]) each term's IDF and ([`DocFreq::into_docs`]) every document's vector. Past that
+/// memory the terms held are dropped and only counted: the caller reads them a second time and makes each
+/// vector from them ([`DocFreq::vector_of`]).
+#[derive(Debug)]
 pub struct DocFreq {
     index: TermMap<u32>,
     /// By term index: the term, its document frequency, then its IDF.
     terms: Vec<u32>,
     df: Vec<u32>,
     idf: Vec<f32>,
-    /// The documents' terms (term index, weight before IDF), document `i`'s ending at `ends[i]`.
+    /// The documents' terms (term index, weight before IDF), document `i`'s ending at `ends[i]`, held while
+    /// `entries` stays within `hold_bytes`.
     ends: Vec<usize>,
     entries: Vec<(u32, f32)>,
     days: Vec<Option<i32>>,
+    hold_bytes: usize,
+    holds: bool,
+}
+
+impl Default for DocFreq {
+    fn default() -> DocFreq {
+        DocFreq::holding(usize::MAX)
+    }
 }
 
 impl DocFreq {
+    /// Counts, holding the documents' terms while they take at most `bytes`.
+    pub fn holding(bytes: usize) -> DocFreq {
+        DocFreq {
+            index: TermMap::default(),
+            terms: Vec::new(),
+            df: Vec::new(),
+            idf: Vec::new(),
+            ends: Vec::new(),
+            entries: Vec::new(),
+            days: Vec::new(),
+            hold_bytes: bytes,
+            holds: true,
+        }
+    }
+
     /// Adds the next document: its (distinct) terms, in the order they were written, and its day.
     pub fn add(&mut self, terms: impl IntoIterator<Item = Term>, day: Option<i32>) {
+        let terms = terms.into_iter();
+        // Growing the held terms doubles their room: past the bytes given, they are dropped instead.
+        let room = self.entries.capacity();
+        let grows = self.entries.len() + terms.size_hint().0 > room;
+        if self.holds && grows && (room * 2).max(1024) * std::mem::size_of::<(u32, f32)>() > self.hold_bytes {
+            self.holds = false;
+            self.entries = Vec::new();
+            self.ends = Vec::new();
+        }
         for (t, w) in terms {
             let k = *self.index.entry(t).or_insert_with(|| {
                 self.terms.push(t);
@@ -60,26 +99,39 @@ impl DocFreq {
                 (self.terms.len() - 1) as u32
             });
             self.df[k as usize] += 1;
-            self.entries.push((k, w));
+            if self.holds {
+                self.entries.push((k, w));
+            }
         }
-        self.ends.push(self.entries.len());
         self.days.push(day);
+        if self.holds {
+            self.ends.push(self.entries.len());
+        }
     }
 
-    /// Turns the counts into IDFs (one logarithm per distinct term, not one per occurrence).
+    /// True while every document's terms are held: [`DocFreq::into_docs`] can make the vectors; otherwise
+    /// the caller reads the terms again ([`DocFreq::vector_of`]).
+    pub fn holds_terms(&self) -> bool {
+        self.holds
+    }
+
+    /// Turns the counts into IDFs (one logarithm per distinct term, not one per occurrence). The term index
+    /// is kept only for [`DocFreq::vector_of`], when the terms were not held.
     pub fn finish(&mut self) {
-        let n = self.ends.len() as f64 + PRIOR_DOCS;
+        let n = self.days.len() as f64 + PRIOR_DOCS;
         self.idf = self
             .df
             .iter()
             .map(|df| (n / (f64::from(*df) + 1.0)).ln() as f32)
             .collect();
-        self.index = TermMap::default();
+        if self.holds {
+            self.index = TermMap::default();
+        }
     }
 
     /// Documents added.
     pub fn docs(&self) -> usize {
-        self.ends.len()
+        self.days.len()
     }
 
     /// Distinct terms over them.
@@ -87,24 +139,59 @@ impl DocFreq {
         self.terms.len()
     }
 
-    /// The documents with their vectors ([`DocFreq::vector_into`]), once [`DocFreq::finish`]ed; the terms
-    /// read are dropped.
-    pub fn into_docs(self, top: usize) -> LinkDocs {
-        let mut docs = LinkDocs::default();
+    /// The documents with their vectors ([`DocFreq::vector_into`]) in `docs`, once [`DocFreq::finish`]ed
+    /// with the terms held; the terms are dropped. In memory, each vector takes the place of the terms it
+    /// was made of (a vector is never longer than its terms, and both are `(u32, f32)`): the terms and the
+    /// vectors are never held side by side.
+    pub fn into_docs(mut self, top: usize, mut docs: LinkDocs) -> crate::Result<LinkDocs> {
         let (mut v, mut scratch) = (Vec::new(), Vec::new());
-        for i in 0..self.docs() {
-            self.vector_into(i, top, &mut v, &mut scratch);
-            docs.push(&v, self.days[i]);
+        let in_memory = matches!(docs.store, Store::Memory(_)) && docs.is_empty();
+        let mut entries = std::mem::take(&mut self.entries);
+        let mut written = 0;
+        for i in 0..self.ends.len() {
+            self.vector_into(&entries[span(&self.ends, i)], top, &mut v, &mut scratch);
+            if in_memory {
+                // `written` never passes the start of document `i`'s terms, read above.
+                entries[written..written + v.len()].copy_from_slice(&v);
+                written += v.len();
+                docs.ends.push(written);
+                docs.days.push(self.days[i]);
+            } else {
+                docs.push(&v, self.days[i])?;
+            }
         }
-        docs
+        if in_memory {
+            entries.truncate(written);
+            entries.shrink_to_fit();
+            docs.store = Store::Memory(entries);
+        }
+        Ok(docs)
     }
 
-    /// Document `i`'s unit vector of terms weighted by IDF, cut to its `top` strongest terms (ties by term),
-    /// sorted by term, into `v` (cleared first; `scratch` is room to choose the strongest in).
-    pub fn vector_into(&self, i: usize, top: usize, v: &mut Vec<Term>, scratch: &mut Vec<Term>) {
+    /// The vector of a document whose terms are read again ([`DocFreq::vector_into`]), into `v`: the same
+    /// vector [`DocFreq::into_docs`] makes of it. `entries` is room for its term indexes.
+    /// `Err(term)` for a term that was never counted (the terms read again are not the ones counted).
+    pub fn vector_of(
+        &self,
+        terms: impl IntoIterator<Item = Term>,
+        top: usize,
+        (v, scratch, entries): (&mut Vec<Term>, &mut Vec<Term>, &mut Vec<(u32, f32)>),
+    ) -> Result<(), u32> {
+        entries.clear();
+        for (t, w) in terms {
+            entries.push((*self.index.get(&t).ok_or(t)?, w));
+        }
+        self.vector_into(entries, top, v, scratch);
+        Ok(())
+    }
+
+    /// The unit vector of a document whose terms are `entries` (term index, weight before IDF), weighted by
+    /// IDF, cut to its `top` strongest terms (ties by term), sorted by term, into `v` (cleared first;
+    /// `scratch` is room to choose the strongest in).
+    fn vector_into(&self, entries: &[(u32, f32)], top: usize, v: &mut Vec<Term>, scratch: &mut Vec<Term>) {
         v.clear();
         v.extend(
-            self.entries[span(&self.ends, i)]
+            entries
                 .iter()
                 .map(|&(k, w)| (self.terms[k as usize], w * self.idf[k as usize])),
         );
@@ -132,22 +219,99 @@ impl DocFreq {
 }
 
 /// The documents to link, in input order: each one's unit vector ([`DocFreq::vector_into`]) and day. The
-/// vectors of all documents sit in one flat array: no document pays for an allocation of its own, and a
-/// document's terms are one run of memory to stream through. (Terms and weights in two arrays were no
-/// faster: the cosines wait on the first read of each vector, not on its bytes.)
+/// vectors of all documents sit in one flat array — no document pays for an allocation of its own, and a
+/// document's terms are one run of memory to stream through (terms and weights in two arrays were no faster:
+/// the cosines wait on the first read of each vector, not on its bytes) — or, past the memory budget, in a
+/// scratch file read a block of documents at a time ([`LinkDocs::spilled`]). Either gives the same links.
 #[derive(Debug, Default)]
 pub struct LinkDocs {
     ends: Vec<usize>,
-    terms: Vec<Term>,
     days: Vec<Option<i32>>,
+    store: Store,
 }
 
+/// Where the vectors are.
+#[derive(Debug)]
+enum Store {
+    Memory(Vec<Term>),
+    /// The vectors' bytes (term u32, weight f32, little-endian), read a block of documents of at most
+    /// `block_bytes` at a time (a document bigger than that is a block of its own); `out` until sealed.
+    File {
+        path: PathBuf,
+        out: Option<BufWriter<File>>,
+        file: Option<File>,
+        block_bytes: usize,
+    },
+}
+
+impl Default for Store {
+    fn default() -> Store {
+        Store::Memory(Vec::new())
+    }
+}
+
+/// Bytes of one term in the scratch file.
+const TERM_BYTES: usize = 8;
+
 impl LinkDocs {
+    /// Vectors kept in a scratch file at `path` (created, or emptied), read `block_bytes` of them at a time.
+    /// [`LinkDocs::seal`] once every document is pushed; [`LinkDocs::remove`] when done.
+    pub fn spilled(path: PathBuf, block_bytes: usize) -> crate::Result<LinkDocs> {
+        let file = File::create(&path).map_err(crate::Error::io("creating", &path))?;
+        Ok(LinkDocs {
+            store: Store::File {
+                out: Some(BufWriter::with_capacity(1 << 20, file)),
+                path,
+                file: None,
+                block_bytes: block_bytes.max(TERM_BYTES),
+            },
+            ..LinkDocs::default()
+        })
+    }
+
     /// Adds the next document: its vector (sorted by term) and its day since 1970, if it has a date.
-    pub fn push(&mut self, vector: &[Term], day: Option<i32>) {
-        self.terms.extend_from_slice(vector);
-        self.ends.push(self.terms.len());
+    pub fn push(&mut self, vector: &[Term], day: Option<i32>) -> crate::Result<()> {
+        match &mut self.store {
+            Store::Memory(terms) => terms.extend_from_slice(vector),
+            Store::File { path, out, .. } => {
+                let out = out.as_mut().ok_or_else(|| sealed(path))?;
+                let mut bytes = Vec::with_capacity(vector.len() * TERM_BYTES);
+                for (t, w) in vector {
+                    bytes.extend_from_slice(&t.to_le_bytes());
+                    bytes.extend_from_slice(&w.to_bits().to_le_bytes());
+                }
+                out.write_all(&bytes)
+                    .map_err(crate::Error::io("writing", path.as_path()))?;
+            }
+        }
+        self.ends.push(self.ends.last().copied().unwrap_or(0) + vector.len());
         self.days.push(day);
+        Ok(())
+    }
+
+    /// Ends the pushing: a scratch file is flushed and opened for reading.
+    pub fn seal(&mut self) -> crate::Result<()> {
+        if let Store::File { path, out, file, .. } = &mut self.store {
+            if let Some(out) = out.take() {
+                let written = out
+                    .into_inner()
+                    .map_err(|e| crate::Error::io("writing", path.as_path())(e.into_error()))?;
+                drop(written);
+                *file = Some(File::open(&*path).map_err(crate::Error::io("opening", path.as_path()))?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the scratch file, if any.
+    pub fn remove(self) -> crate::Result<()> {
+        match self.store {
+            Store::Memory(_) => Ok(()),
+            Store::File { path, out, file, .. } => {
+                drop((out, file));
+                crate::work::discard(&path)
+            }
+        }
     }
 
     /// Documents held.
@@ -160,13 +324,125 @@ impl LinkDocs {
         self.ends.is_empty()
     }
 
-    /// Document `i`'s vector.
-    fn vector(&self, i: usize) -> &[Term] {
-        &self.terms[span(&self.ends, i)]
-    }
-
     fn day(&self, i: usize) -> Option<i32> {
         self.days[i]
+    }
+
+    /// The documents in blocks read whole: one block in memory.
+    fn blocks(&self) -> Vec<std::ops::Range<usize>> {
+        let n = self.len();
+        let Store::File { block_bytes, .. } = &self.store else {
+            return std::iter::once(0..n).filter(|r| !r.is_empty()).collect();
+        };
+        let per_block = block_bytes / TERM_BYTES;
+        let mut out = Vec::new();
+        let mut start = 0;
+        while start < n {
+            let base = span(&self.ends, start).start;
+            let mut end = start + 1;
+            while end < n && self.ends[end] - base <= per_block {
+                end += 1;
+            }
+            out.push(start..end);
+            start = end;
+        }
+        out
+    }
+
+    /// The vectors of the documents `docs`.
+    fn block(&self, docs: std::ops::Range<usize>) -> crate::Result<Block<'_>> {
+        let (first, last) = (span(&self.ends, docs.start).start, self.ends[docs.end - 1]);
+        let terms = match &self.store {
+            Store::Memory(terms) => Cow::Borrowed(&terms[first..last]),
+            Store::File { path, file, .. } => Cow::Owned(read_terms(path, file.as_ref(), first, last)?),
+        };
+        Ok(Block {
+            ends: &self.ends,
+            base: first,
+            terms,
+        })
+    }
+}
+
+fn sealed(path: &Path) -> crate::Error {
+    crate::Error::Corrupt {
+        path: path.to_owned(),
+        message: "internal: a vector pushed after the scratch file was sealed, or read before".into(),
+    }
+}
+
+/// Terms `first..last` of a scratch file.
+fn read_terms(path: &Path, file: Option<&File>, first: usize, last: usize) -> crate::Result<Vec<Term>> {
+    use std::os::unix::fs::FileExt as _;
+    let file = file.ok_or_else(|| sealed(path))?;
+    let mut bytes = vec![0u8; (last - first) * TERM_BYTES];
+    file.read_exact_at(&mut bytes, (first * TERM_BYTES) as u64)
+        .map_err(crate::Error::io("reading", path))?;
+    Ok(bytes
+        .chunks_exact(TERM_BYTES)
+        .map(|c| {
+            let t = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            (t, f32::from_bits(u32::from_le_bytes([c[4], c[5], c[6], c[7]])))
+        })
+        .collect())
+}
+
+/// The vectors of a run of documents.
+struct Block<'a> {
+    ends: &'a [usize],
+    /// Where the run starts among all the documents' terms.
+    base: usize,
+    terms: Cow<'a, [Term]>,
+}
+
+impl Block<'_> {
+    /// Document `i`'s vector (`i` in the block).
+    fn vector(&self, i: usize) -> &[Term] {
+        let r = span(self.ends, i);
+        &self.terms[r.start - self.base..r.end - self.base]
+    }
+}
+
+/// Any document's vector, in any order (the story clustering): from memory, or read from the scratch file
+/// and kept while the ones kept take at most its block size.
+struct Vectors<'a> {
+    docs: &'a LinkDocs,
+    kept: HashMap<usize, Vec<Term>>,
+    kept_terms: usize,
+}
+
+impl<'a> Vectors<'a> {
+    fn new(docs: &'a LinkDocs) -> Vectors<'a> {
+        Vectors {
+            docs,
+            kept: HashMap::new(),
+            kept_terms: 0,
+        }
+    }
+
+    fn get(&mut self, i: usize) -> crate::Result<&[Term]> {
+        let r = span(&self.docs.ends, i);
+        let (path, file, block_bytes) = match &self.docs.store {
+            Store::Memory(terms) => return Ok(&terms[r]),
+            Store::File {
+                path,
+                file,
+                block_bytes,
+                ..
+            } => (path, file, *block_bytes),
+        };
+        if !self.kept.contains_key(&i) && (self.kept_terms + r.len()) * TERM_BYTES > block_bytes {
+            self.kept.clear();
+            self.kept_terms = 0;
+        }
+        let kept_terms = &mut self.kept_terms;
+        Ok(match self.kept.entry(i) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                *kept_terms += r.len();
+                e.insert(read_terms(path, file.as_ref(), r.start, r.end)?)
+            }
+        })
     }
 }
 
@@ -292,11 +568,11 @@ pub struct Links {
 const AVERAGE_OVER: usize = 64;
 
 /// Links `docs` (in input order) into stories and related lists.
-pub fn link(docs: &LinkDocs, cfg: &StoryConfig) -> Links {
+pub fn link(docs: &LinkDocs, cfg: &StoryConfig) -> crate::Result<Links> {
     let n = docs.len();
-    let neighbours = neighbours(docs, cfg);
-    let pairs_scored = neighbours.iter().map(|(_, scored)| *scored).sum();
-    let neighbours: Vec<Vec<(u32, f32)>> = symmetric(neighbours.into_iter().map(|(v, _)| v).collect());
+    let (upper, pairs_scored) = neighbours(docs, cfg)?;
+    let neighbours = Near::both_ways(n, &upper);
+    drop(upper);
     let decay = |a: usize, b: usize| match (docs.day(a), docs.day(b)) {
         (Some(x), Some(y)) => (-(f64::from(x.abs_diff(y)) / cfg.decay_days)).exp() as f32,
         _ => 1.0,
@@ -306,13 +582,14 @@ pub fn link(docs: &LinkDocs, cfg: &StoryConfig) -> Links {
     order.sort_by_key(|i| (docs.day(*i as usize), *i));
     let mut story_of: Vec<Option<u32>> = vec![None; n];
     let mut members: Vec<Vec<u32>> = Vec::new();
-    let mut table = Table::default();
+    let (mut table, mut vectors) = (Table::default(), Vectors::new(docs));
     for &d in &order {
         let d = d as usize;
         let mut best: Option<(f32, u32)> = None;
         // A story's mean is at most its best member's score: only stories with a member at the threshold
         // among the neighbours are worth averaging over.
-        let mut tried: Vec<u32> = neighbours[d]
+        let mut tried: Vec<u32> = neighbours
+            .of(d)
             .iter()
             .filter(|(j, sim)| f64::from(sim * decay(d, *j as usize)) >= cfg.threshold)
             .filter_map(|(j, _)| story_of[*j as usize])
@@ -320,17 +597,17 @@ pub fn link(docs: &LinkDocs, cfg: &StoryConfig) -> Links {
         tried.sort_unstable();
         tried.dedup();
         if !tried.is_empty() {
-            table.load(docs.vector(d));
+            table.load(vectors.get(d)?);
         }
         for s in tried {
             // Over the story's first members (in date order), each compared for real: a member the index did
             // not offer as a candidate may still share words.
             let m = &members[s as usize];
             let over = &m[..m.len().min(AVERAGE_OVER)];
-            let sum: f32 = over
-                .iter()
-                .map(|x| table.dot(docs.vector(*x as usize)) * decay(d, *x as usize))
-                .sum();
+            let mut sum = 0.0f32;
+            for x in over {
+                sum += table.dot(vectors.get(*x as usize)?) * decay(d, *x as usize);
+            }
             let mean = sum / over.len() as f32;
             if f64::from(mean) >= cfg.threshold && best.is_none_or(|(b, _)| mean > b) {
                 best = Some((mean, s));
@@ -348,21 +625,25 @@ pub fn link(docs: &LinkDocs, cfg: &StoryConfig) -> Links {
     }
     let head: Vec<u32> = members.iter().map(|m| m[0]).collect();
     let story: Vec<u32> = story_of.iter().map(|s| s.map_or(0, |s| head[s as usize])).collect();
-    let related = neighbours
-        .into_iter()
-        .enumerate()
-        .map(|(d, mut near)| {
-            near.retain(|(j, sim)| story[*j as usize] != story[d] && f64::from(*sim) >= cfg.related_min);
+    let related = (0..n)
+        .map(|d| {
+            let mut near: Vec<(u32, f32)> = neighbours
+                .of(d)
+                .iter()
+                .copied()
+                .filter(|(j, sim)| story[*j as usize] != story[d] && f64::from(*sim) >= cfg.related_min)
+                .collect();
             near.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             near.truncate(cfg.related);
+            near.shrink_to_fit();
             near
         })
         .collect();
-    Links {
+    Ok(Links {
         story,
         related,
         pairs_scored,
-    }
+    })
 }
 
 /// The inverted index over each document's strongest terms, flat: the documents of term `k` (in input
@@ -426,78 +707,149 @@ impl Postings {
     }
 }
 
-/// Each document's scored candidates at or above the lowest similarity anything uses, and how many
-/// candidates it scored. A candidate shares at least two of the document's strongest terms (one shared term —
+/// A scored pair: the two documents' positions, the first before the second, and their cosine.
+type Pair = (u32, u32, f32);
+
+/// The scored pairs at or above the lowest similarity anything uses, each from its first document's side,
+/// and how many candidates were scored. A candidate shares at least two of the document's strongest terms (one shared term —
 /// a city, a ministry — is no link by itself, and would make the pairs grow with the square of a topic).
-fn neighbours(docs: &LinkDocs, cfg: &StoryConfig) -> Vec<(Vec<(u32, f32)>, u64)> {
+/// Block by block: a block's candidates are found, then scored against each block from it on, two blocks of
+/// vectors at a time (one block, when the vectors are in memory).
+fn neighbours(docs: &LinkDocs, cfg: &StoryConfig) -> crate::Result<(Vec<Pair>, u64)> {
     let keep_from = cfg.related_min.min(cfg.threshold) as f32;
-    let strongest: Vec<Vec<u32>> = (0..docs.len())
-        .into_par_iter()
-        .map(|i| {
-            let mut by_weight: Vec<Term> = docs.vector(i).to_vec();
-            let k = cfg.index_terms.min(by_weight.len());
-            if k > 0 && k < by_weight.len() {
-                by_weight.select_nth_unstable_by(k - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            }
-            by_weight.into_iter().take(k).map(|t| t.0).collect()
-        })
-        .collect();
+    let blocks = docs.blocks();
+    let mut strongest: Vec<Vec<u32>> = Vec::with_capacity(docs.len());
+    for b in &blocks {
+        let block = docs.block(b.clone())?;
+        strongest.par_extend(
+            b.clone()
+                .into_par_iter()
+                .map(|i| strongest_terms(block.vector(i), cfg.index_terms)),
+        );
+    }
     let postings = Postings::build(&strongest);
     drop(strongest);
-    (0..docs.len())
-        .into_par_iter()
-        .map_init(
-            || (Table::default(), Vec::new()),
-            |(table, touched), i| {
-                COUNTS.with_borrow_mut(|counts| {
-                    counts.resize(docs.len(), 0);
-                    // Shared strongest terms counted per later document (each pair is scored once, from its first
-                    // document's side); the counters are cleared through the list of those touched.
-                    let mut twice: Vec<u32> = Vec::new();
-                    for later in postings.later(i, cfg.max_posting) {
-                        for &j in later {
-                            let c = &mut counts[j as usize];
-                            if *c == 0 {
-                                touched.push(j);
-                            }
-                            *c = c.saturating_add(1);
-                            if *c == SHARED_MIN {
-                                twice.push(j);
-                            }
-                        }
+    let (mut pairs, mut scored) = (Vec::new(), 0u64);
+    for (at, a) in blocks.iter().enumerate() {
+        let candidates: Vec<Vec<u32>> = a
+            .clone()
+            .into_par_iter()
+            .map(|i| candidates(&postings, i, cfg.max_posting, docs.len()))
+            .collect();
+        scored += candidates.iter().map(|c| c.len() as u64).sum::<u64>();
+        let block_a = docs.block(a.clone())?;
+        for b in &blocks[at..] {
+            let other;
+            let block_b = if b == a {
+                &block_a
+            } else {
+                other = docs.block(b.clone())?;
+                &other
+            };
+            let near: Vec<Vec<(u32, f32)>> = a
+                .clone()
+                .into_par_iter()
+                .map_init(Table::default, |table, i| {
+                    let all = &candidates[i - a.start];
+                    let here = &all[all.partition_point(|j| (*j as usize) < b.start)
+                        ..all.partition_point(|j| (*j as usize) < b.end)];
+                    if here.is_empty() {
+                        return Vec::new();
                     }
-                    for j in touched.drain(..) {
-                        counts[j as usize] = 0;
-                    }
-                    twice.sort_unstable();
-                    table.load(docs.vector(i));
-                    let scored = twice.len() as u64;
-                    let mut sims = vec![0.0; twice.len()];
-                    table.dots(twice.iter().map(|j| docs.vector(*j as usize)), &mut sims);
-                    let near = twice
-                        .into_iter()
+                    table.load(block_a.vector(i));
+                    let mut sims = vec![0.0; here.len()];
+                    table.dots(here.iter().map(|j| block_b.vector(*j as usize)), &mut sims);
+                    here.iter()
                         .zip(sims)
                         .filter(|(_, sim)| *sim >= keep_from && *sim > 0.0)
-                        .collect();
-                    (near, scored)
+                        .map(|(j, sim)| (*j, sim))
+                        .collect()
                 })
-            },
-        )
-        .collect()
-}
-
-/// Pairs found from one side, listed on both, each list in position order.
-fn symmetric(upper: Vec<Vec<(u32, f32)>>) -> Vec<Vec<(u32, f32)>> {
-    let mut all: Vec<Vec<(u32, f32)>> = vec![Vec::new(); upper.len()];
-    for (i, near) in upper.iter().enumerate() {
-        for (j, sim) in near {
-            all[*j as usize].push((i as u32, *sim));
+                .collect();
+            for (i, near) in near.into_iter().enumerate() {
+                pairs.extend(near.into_iter().map(|(j, sim)| ((a.start + i) as u32, j, sim)));
+            }
         }
     }
-    for (i, near) in upper.into_iter().enumerate() {
-        all[i].extend(near);
+    Ok((pairs, scored))
+}
+
+/// Each document's scored pairs — (the other's position, cosine) — listed on both sides, flat: a list per
+/// document would cost an allocation and its slack each.
+struct Near {
+    ends: Vec<usize>,
+    pairs: Vec<(u32, f32)>,
+}
+
+impl Near {
+    /// From the pairs `(i, j, cosine)` found from one side, over `n` documents.
+    fn both_ways(n: usize, upper: &[Pair]) -> Near {
+        let mut count = vec![0usize; n];
+        for &(i, j, _) in upper {
+            count[i as usize] += 1;
+            count[j as usize] += 1;
+        }
+        let mut ends = Vec::with_capacity(n);
+        let mut at = 0;
+        for c in &count {
+            at += c;
+            ends.push(at);
+        }
+        // Each list filled from its start; `next` is its next free place.
+        let mut next: Vec<usize> = (0..n).map(|i| span(&ends, i).start).collect();
+        drop(count);
+        let mut pairs = vec![(0u32, 0f32); at];
+        for &(i, j, sim) in upper {
+            pairs[next[i as usize]] = (j, sim);
+            next[i as usize] += 1;
+            pairs[next[j as usize]] = (i, sim);
+            next[j as usize] += 1;
+        }
+        Near { ends, pairs }
     }
-    all
+
+    fn of(&self, i: usize) -> &[(u32, f32)] {
+        &self.pairs[span(&self.ends, i)]
+    }
+}
+
+/// A vector's `k` strongest terms (ties by term).
+fn strongest_terms(vector: &[Term], k: usize) -> Vec<u32> {
+    let mut by_weight: Vec<Term> = vector.to_vec();
+    let k = k.min(by_weight.len());
+    if k > 0 && k < by_weight.len() {
+        by_weight.select_nth_unstable_by(k - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    }
+    // From a slice, not `into_iter`: collecting in place would keep the whole vector's allocation.
+    by_weight[..k].iter().map(|t| t.0).collect()
+}
+
+/// The documents after `i` that share at least [`SHARED_MIN`] of its strongest terms (those indexing at most
+/// `max` documents), in position order.
+fn candidates(postings: &Postings, i: usize, max: usize, n: usize) -> Vec<u32> {
+    COUNTS.with_borrow_mut(|counts| {
+        counts.resize(n, 0);
+        // Shared strongest terms counted per later document (each pair is scored once, from its first
+        // document's side); the counters are cleared through the list of those touched.
+        let (mut touched, mut twice): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+        for later in postings.later(i, max) {
+            for &j in later {
+                let c = &mut counts[j as usize];
+                if *c == 0 {
+                    touched.push(j);
+                }
+                *c = c.saturating_add(1);
+                if *c == SHARED_MIN {
+                    twice.push(j);
+                }
+            }
+        }
+        for j in touched {
+            counts[j as usize] = 0;
+        }
+        twice.sort_unstable();
+        twice
+    })
 }
 
 #[cfg(test)]
@@ -510,7 +862,7 @@ mod tests {
         for (terms, day) in list {
             let norm = terms.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
             let v: Vec<Term> = terms.iter().map(|(t, w)| (*t, w / norm)).collect();
-            docs.push(&v, *day);
+            docs.push(&v, *day).expect("in memory");
         }
         docs
     }
@@ -532,7 +884,7 @@ mod tests {
         df.finish();
         let vector = |i: usize, top: usize| {
             let mut v = Vec::new();
-            df.vector_into(i, top, &mut v, &mut Vec::new());
+            df.vector_into(&df.entries[span(&df.ends, i)], top, &mut v, &mut Vec::new());
             v
         };
         let (va, vb) = (vector(0, 64), vector(1, 64));
@@ -550,7 +902,7 @@ mod tests {
             "sorted by term"
         );
         assert_eq!(vector(2, 2).iter().map(|t| t.0).collect::<Vec<_>>(), [7, 8]);
-        assert_eq!(df.into_docs(2).len(), 3);
+        assert_eq!(df.into_docs(2, LinkDocs::default()).expect("in memory").len(), 3);
     }
 
     #[test]
@@ -563,7 +915,7 @@ mod tests {
             (&[(7, 1.0), (8, 1.0), (9, 1.0)], Some(1)),
             (&[(7, 1.0), (8, 0.9), (9, 1.0)], Some(2)),
         ]);
-        let links = link(&docs, &cfg());
+        let links = link(&docs, &cfg()).expect("links");
         assert_eq!(links.story[0], links.story[1]);
         assert_eq!(links.story[3], links.story[4]);
         assert_ne!(links.story[0], links.story[3], "{:?}", links.story);
@@ -583,23 +935,105 @@ mod tests {
             (&[(1, 1.0), (2, 1.0), (3, 1.0)], Some(0)),
             (&[(1, 1.0), (2, 1.0), (3, 1.0)], Some(365)),
         ]);
-        let links = link(&docs, &cfg());
+        let links = link(&docs, &cfg()).expect("links");
         assert_eq!(links.story, [0, 1]);
         assert_eq!(links.related[0].first().map(|r| r.0), Some(1));
         assert_eq!(links.related[1].first().map(|r| r.0), Some(0));
         // Without dates nothing decays: one story, nobody related outside it.
         let docs = unit_docs(&[(&[(1, 1.0), (2, 1.0)], None), (&[(1, 1.0), (2, 1.0)], None)]);
-        let links = link(&docs, &cfg());
+        let links = link(&docs, &cfg()).expect("links");
         assert_eq!(links.story, [0, 0]);
         assert!(links.related.iter().all(Vec::is_empty));
+    }
+
+    /// Documents of topics: each draws most of its words from one of a few topics, the rest from all.
+    fn topical_terms(n: usize) -> Vec<(Vec<Term>, Option<i32>)> {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        };
+        (0..n)
+            .map(|i| {
+                let topic = next(6) as u32;
+                let mut terms: Vec<Term> = (0..40 + next(60))
+                    .map(|_| {
+                        if next(8) > 0 {
+                            (topic * 1000 + 1 + next(60) as u32, 2.0 + next(3) as f32)
+                        } else {
+                            (50_000 + next(5000) as u32, 1.0)
+                        }
+                    })
+                    .collect();
+                terms.sort_by_key(|t| t.0);
+                terms.dedup_by_key(|t| t.0);
+                (terms, (i % 3 > 0).then_some(i as i32 / 10))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn terms_read_twice_and_vectors_on_disk_give_the_same_links() {
+        let corpus = topical_terms(300);
+        let cfg = StoryConfig {
+            top_terms: 32,
+            index_terms: 8,
+            ..StoryConfig::default()
+        };
+        let counted = |hold: usize| {
+            let mut df = DocFreq::holding(hold);
+            for (terms, day) in &corpus {
+                df.add(terms.iter().copied(), *day);
+            }
+            df.finish();
+            df
+        };
+        let df = counted(usize::MAX);
+        assert!(df.holds_terms());
+        let memory = df.into_docs(cfg.top_terms, LinkDocs::default()).expect("in memory");
+        let expected = link(&memory, &cfg).expect("links");
+        assert!(
+            expected.pairs_scored > 1000,
+            "{} pairs: the test lost its load",
+            expected.pairs_scored
+        );
+        assert!(expected.story.iter().zip(0..).filter(|(s, i)| **s != *i).count() > 50);
+        // Terms dropped after a few documents and read again; vectors in a file of blocks of about 4 documents.
+        let df = counted(4096);
+        assert!(!df.holds_terms());
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("vectors");
+        let mut spilled = LinkDocs::spilled(path.clone(), 4 * 32 * 8).expect("scratch file");
+        let mut room = (Vec::new(), Vec::new(), Vec::new());
+        for (terms, day) in &corpus {
+            df.vector_of(
+                terms.iter().copied(),
+                cfg.top_terms,
+                (&mut room.0, &mut room.1, &mut room.2),
+            )
+            .expect("every term counted");
+            spilled.push(&room.0, *day).expect("written");
+        }
+        assert!(link(&spilled, &cfg).is_err(), "read before it is sealed");
+        spilled.seal().expect("sealed");
+        assert!(spilled.blocks().len() > 50, "{} blocks", spilled.blocks().len());
+        assert_eq!(link(&spilled, &cfg).expect("links"), expected);
+        assert_eq!(
+            df.vector_of([(999_999, 1.0)], 8, (&mut room.0, &mut room.1, &mut room.2)),
+            Err(999_999)
+        );
+        spilled.remove().expect("removed");
+        assert!(!path.exists());
     }
 
     #[test]
     fn unrelated_and_empty_documents_stay_alone() {
         let docs = unit_docs(&[(&[(1, 1.0)], None), (&[(2, 1.0)], None), (&[], None)]);
-        let links = link(&docs, &cfg());
+        let links = link(&docs, &cfg()).expect("links");
         assert_eq!(links.story, [0, 1, 2]);
         assert!(links.related.iter().all(Vec::is_empty));
-        assert_eq!(link(&LinkDocs::default(), &cfg()), Links::default());
+        assert_eq!(link(&LinkDocs::default(), &cfg()).expect("links"), Links::default());
     }
 }

@@ -46,6 +46,20 @@ pub struct StorySummary {
     pub sizes: Vec<(u32, u64)>,
     /// The largest stories: (first document's id, size, sources).
     pub largest: Vec<(String, u32, Vec<String>)>,
+    /// How the step kept within `--memory-budget` (never changes the links).
+    #[serde(default)]
+    pub memory: StoryMemory,
+}
+
+/// How the `story` step used memory.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoryMemory {
+    /// The terms outgrew their share of the budget while counted, and were read a second time.
+    pub terms_read_twice: bool,
+    /// The vectors outgrew their share, and were kept in a scratch file, read a block at a time.
+    pub vectors_on_disk: bool,
+    /// The process's peak resident memory when the step ended.
+    pub peak_rss_bytes: u64,
 }
 
 /// The date fields looked for when the config names none: SaudiNewsNet's, then the names news dumps,

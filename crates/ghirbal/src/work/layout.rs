@@ -80,6 +80,12 @@ impl Layout {
     pub fn story_links(&self, shard: u32) -> PathBuf {
         self.work.join(format!("story/{shard:05}.links"))
     }
+
+    /// The story step's scratch file of vectors, when they do not fit in its share of the memory budget
+    /// (removed when the step is done).
+    pub fn story_vectors(&self) -> PathBuf {
+        self.work.join("story/vectors.scratch")
+    }
     /// Site-line records of a shard.
     pub fn line_records(&self, shard: u32) -> PathBuf {
         self.work.join(format!("lines/{shard:05}.bin"))

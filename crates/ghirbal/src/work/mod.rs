@@ -53,7 +53,7 @@ pub use step::{Step, StepReport, TaskSlice};
 
 /// The work format: bumped whenever any file under `OUT/work/` changes. A work folder of another version is
 /// refused by name (the manifest says which version wrote it; every binary file's header too).
-pub const VERSION: u32 = 9;
+pub const VERSION: u32 = 10;
 
 /// The spill folder of the file at `path` (`path.spill/`), for writers that outgrow memory.
 pub(crate) fn spill_dir(path: &Path) -> PathBuf {

@@ -2,8 +2,11 @@
 //!
 //! ```text
 //! work/story/S.terms    (scan)   seq u32 | id | source | day: u8 flag + i32 | splice u8 | n u32 | (term u32, weight f32)×n
-//! work/story/S.links    (story)  seq u32 | splice u8 | story id | size u32 | sources u32 | n u32 | (id, similarity f32)×n
+//! work/story/S.links    (story)  seq u32 | splice u8 | fields
 //! ```
+//! A links record's `fields` are the JSON members `write` adds to `meta.ghirbal`, ready to copy
+//! ([`LinksRecord::new`]): `write` splices them into most lines as they are, without a string or a number
+//! to format per document.
 //! Each file opens with a header frame (`GHRBLWK\0`, its tag, [`super::VERSION`]) and ends with a frame
 //! holding its record count, so a file cut at a frame boundary is an error too, not fewer documents.
 
@@ -57,10 +60,60 @@ pub(crate) struct LinksRecord {
     pub seq: u32,
     /// The terms record's [`TermsRecord::splice`].
     pub splice: u8,
-    pub story_id: String,
-    pub size: u32,
-    pub sources: u32,
-    pub related: Vec<(String, f32)>,
+    /// `"story_id":…,"story_size":…,"story_sources":…,"related":[{"id":…,"similarity":…},…]`, as serde_json
+    /// writes the same values.
+    pub fields: Vec<u8>,
+}
+
+impl LinksRecord {
+    /// The links of document `seq`: its story's first document, size and distinct sources, and its related
+    /// documents (id, cosine) strongest first.
+    #[cfg(test)]
+    pub(crate) fn new<'a>(
+        seq: u32,
+        splice: u8,
+        story_id: &str,
+        (size, sources): (u32, u32),
+        related: impl IntoIterator<Item = (&'a str, f32)>,
+    ) -> LinksRecord {
+        let mut fields = Vec::new();
+        put_fields(&mut fields, story_id, (size, sources), related);
+        LinksRecord { seq, splice, fields }
+    }
+
+    /// The fields as a JSON object's members (the parse path of `write`).
+    pub(crate) fn members(&self) -> serde_json::Result<serde_json::Map<String, serde_json::Value>> {
+        let mut object = Vec::with_capacity(self.fields.len() + 2);
+        object.push(b'{');
+        object.extend_from_slice(&self.fields);
+        object.push(b'}');
+        serde_json::from_slice(&object)
+    }
+}
+
+/// Appends the JSON members of [`LinksRecord::fields`].
+fn put_fields<'a>(
+    out: &mut Vec<u8>,
+    story_id: &str,
+    (size, sources): (u32, u32),
+    related: impl IntoIterator<Item = (&'a str, f32)>,
+) {
+    use std::io::Write as _;
+    out.extend_from_slice(b"\"story_id\":");
+    crate::doc::write_json_str(out, story_id);
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, ",\"story_size\":{size},\"story_sources\":{sources},\"related\":[");
+    for (i, (id, sim)) in related.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"id\":");
+        crate::doc::write_json_str(out, id);
+        out.extend_from_slice(b",\"similarity\":");
+        let _ = serde_json::to_writer(&mut *out, &crate::doc::round4(f64::from(sim)));
+        out.push(b'}');
+    }
+    out.push(b']');
 }
 
 /// Appends a terms record to a batch.
@@ -83,18 +136,22 @@ pub(crate) fn put_terms(buf: &mut Vec<u8>, r: &TermsRecord) {
     }
 }
 
-/// Appends a links record to a batch.
-pub(crate) fn put_links(buf: &mut Vec<u8>, r: &LinksRecord) {
-    buf.put_u32(r.seq);
-    buf.put_u8(r.splice);
-    buf.put_bytes(r.story_id.as_bytes());
-    buf.put_u32(r.size);
-    buf.put_u32(r.sources);
-    buf.put_u32(r.related.len() as u32);
-    for (id, sim) in &r.related {
-        buf.put_bytes(id.as_bytes());
-        buf.put_u32(sim.to_bits());
-    }
+/// Appends a links record to a batch: the record [`LinksRecord::new`] would make, without making it.
+pub(crate) fn put_links<'a>(
+    buf: &mut Vec<u8>,
+    (seq, splice): (u32, u8),
+    story_id: &str,
+    story: (u32, u32),
+    related: impl IntoIterator<Item = (&'a str, f32)>,
+) {
+    buf.put_u32(seq);
+    buf.put_u8(splice);
+    // The fields' length, known once they are written.
+    let at = buf.len();
+    buf.put_u32(0);
+    put_fields(buf, story_id, story, related);
+    let len = (buf.len() - at - 4) as u32;
+    buf[at..at + 4].copy_from_slice(&len.to_le_bytes());
 }
 
 /// A terms record as read: borrowed from its batch, nothing allocated per record.
@@ -167,23 +224,8 @@ fn get_splice(d: &mut Decoder<'_>) -> Result<u8> {
 fn get_links(d: &mut Decoder<'_>) -> Result<LinksRecord> {
     let seq = d.u32("a links record's sequence number")?;
     let splice = get_splice(d)?;
-    let story_id = d.str("a story id")?.to_owned();
-    let size = d.u32("a story size")?;
-    let sources = d.u32("a story's sources")?;
-    let n = d.u32("a related list's length")? as usize;
-    let mut related = Vec::with_capacity(n.min(1 << 12));
-    for _ in 0..n {
-        let id = d.str("a related id")?.to_owned();
-        related.push((id, f32::from_bits(d.u32("a similarity")?)));
-    }
-    Ok(LinksRecord {
-        seq,
-        splice,
-        story_id,
-        size,
-        sources,
-        related,
-    })
+    let fields = d.bytes("a links record's fields")?.to_vec();
+    Ok(LinksRecord { seq, splice, fields })
 }
 
 /// Writes one file of records, batch by batch, under a temporary name until [`RecordWriter::finish`].
@@ -356,17 +398,16 @@ mod tests {
     fn links_round_trip() {
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("0.links");
-        let r = LinksRecord {
-            seq: 4,
-            splice: splice::AFTER_META,
-            story_id: "a".into(),
-            size: 3,
-            sources: 2,
-            related: vec![("b".into(), 0.25), ("ج".into(), 0.125)],
-        };
+        let r = LinksRecord::new(4, splice::AFTER_META, "a", (3, 2), [("b", 0.25), ("ج", 0.125)]);
         let mut w = RecordWriter::links(path.clone()).expect("create");
         let mut buf = Vec::new();
-        put_links(&mut buf, &r);
+        put_links(
+            &mut buf,
+            (4, splice::AFTER_META),
+            "a",
+            (3, 2),
+            [("b", 0.25), ("ج", 0.125)],
+        );
         w.append(&buf, 1).expect("append");
         w.finish().expect("finish");
         let mut got = Vec::new();
@@ -375,6 +416,12 @@ mod tests {
             Ok(())
         })
         .expect("read");
-        assert_eq!(got, [r]);
+        assert_eq!(got, std::slice::from_ref(&r));
+        let fields = String::from_utf8(r.fields.clone()).expect("utf-8");
+        assert_eq!(
+            fields,
+            r#""story_id":"a","story_size":3,"story_sources":2,"related":[{"id":"b","similarity":0.25},{"id":"ج","similarity":0.125}]"#
+        );
+        assert_eq!(r.members().expect("parses")["story_size"], 3);
     }
 }
