@@ -15,8 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::route::shard_decisions;
 use crate::dedup::Decision;
 use crate::read::ShardSpec;
-use crate::story::link::LinkDocs;
-use crate::story::link::{link, DocFreq, Links};
+use crate::story::link::{link, DocFreq, LinkDocs, Links};
 use crate::story::{StoryMemory, StorySummary};
 use crate::work::story::{put_links, read_terms, RecordWriter, TermsView};
 use crate::work::{json, Layout, Step};
@@ -79,13 +78,13 @@ pub(crate) fn run(layout: &Layout, config: &Config, shards: &[ShardSpec], pool: 
         return Ok(());
     }
     let removed = removed_by_dedup(layout, config, shards)?;
-    let Vectors {
+    let ToLink {
         kept,
         names,
         docs,
         terms,
         memory,
-    } = vectors(layout, config, shards, &removed)?;
+    } = to_link(layout, config, shards, &removed)?;
     let links = pool.install(|| link(&docs, &config.story))?;
     docs.remove()?;
     let sizes = Sizes::of(&kept, &links.story);
@@ -103,7 +102,7 @@ pub(crate) fn run(layout: &Layout, config: &Config, shards: &[ShardSpec], pool: 
 }
 
 /// What the step links, read from the terms files.
-struct Vectors {
+struct ToLink {
     kept: Vec<Kept>,
     /// The sources' names ([`Kept::source`]).
     names: Vec<String>,
@@ -117,7 +116,7 @@ struct Vectors {
 /// The kept documents, their vectors, the distinct terms over them, and how memory was kept within
 /// the budget: a quarter of it for the terms held between their two uses, a quarter for the vectors (two
 /// blocks of an eighth when they go to the scratch file); the rest for the ids, sources and pairs.
-fn vectors(layout: &Layout, config: &Config, shards: &[ShardSpec], removed: &[Vec<u32>]) -> Result<Vectors> {
+fn to_link(layout: &Layout, config: &Config, shards: &[ShardSpec], removed: &[Vec<u32>]) -> Result<ToLink> {
     let top = config.story.top_terms;
     let budget = usize::try_from(config.run.memory_budget_bytes()?).unwrap_or(usize::MAX);
     let (mut df, mut kept, mut sources) = (DocFreq::holding(budget / 4), Vec::new(), Sources::default());
@@ -150,7 +149,7 @@ fn vectors(layout: &Layout, config: &Config, shards: &[ShardSpec], removed: &[Ve
         vectors_read_again(layout, shards, removed, &df, top, store)?
     };
     docs.seal()?;
-    Ok(Vectors {
+    Ok(ToLink {
         kept,
         names: sources.names,
         docs,

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use super::terms::Term;
 use super::StoryConfig;
+use crate::work::story::TERM_BYTES;
 
 thread_local! {
     /// Shared-term counters, one per document, one array per thread (rayon may start many jobs on one thread:
@@ -250,9 +251,6 @@ impl Default for Store {
     }
 }
 
-/// Bytes of one term in the scratch file.
-const TERM_BYTES: usize = 8;
-
 impl LinkDocs {
     /// Vectors kept in a scratch file at `path` (created, or emptied), read `block_bytes` of them at a time.
     /// [`LinkDocs::seal`] once every document is pushed; [`LinkDocs::remove`] when done.
@@ -276,10 +274,7 @@ impl LinkDocs {
             Store::File { path, out, .. } => {
                 let out = out.as_mut().ok_or_else(|| sealed(path))?;
                 let mut bytes = Vec::with_capacity(vector.len() * TERM_BYTES);
-                for (t, w) in vector {
-                    bytes.extend_from_slice(&t.to_le_bytes());
-                    bytes.extend_from_slice(&w.to_bits().to_le_bytes());
-                }
+                crate::work::story::put_term_list(&mut bytes, vector);
                 out.write_all(&bytes)
                     .map_err(crate::Error::io("writing", path.as_path()))?;
             }
@@ -293,10 +288,9 @@ impl LinkDocs {
     pub fn seal(&mut self) -> crate::Result<()> {
         if let Store::File { path, out, file, .. } = &mut self.store {
             if let Some(out) = out.take() {
-                let written = out
-                    .into_inner()
+                // Flushed, and the file for writing closed.
+                out.into_inner()
                     .map_err(|e| crate::Error::io("writing", path.as_path())(e.into_error()))?;
-                drop(written);
                 *file = Some(File::open(&*path).map_err(crate::Error::io("opening", path.as_path()))?);
             }
         }
@@ -378,13 +372,7 @@ fn read_terms(path: &Path, file: Option<&File>, first: usize, last: usize) -> cr
     let mut bytes = vec![0u8; (last - first) * TERM_BYTES];
     file.read_exact_at(&mut bytes, (first * TERM_BYTES) as u64)
         .map_err(crate::Error::io("reading", path))?;
-    Ok(bytes
-        .chunks_exact(TERM_BYTES)
-        .map(|c| {
-            let t = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-            (t, f32::from_bits(u32::from_le_bytes([c[4], c[5], c[6], c[7]])))
-        })
-        .collect())
+    Ok(crate::work::story::term_list(&bytes).collect())
 }
 
 /// The vectors of a run of documents.

@@ -130,10 +130,26 @@ pub(crate) fn put_terms(buf: &mut Vec<u8>, r: &TermsRecord) {
     }
     buf.put_u8(r.splice);
     buf.put_u32(r.terms.len() as u32);
-    for (t, w) in &r.terms {
+    put_term_list(buf, &r.terms);
+}
+
+/// Bytes of one term as stored: term u32, weight f32, little-endian.
+pub(crate) const TERM_BYTES: usize = 8;
+
+/// Appends terms as stored (a terms record's list, the story step's scratch file of vectors).
+pub(crate) fn put_term_list(buf: &mut Vec<u8>, terms: &[Term]) {
+    for (t, w) in terms {
         buf.put_u32(*t);
         buf.put_u32(w.to_bits());
     }
+}
+
+/// Terms as [`put_term_list`] stored them (a trailing part shorter than a term is not read).
+pub(crate) fn term_list(raw: &[u8]) -> impl Iterator<Item = Term> + '_ {
+    raw.chunks_exact(TERM_BYTES).map(|c| {
+        let t = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        (t, f32::from_bits(u32::from_le_bytes([c[4], c[5], c[6], c[7]])))
+    })
 }
 
 /// Appends a links record to a batch: the record [`LinksRecord::new`] would make, without making it.
@@ -169,10 +185,7 @@ pub(crate) struct TermsView<'a> {
 impl<'a> TermsView<'a> {
     /// The terms and their weights, in the order written.
     pub(crate) fn terms(&self) -> impl Iterator<Item = Term> + 'a {
-        self.raw.chunks_exact(8).map(|c| {
-            let t = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-            (t, f32::from_bits(u32::from_le_bytes([c[4], c[5], c[6], c[7]])))
-        })
+        term_list(self.raw)
     }
 
     /// The record, owned.
@@ -201,7 +214,7 @@ fn get_terms<'a>(d: &mut Decoder<'a>) -> Result<TermsView<'a>> {
     let splice = get_splice(d)?;
     let n = d.u32("a terms record's length")? as usize;
     let len = n
-        .checked_mul(8)
+        .checked_mul(TERM_BYTES)
         .ok_or_else(|| d.corrupt(&format!("a terms record's length of {n} overflows")))?;
     let raw = d.raw(len, "a record's terms")?;
     Ok(TermsView {
