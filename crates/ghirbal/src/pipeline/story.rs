@@ -84,7 +84,7 @@ pub(crate) fn run(layout: &Layout, config: &Config, shards: &[ShardSpec], pool: 
         docs,
         terms,
         memory,
-    } = to_link(layout, config, shards, &removed)?;
+    } = pool.install(|| to_link(layout, config, shards, &removed))?;
     let links = pool.install(|| link(&docs, &config.story))?;
     docs.remove()?;
     let sizes = Sizes::of(&kept, &links.story);
@@ -92,7 +92,7 @@ pub(crate) fn run(layout: &Layout, config: &Config, shards: &[ShardSpec], pool: 
     stats.terms = terms as u64;
     stats.pairs_scored = links.pairs_scored;
     stats.docs_with_related = links.related.iter().filter(|r| !r.is_empty()).count() as u64;
-    write_links(layout, shards, &kept, &links, &sizes)?;
+    pool.install(|| write_links(layout, shards, &kept, &links, &sizes))?;
     stats.memory = StoryMemory {
         peak_rss_bytes: crate::stats::peak_rss(),
         ..memory
@@ -158,38 +158,53 @@ fn to_link(layout: &Layout, config: &Config, shards: &[ShardSpec], removed: &[Ve
     })
 }
 
-/// One links file per shard, every shard (empty when nothing of it is kept).
+/// One links file per shard, every shard (empty when nothing of it is kept). The records are formatted on
+/// all threads, a frame of [`LINKS_FRAME`] documents each, a frame per thread at a time (the frames, so the
+/// file's bytes, never depend on the threads).
 fn write_links(layout: &Layout, shards: &[ShardSpec], kept: &[Kept], links: &Links, sizes: &Sizes) -> Result<()> {
+    use rayon::prelude::*;
+    let wave = LINKS_FRAME * rayon::current_num_threads();
     let mut at = 0;
     for s in shards {
         let mut w = RecordWriter::links(layout.story_links(s.index))?;
-        let mut buf = Vec::new();
-        let mut start = at;
+        let start = at;
         while at < kept.len() && kept[at].shard == s.index {
-            let head = links.story[at] as usize;
-            let related = links.related[at]
-                .iter()
-                .map(|(j, sim)| (kept[*j as usize].id.as_str(), *sim));
-            let story = (sizes.docs[head], sizes.sources[head]);
-            put_links(
-                &mut buf,
-                (kept[at].seq, kept[at].splice),
-                &kept[head].id,
-                story,
-                related,
-            );
             at += 1;
-            // Frames of about a MiB: a shard of millions of documents stays far from a frame's 4 GiB.
-            if buf.len() >= 1 << 20 {
-                w.append(&buf, (at - start) as u64)?;
-                buf.clear();
-                start = at;
+        }
+        for from in (start..at).step_by(wave) {
+            let starts: Vec<usize> = (from..(from + wave).min(at)).step_by(LINKS_FRAME).collect();
+            let frames: Vec<(Vec<u8>, usize)> = starts
+                .into_par_iter()
+                .map(|first| {
+                    let end = (first + LINKS_FRAME).min(at);
+                    let mut buf = Vec::new();
+                    for i in first..end {
+                        put_links_of(&mut buf, i, kept, links, sizes);
+                    }
+                    (buf, end - first)
+                })
+                .collect();
+            for (buf, records) in &frames {
+                w.append(buf, *records as u64)?;
             }
         }
-        w.append(&buf, (at - start) as u64)?;
         w.finish()?;
     }
     Ok(())
+}
+
+/// Documents per frame of a links file (about a MiB for news with a dozen related each; a shard of
+/// millions of documents stays far from a frame's 4 GiB).
+const LINKS_FRAME: usize = 2048;
+
+/// The links record of kept document `i`.
+fn put_links_of(buf: &mut Vec<u8>, i: usize, kept: &[Kept], links: &Links, sizes: &Sizes) {
+    let head = links.story[i] as usize;
+    let related = links.related[i]
+        .iter()
+        .map(|(j, sim)| (kept[*j as usize].id.as_str(), *sim));
+    let story = (sizes.docs[head], sizes.sources[head]);
+    put_links(buf, (kept[i].seq, kept[i].splice), &kept[head].id, story, related);
 }
 
 /// Hands each terms record of a document `write` keeps to `each`, shard by shard.

@@ -35,6 +35,11 @@ const SHARED_MIN: u8 = 2;
 /// (two documents sharing a word would otherwise give it an IDF of ln(2/2) = 0).
 const PRIOR_DOCS: f64 = 1000.0;
 
+/// Documents whose vectors are made at a time, on all threads, in runs of [`VECTOR_RUN`] (a run is one job:
+/// its vectors share one allocation).
+const VECTOR_WAVE: usize = 2048;
+const VECTOR_RUN: usize = 256;
+
 /// Maps keyed by terms (32-bit folds of hashes, mixed again: the table's control bits are the high ones).
 type TermMap<V> = HashMap<u32, V, BuildHasherDefault<crate::text::Mixing>>;
 
@@ -145,20 +150,34 @@ impl DocFreq {
     /// was made of (a vector is never longer than its terms, and both are `(u32, f32)`): the terms and the
     /// vectors are never held side by side.
     pub fn into_docs(mut self, top: usize, mut docs: LinkDocs) -> crate::Result<LinkDocs> {
-        let (mut v, mut scratch) = (Vec::new(), Vec::new());
         let in_memory = matches!(docs.store, Store::Memory(_)) && docs.is_empty();
         let mut entries = std::mem::take(&mut self.entries);
         let mut written = 0;
-        for i in 0..self.ends.len() {
-            self.vector_into(&entries[span(&self.ends, i)], top, &mut v, &mut scratch);
-            if in_memory {
-                // `written` never passes the start of document `i`'s terms, read above.
-                entries[written..written + v.len()].copy_from_slice(&v);
-                written += v.len();
-                docs.ends.push(written);
-                docs.days.push(self.days[i]);
-            } else {
-                docs.push(&v, self.days[i])?;
+        // A wave of documents' vectors made on all threads, a run of documents each, then stored in order:
+        // each vector is no longer than its terms, so `written` never passes the start of the wave's
+        // terms, all read by then.
+        let n = self.ends.len();
+        for wave in (0..n).step_by(VECTOR_WAVE) {
+            let runs: Vec<(Vec<Term>, Vec<usize>)> = (wave..(wave + VECTOR_WAVE).min(n))
+                .step_by(VECTOR_RUN)
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(|from| self.vectors_of_run(&entries, from..(from + VECTOR_RUN).min(n), top))
+                .collect();
+            let mut i = wave;
+            for (flat, ends) in &runs {
+                for j in 0..ends.len() {
+                    let v = &flat[span(ends, j)];
+                    if in_memory {
+                        entries[written..written + v.len()].copy_from_slice(v);
+                        written += v.len();
+                        docs.ends.push(written);
+                        docs.days.push(self.days[i]);
+                    } else {
+                        docs.push(v, self.days[i])?;
+                    }
+                    i += 1;
+                }
             }
         }
         if in_memory {
@@ -167,6 +186,23 @@ impl DocFreq {
             docs.store = Store::Memory(entries);
         }
         Ok(docs)
+    }
+
+    /// The vectors of documents `run`, one after the other, and where each ends.
+    fn vectors_of_run(
+        &self,
+        entries: &[(u32, f32)],
+        run: std::ops::Range<usize>,
+        top: usize,
+    ) -> (Vec<Term>, Vec<usize>) {
+        let (mut flat, mut ends) = (Vec::new(), Vec::with_capacity(run.len()));
+        let (mut v, mut scratch) = (Vec::new(), Vec::new());
+        for i in run {
+            self.vector_into(&entries[span(&self.ends, i)], top, &mut v, &mut scratch);
+            flat.extend_from_slice(&v);
+            ends.push(flat.len());
+        }
+        (flat, ends)
     }
 
     /// The vector of a document whose terms are read again ([`DocFreq::vector_into`]), into `v`: the same
@@ -614,6 +650,7 @@ pub fn link(docs: &LinkDocs, cfg: &StoryConfig) -> crate::Result<Links> {
     let head: Vec<u32> = members.iter().map(|m| m[0]).collect();
     let story: Vec<u32> = story_of.iter().map(|s| s.map_or(0, |s| head[s as usize])).collect();
     let related = (0..n)
+        .into_par_iter()
         .map(|d| {
             let mut near: Vec<(u32, f32)> = neighbours
                 .of(d)
