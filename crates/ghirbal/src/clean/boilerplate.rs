@@ -3,6 +3,8 @@
 //! in config. They match the **key form of whole, short lines** — anchored, so a sentence that merely mentions
 //! one of these words inside real reporting is kept.
 
+use std::collections::HashMap;
+
 use super::edits::Rule;
 use super::marks::Marks;
 use crate::normalize::key;
@@ -33,6 +35,49 @@ pub struct Boilerplate {
     rules: Vec<(Pattern, bool)>,
     /// The tail rules' phrases with a leading space, the form they have inside a line's key.
     tails: Vec<String>,
+    index: RuleIndex,
+}
+
+/// The rules by what a line must hold to match them, each named by its place in the rule list: a line is
+/// looked up, not tried against every rule (a hundred of them, for every short line of every document). The
+/// first rule in the list that matches wins, as if they were tried in order.
+#[derive(Clone, Debug, Default)]
+struct RuleIndex {
+    /// `=` rules by phrase (the first of any two with one phrase).
+    exact: HashMap<String, usize>,
+    /// `^` rules by the first word of their phrase (a line they match starts with that word), in order.
+    prefix: HashMap<String, Vec<usize>>,
+    /// `|` rules by phrase.
+    label: HashMap<String, usize>,
+    /// `~` rules, in order, each with its phrase's searcher built once.
+    contains: Vec<(usize, memchr::memmem::Finder<'static>)>,
+}
+
+impl RuleIndex {
+    fn of(rules: &[(Pattern, bool)]) -> RuleIndex {
+        let mut index = RuleIndex::default();
+        for (at, (rule, _)) in rules.iter().enumerate() {
+            match rule {
+                Pattern::Exact(p) => {
+                    index.exact.entry(p.clone()).or_insert(at);
+                }
+                Pattern::Prefix(p) => index.prefix.entry(first_word(p).to_owned()).or_default().push(at),
+                Pattern::Label(p) => {
+                    index.label.entry(p.clone()).or_insert(at);
+                }
+                Pattern::Contains(p) => index
+                    .contains
+                    .push((at, memchr::memmem::Finder::new(p.as_bytes()).into_owned())),
+                Pattern::Tail(_) => {}
+            }
+        }
+        index
+    }
+}
+
+/// A key's first word (keys separate words by single spaces).
+fn first_word(key: &str) -> &str {
+    key.split(' ').next().unwrap_or(key)
 }
 
 impl Boilerplate {
@@ -71,7 +116,11 @@ impl Boilerplate {
                 _ => None,
             })
             .collect();
-        Ok(Boilerplate { rules, tails })
+        Ok(Boilerplate {
+            index: RuleIndex::of(&rules),
+            rules,
+            tails,
+        })
     }
 
     /// Which rule a line matches (given its key): `Some(is_teaser)`, or `None`.
@@ -92,25 +141,43 @@ impl Boilerplate {
         if words > 30 {
             return None;
         }
-        let head = std::cell::OnceCell::new();
-        let head_key = || head.get_or_init(|| head_before_separator(line).map(key));
-        self.rules.iter().find_map(|(rule, teaser)| {
-            let hit = match rule {
-                Pattern::Exact(p) => line_key == p,
-                Pattern::Prefix(p) => {
-                    words <= 30
-                        && line_key.starts_with(p.as_str())
-                        && line_key[p.len()..].chars().next().is_none_or(|c| c == ' ')
+        let index = &self.index;
+        let mut first = index.exact.get(line_key).copied();
+        let before = |first: Option<usize>, at: usize| first.is_none_or(|f| at < f);
+        // A prefix the line starts with, followed by a space or the end: the line's first word is its first.
+        let prefixes = index.prefix.get(first_word(line_key)).map_or(&[][..], Vec::as_slice);
+        if let Some(&at) = prefixes.iter().take_while(|at| before(first, **at)).find(|at| {
+            matches!(&self.rules[**at].0, Pattern::Prefix(p)
+                if line_key.starts_with(p.as_str()) && line_key[p.len()..].chars().next().is_none_or(|c| c == ' '))
+        }) {
+            first = Some(at);
+        }
+        if words <= 15 && index.contains.first().is_some_and(|(at, _)| before(first, *at)) && !list_item(line) {
+            if let Some((at, _)) = index
+                .contains
+                .iter()
+                .take_while(|(at, _)| before(first, *at))
+                .find(|(_, finder)| finder.find(line_key.as_bytes()).is_some())
+            {
+                first = Some(*at);
+            }
+        }
+        if !index.label.is_empty() {
+            if let Some(&at) = head_before_separator(line).and_then(|head| index.label.get(&key(head))) {
+                if before(first, at) {
+                    first = Some(at);
                 }
-                Pattern::Contains(p) => {
-                    let found = words <= 15 && !list_item(line) && line_key.contains(p.as_str());
-                    return found.then_some((*teaser, Some(p.as_str())));
-                }
-                Pattern::Label(p) => head_key().as_ref() == Some(p),
-                Pattern::Tail(_) => false,
-            };
-            hit.then_some((*teaser, None))
-        })
+            }
+        }
+        let (rule, teaser) = &self.rules[first?];
+        Some((
+            *teaser,
+            if let Pattern::Contains(p) = rule {
+                Some(p.as_str())
+            } else {
+                None
+            },
+        ))
     }
 
     /// Where a tail rule cuts `line` (a byte offset at a word start), given the line's key.
@@ -274,5 +341,66 @@ mod tests {
         assert_eq!(b.matches("حمّل تطبيقنا", &key("حمّل تطبيقنا")), Some(false));
         assert!(Boilerplate::new(&["? x".to_owned()]).is_err());
         assert!(Boilerplate::new(&["= ...".to_owned()]).is_err());
+    }
+
+    /// The rules tried one by one in list order, as `hit` did before the index: the index must agree.
+    fn hit_in_order<'b>(b: &'b Boilerplate, line: &str, line_key: &str) -> Option<(bool, Option<&'b str>)> {
+        let words = line_key.split(' ').count();
+        if line_key.is_empty() || words > 30 {
+            return None;
+        }
+        b.rules.iter().find_map(|(rule, teaser)| {
+            let hit = match rule {
+                Pattern::Exact(p) => line_key == p,
+                Pattern::Prefix(p) => {
+                    line_key.starts_with(p.as_str()) && line_key[p.len()..].chars().next().is_none_or(|c| c == ' ')
+                }
+                Pattern::Contains(p) => {
+                    let found = words <= 15 && !list_item(line) && line_key.contains(p.as_str());
+                    return found.then_some((*teaser, Some(p.as_str())));
+                }
+                Pattern::Label(p) => head_before_separator(line).map(key).as_ref() == Some(p),
+                Pattern::Tail(_) => false,
+            };
+            hit.then_some((*teaser, None))
+        })
+    }
+
+    #[test]
+    fn the_index_finds_the_rule_trying_every_rule_in_order_finds() {
+        // Every shipped phrase alone, leading, trailing, inside, as a label, as a list item, and lines that
+        // match two rules at once (the first in the list must win), plus rules added in config that repeat
+        // a shipped phrase under another kind.
+        let extra = ["~ تابعونا".to_owned(), "^ شارك".to_owned(), "= اقرا ايضا".to_owned()];
+        let b = Boilerplate::new(&extra).expect("rules");
+        let phrases: Vec<&str> = RULES
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .filter_map(|l| l.split_once(' ').map(|(_, p)| p.trim()))
+            .collect();
+        let mut lines = Vec::new();
+        for (k, p) in phrases.iter().enumerate() {
+            let other = phrases[(k * 7 + 3) % phrases.len()];
+            lines.extend([
+                p.to_string(),
+                format!("{p} عنوان خبر آخر"),
+                format!("خبر {p}"),
+                format!("قال الوزير {p} اليوم"),
+                format!("{p}: عنوان خبر آخر"),
+                format!("{p} | {other}"),
+                format!("{other} {p}"),
+                format!("١- {p}"),
+                format!("{p} {}", "كلمة ".repeat(20)),
+                format!("{p}{p}"),
+            ]);
+        }
+        let mut hits = 0;
+        for line in &lines {
+            let k = key(line);
+            let want = hit_in_order(&b, line, &k);
+            assert_eq!(b.hit(line, &k), want, "{line}");
+            hits += usize::from(want.is_some());
+        }
+        assert!(hits > lines.len() / 4, "the lines exercise the rules: {hits} of {}", lines.len());
     }
 }

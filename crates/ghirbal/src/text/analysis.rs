@@ -63,8 +63,11 @@ impl Words {
 
     /// Characters (code points) of each word; `source` is the string the words were taken from.
     pub fn chars(&self, source: &str) -> &[u32] {
-        self.chars
-            .get_or_init(|| self.iter(source).map(|w| super::char_count(w) as u32).collect())
+        self.chars.get_or_init(|| {
+            let bytes = source.as_bytes();
+            let count = |r: &Range<u32>| super::hashing::char_count_in(bytes, r.start as usize..r.end as usize);
+            self.spans.iter().map(|r| count(r) as u32).collect()
+        })
     }
 
     /// Every word, as slices of `source`.
