@@ -401,6 +401,10 @@ mod tests {
             assert_eq!(b.hit(line, &k), want, "{line}");
             hits += usize::from(want.is_some());
         }
-        assert!(hits > lines.len() / 4, "the lines exercise the rules: {hits} of {}", lines.len());
+        assert!(
+            hits > lines.len() / 4,
+            "the lines exercise the rules: {hits} of {}",
+            lines.len()
+        );
     }
 }

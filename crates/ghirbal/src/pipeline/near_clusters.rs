@@ -45,6 +45,7 @@ pub(crate) fn run(cx: &Cluster<'_>) -> Result<()> {
     if cx.layout.is_done(Step::NearClusters, 0) {
         return Ok(());
     }
+    tracing::info!("near-clusters step");
     let exact = ExactInfo::load(cx.layout, cx.config.run.partitions, cx.shards)?;
     let docs = Docs::load(cx)?;
     let budget = cx.config.run.memory_budget_bytes()?;

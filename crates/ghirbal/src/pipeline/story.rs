@@ -77,6 +77,7 @@ pub(crate) fn run(layout: &Layout, config: &Config, shards: &[ShardSpec], pool: 
     if layout.is_done(Step::Story, 0) {
         return Ok(());
     }
+    tracing::info!("story step");
     let removed = removed_by_dedup(layout, config, shards)?;
     let ToLink {
         kept,
