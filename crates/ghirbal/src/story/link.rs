@@ -51,10 +51,11 @@ type TermMap<V> = HashMap<u32, V, BuildHasherDefault<crate::text::Mixing>>;
 /// vector from them ([`DocFreq::vector_of`]).
 #[derive(Debug)]
 pub struct DocFreq {
-    index: TermMap<u32>,
-    /// By term index: the term, its document frequency, then its IDF.
+    /// Each distinct term's index and document frequency, side by side: counting a term is one random access
+    /// into memory, not two (the index and a separate count array were two cache misses per term).
+    index: TermMap<(u32, u32)>,
+    /// By term index: the term, then (once finished) its IDF.
     terms: Vec<u32>,
-    df: Vec<u32>,
     idf: Vec<f32>,
     /// The documents' terms (term index, weight before IDF), document `i`'s ending at `ends[i]`, held while
     /// `entries` stays within `hold_bytes`.
@@ -77,7 +78,6 @@ impl DocFreq {
         DocFreq {
             index: TermMap::default(),
             terms: Vec::new(),
-            df: Vec::new(),
             idf: Vec::new(),
             ends: Vec::new(),
             entries: Vec::new(),
@@ -99,12 +99,12 @@ impl DocFreq {
             self.ends = Vec::new();
         }
         for (t, w) in terms {
-            let k = *self.index.entry(t).or_insert_with(|| {
+            let (k, df) = self.index.entry(t).or_insert_with(|| {
                 self.terms.push(t);
-                self.df.push(0);
-                (self.terms.len() - 1) as u32
+                ((self.terms.len() - 1) as u32, 0)
             });
-            self.df[k as usize] += 1;
+            *df += 1;
+            let k = *k;
             if self.holds {
                 self.entries.push((k, w));
             }
@@ -125,11 +125,11 @@ impl DocFreq {
     /// is kept only for [`DocFreq::vector_of`], when the terms were not held.
     pub fn finish(&mut self) {
         let n = self.days.len() as f64 + PRIOR_DOCS;
-        self.idf = self
-            .df
-            .iter()
-            .map(|df| (n / (f64::from(*df) + 1.0)).ln() as f32)
-            .collect();
+        // Each term's IDF at its index (the map's order does not matter: every index is written once).
+        self.idf = vec![0.0; self.terms.len()];
+        for &(k, df) in self.index.values() {
+            self.idf[k as usize] = (n / (f64::from(df) + 1.0)).ln() as f32;
+        }
         if self.holds {
             self.index = TermMap::default();
         }
@@ -216,7 +216,7 @@ impl DocFreq {
     ) -> Result<(), u32> {
         entries.clear();
         for (t, w) in terms {
-            entries.push((*self.index.get(&t).ok_or(t)?, w));
+            entries.push((self.index.get(&t).ok_or(t)?.0, w));
         }
         self.vector_into(entries, top, v, scratch);
         Ok(())
