@@ -189,7 +189,7 @@ impl GopherQuality {
         };
         // Key-form words never consist of punctuation; datatrove's tokens may.
         let datatrove = self.cfg.words == WordMode::Datatrove;
-        let lens = words.chars(source);
+        let lens = words.chars();
         for (i, w) in words.iter(source).enumerate() {
             s.tokens += 1;
             if !datatrove || !w.chars().all(is_datatrove_punctuation) {

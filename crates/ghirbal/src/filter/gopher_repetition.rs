@@ -302,7 +302,7 @@ impl Stage for GopherRepetition {
         if self.cfg.dup_line_frac > 0.0 && frac > self.cfg.dup_line_frac {
             return measured(DUP_LINE_FRAC, frac, self.cfg.dup_line_frac);
         }
-        let (source, words, skip, title_chars) = match self.cfg.words {
+        let (words, skip, title_chars) = match self.cfg.words {
             WordMode::Key => {
                 let kw = doc.analysis.key_words(&doc.text, self.key);
                 let title = if self.cfg.skip_title { title(&doc.text) } else { None };
@@ -311,12 +311,12 @@ impl Stage for GopherRepetition {
                     let first = kw.key.split('\n').next().unwrap_or("");
                     (crate::text::words(first).len(), char_count(t) + 1)
                 });
-                (kw.key.as_str(), &kw.words, skip, title_chars)
+                (&kw.words, skip, title_chars)
             }
-            WordMode::Datatrove => (doc.text.as_str(), doc.analysis.tokens(&doc.text), 0, 0),
+            WordMode::Datatrove => (doc.analysis.tokens(&doc.text), 0, 0),
         };
         let chars = (chars - title_chars as f64).max(1.0);
-        self.ngram_rules(&words.hashes[skip..], &words.chars(source)[skip..], chars)
+        self.ngram_rules(&words.hashes[skip..], &words.chars()[skip..], chars)
             .unwrap_or(Outcome::Keep)
     }
 }
