@@ -121,6 +121,13 @@ fn to_link(layout: &Layout, config: &Config, shards: &[ShardSpec], removed: &[Ve
     let top = config.story.top_terms;
     let budget = usize::try_from(config.run.memory_budget_bytes()?).unwrap_or(usize::MAX);
     let (mut df, mut kept, mut sources) = (DocFreq::holding(budget / 4), Vec::new(), Sources::default());
+    // The files' sizes bound the terms they hold (a term is 8 bytes; ids and sources take the rest). Only a
+    // hint: a file that cannot be looked at here is reported by the read that follows.
+    let bytes: u64 = shards
+        .iter()
+        .map(|s| std::fs::metadata(layout.story_terms(s.index)).map_or(0, |m| m.len()))
+        .sum();
+    df.expect(usize::try_from(bytes).unwrap_or(usize::MAX) / crate::work::story::TERM_BYTES);
     each_kept(layout, shards, removed, |shard, r| {
         df.add(r.terms(), r.day);
         kept.push(Kept {

@@ -89,6 +89,16 @@ impl DocFreq {
         }
     }
 
+    /// Makes room at once for about `terms` terms (as many as the memory given holds): the held terms then
+    /// grow without being copied to a larger place again and again (most of a corpus's terms are read after
+    /// the last doubling but one).
+    pub fn expect(&mut self, terms: usize) {
+        let room = terms.min(self.hold_bytes / std::mem::size_of::<(u32, f32)>());
+        if self.holds {
+            self.entries.reserve(room.saturating_sub(self.entries.len()));
+        }
+    }
+
     /// Adds the next document: its (distinct) terms, in the order they were written, and its day.
     pub fn add(&mut self, terms: impl IntoIterator<Item = Term>, day: Option<i32>) {
         let terms = terms.into_iter();
