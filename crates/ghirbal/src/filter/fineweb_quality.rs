@@ -146,7 +146,7 @@ impl Stage for FinewebQuality {
             return measured(CHAR_DUP, dup, c.char_duplicates_ratio);
         }
         let words = match c.words {
-            WordMode::Key => doc.analysis.key_words(&doc.text, self.key).words.len(),
+            WordMode::Key => doc.analysis.key_words_counted(&doc.text, self.key).words.len(),
             WordMode::Datatrove => doc.analysis.tokens(&doc.text).len(),
         };
         let list = newlines as f64 / words.max(1) as f64;

@@ -182,14 +182,14 @@ impl GopherQuality {
         let mut chars = 0usize;
         let (source, words) = match self.cfg.words {
             WordMode::Key => {
-                let kw = doc.analysis.key_words(&doc.text, self.key);
+                let kw = doc.analysis.key_words_counted(&doc.text, self.key);
                 (kw.key.as_str(), &kw.words)
             }
             WordMode::Datatrove => (doc.text.as_str(), doc.analysis.tokens(&doc.text)),
         };
         // Key-form words never consist of punctuation; datatrove's tokens may.
         let datatrove = self.cfg.words == WordMode::Datatrove;
-        let lens = words.chars();
+        let lens = words.chars(source);
         for (i, w) in words.iter(source).enumerate() {
             s.tokens += 1;
             if !datatrove || !w.chars().all(is_datatrove_punctuation) {

@@ -302,21 +302,21 @@ impl Stage for GopherRepetition {
         if self.cfg.dup_line_frac > 0.0 && frac > self.cfg.dup_line_frac {
             return measured(DUP_LINE_FRAC, frac, self.cfg.dup_line_frac);
         }
-        let (words, skip, title_chars) = match self.cfg.words {
+        let (source, words, skip, title_chars) = match self.cfg.words {
             WordMode::Key => {
-                let kw = doc.analysis.key_words(&doc.text, self.key);
+                let kw = doc.analysis.key_words_counted(&doc.text, self.key);
                 let title = if self.cfg.skip_title { title(&doc.text) } else { None };
                 let (skip, title_chars) = title.map_or((0, 0), |t| {
                     // The analysis form has one line per text line: the title's words are its first line's.
                     let first = kw.key.split('\n').next().unwrap_or("");
                     (crate::text::words(first).len(), char_count(t) + 1)
                 });
-                (&kw.words, skip, title_chars)
+                (kw.key.as_str(), &kw.words, skip, title_chars)
             }
-            WordMode::Datatrove => (doc.analysis.tokens(&doc.text), 0, 0),
+            WordMode::Datatrove => (doc.text.as_str(), doc.analysis.tokens(&doc.text), 0, 0),
         };
         let chars = (chars - title_chars as f64).max(1.0);
-        self.ngram_rules(&words.hashes[skip..], &words.chars()[skip..], chars)
+        self.ngram_rules(&words.hashes[skip..], &words.chars(source)[skip..], chars)
             .unwrap_or(Outcome::Keep)
     }
 }

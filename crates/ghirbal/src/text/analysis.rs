@@ -17,31 +17,38 @@ use super::words::for_each_word;
 #[derive(Clone, Default)]
 pub struct Words {
     spans: Vec<Range<u32>>,
-    /// Characters (code points) of each word.
-    chars: Vec<u32>,
+    /// Characters (code points) of each word: counted with the hashes when the caller said it would ask
+    /// (the filters), else when first asked (near dedup and `story` never ask).
+    chars: std::cell::OnceCell<Vec<u32>>,
     /// xxh3-64 (seed 0) of each word's bytes.
     pub hashes: Vec<u64>,
 }
 
 impl Words {
-    fn build<'a>(source: &'a str, each: impl FnOnce(&'a str, &mut dyn FnMut(&'a str))) -> Words {
+    /// The words `each` finds in `source`, their hashes and — with `count` — their lengths.
+    fn build<'a>(source: &'a str, count: bool, each: impl FnOnce(&'a str, &mut dyn FnMut(&'a str))) -> Words {
         let guess = source.len() / 8;
         let mut w = Words {
             spans: Vec::with_capacity(guess),
-            chars: Vec::with_capacity(guess),
+            chars: std::cell::OnceCell::new(),
             hashes: Vec::with_capacity(guess),
         };
         let base = source.as_ptr() as usize;
-        // The lengths in characters are counted here, while each word's bytes are in cache for its hash: counting
-        // them later in a second walk over the words (only when a filter asked) cost the filters more than the
-        // count costs near dedup, which never asks (gopher_quality 0.214 -> 0.200 CPU-s on the slice).
+        // The lengths are counted here, while each word's bytes are in cache for its hash: a second walk over
+        // the words for them cost the filters more than the count (gopher_quality 0.214 -> 0.200 CPU-s on the
+        // slice); near dedup alone, which never asks, would pay 5% of its run for them.
+        let mut chars = Vec::with_capacity(if count { guess } else { 0 });
         each(source, &mut |word: &str| {
             let start = word.as_ptr() as usize - base;
             w.spans.push(start as u32..(start + word.len()) as u32);
             w.hashes.push(xxhash_rust::xxh3::xxh3_64(word.as_bytes()));
-            w.chars
-                .push(super::hashing::char_count_in(source.as_bytes(), start..start + word.len()) as u32);
+            if count {
+                chars.push(super::hashing::char_count_in(source.as_bytes(), start..start + word.len()) as u32);
+            }
         });
+        if count {
+            w.chars = std::cell::OnceCell::from(chars);
+        }
         w
     }
 
@@ -66,9 +73,13 @@ impl Words {
         &source[r.start as usize..r.end as usize]
     }
 
-    /// Characters (code points) of each word.
-    pub fn chars(&self) -> &[u32] {
-        &self.chars
+    /// Characters (code points) of each word; `source` is the string the words were taken from.
+    pub fn chars(&self, source: &str) -> &[u32] {
+        self.chars.get_or_init(|| {
+            let bytes = source.as_bytes();
+            let count = |r: &Range<u32>| super::hashing::char_count_in(bytes, r.start as usize..r.end as usize);
+            self.spans.iter().map(|r| count(r) as u32).collect()
+        })
     }
 
     /// Every word, as slices of `source`.
@@ -142,9 +153,19 @@ impl Analysis {
 
     /// The key form of `text` and its words.
     pub fn key_words(&mut self, text: &str, spec: KeySpec) -> &KeyWords {
+        self.key_words_with(text, spec, false)
+    }
+
+    /// [`Analysis::key_words`], for a caller that will ask for the words' lengths: found with the words
+    /// (unless the words were found before), not in a second walk over them.
+    pub fn key_words_counted(&mut self, text: &str, spec: KeySpec) -> &KeyWords {
+        self.key_words_with(text, spec, true)
+    }
+
+    fn key_words_with(&mut self, text: &str, spec: KeySpec, count: bool) -> &KeyWords {
         let (_, kw, has_words) = self.key_form(text, spec);
         if !*has_words {
-            kw.words = Words::build(&kw.key, |k, f| for_each_word(k, f));
+            kw.words = Words::build(&kw.key, count, |k, f| for_each_word(k, f));
             *has_words = true;
         }
         kw
@@ -177,7 +198,7 @@ impl Analysis {
     pub fn tokens(&mut self, text: &str) -> &Words {
         self.refresh(text);
         self.tokens
-            .get_or_insert_with(|| Words::build(text, |t, f| datatrove_tokens(t).into_iter().for_each(f)))
+            .get_or_insert_with(|| Words::build(text, true, |t, f| datatrove_tokens(t).into_iter().for_each(f)))
     }
 }
 
@@ -192,7 +213,14 @@ mod tests {
         let kw = a.key_words("قالَ الرئيسُ، في بيان", opts);
         let words: Vec<&str> = kw.words.iter(&kw.key).collect();
         assert_eq!(words, ["قال", "الرييس", "في", "بيان"]);
-        assert_eq!(kw.words.chars(), [3, 6, 2, 4]);
+        assert_eq!(kw.words.chars(&kw.key), [3, 6, 2, 4]);
+        // Counted with the words or when first asked: the same lengths.
+        let mut counted = Analysis::default();
+        let kw = counted.key_words_counted("قالَ الرئيسُ، في بيان", opts);
+        assert_eq!(kw.words.chars.get().map(Vec::len), Some(4), "counted with the words");
+        assert_eq!(kw.words.chars(&kw.key), [3, 6, 2, 4]);
+        let kw = a.key_words("قالَ الرئيسُ، في بيان", opts);
+        assert!(kw.words.chars.get().is_some(), "asked once, kept");
         assert_eq!(a.tokens("قالَ الرئيسُ، في").len(), 4, "the comma is a token");
         // A changed text is analysed again, never served stale.
         let kw = a.key_words("نص آخر", opts);
