@@ -145,6 +145,8 @@ impl Stage for FinewebQuality {
         if c.char_duplicates_ratio > 0.0 && dup > c.char_duplicates_ratio && !verse() {
             return measured(CHAR_DUP, dup, c.char_duplicates_ratio);
         }
+        // Counted: this filter needs only how many words, but when a config runs it before the gopher filters,
+        // they need the lengths, which are cheapest found with the words.
         let words = match c.words {
             WordMode::Key => doc.analysis.key_words_counted(&doc.text, self.key).words.len(),
             WordMode::Datatrove => doc.analysis.tokens(&doc.text).len(),

@@ -240,6 +240,8 @@ impl DocFreq {
     /// first; `scratch` is room to choose the strongest in).
     fn vector_into(&self, entries: &[(u32, f32)], top: usize, v: &mut Vec<Term>, scratch: &mut Vec<Term>) {
         v.clear();
+        // Every term here was counted — the held terms are the ones counted, and `vector_of` checks the terms
+        // read again first — so the lookup never misses; 0 would only drop a term, never invent one.
         v.extend(entries.iter().map(|&(t, w)| (t, w * self.idf(t).unwrap_or(0.0))));
         let norm = v.iter().map(|(_, w)| f64::from(*w) * f64::from(*w)).sum::<f64>().sqrt();
         if norm > 0.0 {

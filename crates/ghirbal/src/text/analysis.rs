@@ -43,7 +43,7 @@ impl Words {
             w.spans.push(start as u32..(start + word.len()) as u32);
             w.hashes.push(xxhash_rust::xxh3::xxh3_64(word.as_bytes()));
             if count {
-                chars.push(super::hashing::char_count_in(source.as_bytes(), start..start + word.len()) as u32);
+                chars.push(length(source, &(start as u32..(start + word.len()) as u32)));
             }
         });
         if count {
@@ -75,11 +75,8 @@ impl Words {
 
     /// Characters (code points) of each word; `source` is the string the words were taken from.
     pub fn chars(&self, source: &str) -> &[u32] {
-        self.chars.get_or_init(|| {
-            let bytes = source.as_bytes();
-            let count = |r: &Range<u32>| super::hashing::char_count_in(bytes, r.start as usize..r.end as usize);
-            self.spans.iter().map(|r| count(r) as u32).collect()
-        })
+        self.chars
+            .get_or_init(|| self.spans.iter().map(|r| length(source, r)).collect())
     }
 
     /// Every word, as slices of `source`.
@@ -97,6 +94,11 @@ impl std::fmt::Debug for Words {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Words({})", self.spans.len())
     }
+}
+
+/// Characters (code points) of the word at `span` of `source`.
+fn length(source: &str, span: &Range<u32>) -> u32 {
+    super::hashing::char_count_in(source.as_bytes(), span.start as usize..span.end as usize) as u32
 }
 
 /// The key form of a text and its words.
