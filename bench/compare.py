@@ -178,6 +178,14 @@ def main():
         medians = {k: median(v) for k, v in cpus.items()}
         versus = {"baseline": baseline, "cpu_seconds": cpus, "median": medians,
                   "ratio_this_to_baseline": medians["this"] / medians["baseline"]}
+    # The same pipeline with datatrove's I/O (plain JSONL read, plain JSONL written), and without `story`
+    # (its stages read off the default run's stats.json): the default row is the target; these two say how
+    # much of it is the formats and how much the story step, which joined the default after the target was set.
+    ghirbal_run("ghirbal-default-plain", ["--compression", "none"])
+    with open(f"{work}/ghirbal-default.stats.json", encoding="utf-8") as f:
+        default_stages = json.load(f)["config"]["stages"]
+    ghirbal_run("ghirbal-default-no-story", ["--stages", ",".join(s for s in default_stages if s != "story")],
+                src=gz)
     ghirbal_run("ghirbal-near", ["--stages", "dedup.near", "--compression", "none"])
     ghirbal_run("ghirbal-exact", ["--stages", "dedup.exact", "--compression", "none"])
     ghirbal_run("ghirbal-fineweb2-filters", ["--preset", "fineweb2", "--compression", "none", "--stages",
@@ -236,6 +244,8 @@ def main():
     row("MinHash-LSH near dedup", "ghirbal-near", "rensa", 4)
     row("MinHash-LSH near dedup", "ghirbal-near", "datasketch", 50)
     row("MinHash pipeline", "ghirbal-default", "datatrove-minhash", 50)
+    row("  the same, plain JSONL in and out", "ghirbal-default-plain", "datatrove-minhash")
+    row("  the same, .gz in, .zst out, no story", "ghirbal-default-no-story", "datatrove-minhash")
     row("FineWeb-2 Arabic filters", "ghirbal-fineweb2-filters", "datatrove-filters")
     row("exact document dedup", "ghirbal-exact", "dolma-exact", 3)
     row("line repairs vs paragraph dedup (lines/paras)", "ghirbal-clean", "dolma-paragraphs")
@@ -245,6 +255,8 @@ def main():
         "documents": len(texts),
         "whole_pipeline_mb_per_cpu_s": mb / one["cpu"],
         "whole_pipeline_peak_rss_mb": one["rss"],
+        "whole_pipeline_plain_io_mb_per_cpu_s": mb / rows["ghirbal-default-plain"]["cpu"],
+        "whole_pipeline_no_story_mb_per_cpu_s": mb / rows["ghirbal-default-no-story"]["cpu"],
         "two_core_speedup_wall": median(walls["1"]) / median(walls["2"]),
         "two_core_walls": walls,
         "two_core_speedup_first_pair": one["wall"] / two["wall"],
@@ -274,6 +286,8 @@ def main():
           "wall-clock throughput of one (target 1.8; medians of 5 alternating runs: "
           f"{median(walls['1']):.2f} / {median(walls['2']):.2f} s; the first pair alone "
           f"{summary['two_core_speedup_first_pair']:.2f}x)")
+    print(f"  the same with plain JSONL in and out: {summary['whole_pipeline_plain_io_mb_per_cpu_s']:.1f} MB/s per "
+          f"CPU-second; without story: {summary['whole_pipeline_no_story_mb_per_cpu_s']:.1f}")
     if versus:
         m = versus["median"]
         print(f"this build vs {versus['baseline']} (whole default pipeline, median of 5 alternating runs): "
