@@ -40,11 +40,12 @@ impl Words {
         let mut chars = Vec::with_capacity(if count { guess } else { 0 });
         each(source, &mut |word: &str| {
             let start = word.as_ptr() as usize - base;
-            w.spans.push(start as u32..(start + word.len()) as u32);
+            let span = start as u32..(start + word.len()) as u32;
             w.hashes.push(xxhash_rust::xxh3::xxh3_64(word.as_bytes()));
             if count {
-                chars.push(length(source, &(start as u32..(start + word.len()) as u32)));
+                chars.push(length(source, &span));
             }
+            w.spans.push(span);
         });
         if count {
             w.chars = std::cell::OnceCell::from(chars);
