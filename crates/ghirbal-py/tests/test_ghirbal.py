@@ -88,6 +88,34 @@ class RunTests(unittest.TestCase):
         for sub in ("kept", "removed"):
             self.assertEqual(tree_bytes(out / sub), tree_bytes(self.dir / "cli" / sub), sub)
 
+    def test_a_child_forked_after_a_run_runs_to_the_same_bytes(self):
+        # The first run starts the process's syncing thread; a forked child has its channel but not the
+        # thread, and must sync for itself instead of waiting on an answer that never comes.
+        ghirbal.run([self.input], self.dir / "parent", config=self.config, threads=2)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                ghirbal.run([self.input], self.dir / "child", config=self.config, threads=2)
+                code = 0
+            finally:
+                os._exit(code)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            self.fail("the forked child's run hung")
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, "the forked child's run failed")
+        for sub in ("kept", "removed"):
+            parent, child = tree_bytes(self.dir / "parent" / sub), tree_bytes(self.dir / "child" / sub)
+            self.assertGreater(len(parent), 1)
+            self.assertEqual(parent, child, f"{sub}/ differs in the forked child")
+
     def test_bad_config_and_bad_input_raise_ghirbal_errors(self):
         with self.assertRaisesRegex(ghirbal.GhirbalError, "unknown field|threshold"):
             ghirbal.run([self.input], self.dir / "bad", config="[dedup.near]\nthreshhold = 0.5\n")

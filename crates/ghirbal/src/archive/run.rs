@@ -76,7 +76,7 @@ fn corrupt(path: &Path, at: u64, what: &str) -> Error {
 /// Writes one run from records given in sorted order.
 pub(crate) struct RunWriter {
     kind: RunKind,
-    out: BufWriter<File>,
+    out: BufWriter<crate::work::TmpFile>,
     tmp: PathBuf,
     path: PathBuf,
     block: Vec<u8>,
@@ -153,8 +153,8 @@ impl RunWriter {
         self.out.write_all(&footer).map_err(Error::io("writing", &tmp))?;
         self.out
             .into_inner()
-            .map_err(|e| Error::io("writing", &tmp)(e.into_error()))?;
-        crate::work::commit(&tmp, &self.path)?;
+            .map_err(|e| Error::io("writing", &tmp)(e.into_error()))?
+            .commit(&self.path)?;
         Ok(self.records)
     }
 }

@@ -8,10 +8,18 @@
 //! each rename: journaling file systems (ext4, xfs) commit metadata in order, so a marker that survived a
 //! power cut implies the renames before it did — and syncing every folder cost a third of a small run's
 //! wall time (BENCHMARKS.md). Markers themselves are not synced: a lost marker only redoes its task.
+//!
+//! The data goes to disk while the file is written, not all at its end ([`TmpFile`]): a run writes its work
+//! files in seconds, long before the kernel's own writeback would start, so a sync at the end found every
+//! byte still to write, with every thread idle behind it.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
+
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use crate::{Error, Result};
 
@@ -30,10 +38,148 @@ pub fn is_tmp_name(name: &str) -> bool {
 }
 
 /// Creates the temporary file of `path`: returns it and its name.
-pub fn create_tmp(path: &Path) -> Result<(File, PathBuf)> {
+pub fn create_tmp(path: &Path) -> Result<(TmpFile, PathBuf)> {
     let tmp = tmp_path(path);
     let file = File::create(&tmp).map_err(Error::io("creating", &tmp))?;
+    let file = TmpFile {
+        file,
+        tmp: tmp.clone(),
+        unsynced: 0,
+        behind: None,
+    };
     Ok((file, tmp))
+}
+
+/// Bytes written between two syncs started behind the writer ([`TmpFile`]).
+const SYNC_EVERY: u64 = 8 << 20;
+
+/// A file being written under its temporary name whose data is sent to disk as it grows: past every
+/// [`SYNC_EVERY`] bytes written, the process's syncing thread ([`syncer`]) syncs what the file holds so far
+/// while the writer goes on (one sync per file at a time: while it runs, the bytes just wait for the next
+/// one). [`TmpFile::commit`] then waits on that sync and syncs the rest — the few bytes written since — before
+/// the rename: every byte is on disk before the file has its name, as before; only the waiting moved behind
+/// the work.
+///
+/// On 20,000 news articles (150 MB of work files, written in under a second) the syncs at the tasks' ends
+/// were ~150 ms of waiting in a 2.6 s one-thread run, and all of it serial at two threads (BENCHMARKS.md).
+#[derive(Debug)]
+pub struct TmpFile {
+    file: File,
+    tmp: PathBuf,
+    /// Bytes written since the last sync started.
+    unsynced: u64,
+    /// The answer of the sync under way, if one is.
+    behind: Option<Receiver<std::io::Result<()>>>,
+}
+
+/// A sync for the syncing thread: the file (a handle of its own) and where its outcome goes.
+type SyncJob = (File, Sender<std::io::Result<()>>);
+
+/// The syncs asked for, in order, and the process that asked (see [`syncer`]).
+struct Syncs {
+    pid: u32,
+    queue: Mutex<VecDeque<SyncJob>>,
+    asked: Condvar,
+}
+
+impl Syncs {
+    /// Hands a sync to the syncing thread.
+    fn ask(&self, job: SyncJob) {
+        // A poisoned lock is a panic elsewhere: the queue itself is whole.
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner).push_back(job);
+        self.asked.notify_one();
+    }
+
+    /// The syncing thread's loop: one sync at a time, in the order asked (the disk is one resource).
+    fn serve(&self) {
+        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            match queue.pop_front() {
+                Some((file, answer)) => {
+                    drop(queue);
+                    // The writer may have gone (an abandoned file): then nobody waits for the answer.
+                    let _ = answer.try_send(file.sync_data());
+                    drop(file);
+                    queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+                }
+                None => queue = self.asked.wait(queue).unwrap_or_else(PoisonError::into_inner),
+            }
+        }
+    }
+}
+
+/// The process's one syncing thread, started at the first sync asked of it. `None` when no thread could be
+/// started, and in a child forked after it started (a Python process that forks keeps the queue but not the
+/// thread: a sync asked there would never be answered): nothing is lost, the commit syncs every byte.
+fn syncer() -> Option<&'static Syncs> {
+    static SYNCER: OnceLock<Option<&'static Syncs>> = OnceLock::new();
+    let syncs = SYNCER.get_or_init(|| {
+        let syncs: &'static Syncs = Box::leak(Box::new(Syncs {
+            pid: std::process::id(),
+            queue: Mutex::new(VecDeque::new()),
+            asked: Condvar::new(),
+        }));
+        let started = std::thread::Builder::new()
+            .name("ghirbal-sync".into())
+            .spawn(|| syncs.serve());
+        started.ok().map(|_| syncs)
+    });
+    syncs.filter(|s| s.pid == std::process::id())
+}
+
+impl TmpFile {
+    /// Asks for what is written so far to be synced behind the writer, unless a sync is still under way:
+    /// a writer about to commit several files asks for each before committing the first, so that their
+    /// syncs overlap its other work. A sync that cannot be asked for (no thread or file handle to spare) is
+    /// no error: nothing is lost, the commit syncs it all.
+    pub fn sync_behind(&mut self) -> std::io::Result<()> {
+        if let Some(answer) = &self.behind {
+            match answer.try_recv() {
+                Err(TryRecvError::Empty) => return Ok(()),
+                Ok(synced) => synced?,
+                // The syncing thread is gone: the commit syncs everything.
+                Err(TryRecvError::Disconnected) => {}
+            }
+            self.behind = None;
+        }
+        let (Some(syncs), Ok(file)) = (syncer(), self.file.try_clone()) else {
+            return Ok(());
+        };
+        let (answer, behind) = crossbeam_channel::bounded(1);
+        syncs.ask((file, answer));
+        self.behind = Some(behind);
+        self.unsynced = 0;
+        Ok(())
+    }
+
+    /// Puts the fully written file in place under `path`: waits on the sync under way (its error is the
+    /// file's: a sync that failed once is not retried), syncs the rest, then the rename.
+    pub fn commit(mut self, path: &Path) -> Result<()> {
+        let behind = match self.behind.take() {
+            // A closed channel: the syncing thread is gone, the sync below covers it all.
+            Some(answer) => answer.recv().unwrap_or(Ok(())),
+            None => Ok(()),
+        };
+        let synced = behind.and_then(|()| self.file.sync_data());
+        synced.map_err(Error::io("syncing", &self.tmp))?;
+        drop(self.file);
+        std::fs::rename(&self.tmp, path).map_err(Error::io("renaming", &self.tmp))
+    }
+}
+
+impl Write for TmpFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.unsynced += n as u64;
+        if self.unsynced >= SYNC_EVERY {
+            self.sync_behind()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// Removes a temporary file that will not be committed (a missing one is not an error).
@@ -44,20 +190,19 @@ pub fn discard(tmp: &Path) -> Result<()> {
     }
 }
 
-/// Puts a fully written temporary file in place: its data to disk, then the rename.
-pub fn commit(tmp: &Path, path: &Path) -> Result<()> {
-    File::open(tmp)
-        .and_then(|f| f.sync_data())
-        .map_err(Error::io("syncing", tmp))?;
-    std::fs::rename(tmp, path).map_err(Error::io("renaming", tmp))
+/// Flushes a buffered temporary file and starts its data on its way to disk ([`TmpFile::sync_behind`]): what
+/// a writer does to each of its files before committing the first.
+pub fn sync_soon(out: &mut std::io::BufWriter<TmpFile>) -> Result<()> {
+    out.flush().map_err(|e| Error::io("writing", &out.get_ref().tmp)(e))?;
+    let file = out.get_mut();
+    file.sync_behind().map_err(|e| Error::io("syncing", &file.tmp)(e))
 }
 
 /// Writes `data` to `path` atomically and durably.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     let (mut file, tmp) = create_tmp(path)?;
     file.write_all(data).map_err(Error::io("writing", &tmp))?;
-    drop(file);
-    commit(&tmp, path)
+    file.commit(path)
 }
 
 /// Removes the temporary files left under `dir` (recursively) by processes that died mid-write. Only call
@@ -98,5 +243,35 @@ mod tests {
         std::fs::write(dir.path().join(".b.json.99999.tmp"), b"torn").expect("write");
         assert_eq!(remove_stale_tmp(dir.path()).expect("sweep"), 1);
         assert!(path.exists());
+    }
+
+    /// Syncs started behind the writer (past every `SYNC_EVERY` bytes, and when asked) never change what
+    /// lands: a file of several syncs' worth, written in uneven pieces, is its bytes exactly, under its name
+    /// only once committed.
+    #[test]
+    fn a_file_synced_while_written_lands_whole() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("big.bin");
+        let (mut file, tmp) = create_tmp(&path).expect("create");
+        let mut want = Vec::new();
+        let mut i = 0u64;
+        while (want.len() as u64) < 2 * SYNC_EVERY + 12_345 {
+            // Uneven pieces, each a pattern of its own, so that a piece lost or written twice shows.
+            let piece: Vec<u8> = (0..(i * 7919) % 300_000 + 1).map(|k| (k ^ i) as u8).collect();
+            file.write_all(&piece).expect("write");
+            want.extend_from_slice(&piece);
+            i += 1;
+            if i.is_multiple_of(5) {
+                file.sync_behind().expect("sync behind");
+            }
+        }
+        assert!(
+            file.unsynced < want.len() as u64,
+            "a sync was started behind the writer"
+        );
+        assert!(!path.exists(), "no name before the commit");
+        file.commit(&path).expect("commit");
+        assert!(!tmp.exists());
+        assert_eq!(std::fs::read(&path).expect("read"), want);
     }
 }

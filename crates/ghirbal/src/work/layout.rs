@@ -127,7 +127,7 @@ impl Layout {
         self.marker(step, task).exists()
     }
     /// Marks a task complete; call only once all its outputs are in place (they were synced by
-    /// [`super::commit`], so the marker never stands over a torn file). An empty file needs no temporary
+    /// [`super::TmpFile::commit`], so the marker never stands over a torn file). An empty file needs no temporary
     /// name and no sync: it is there or it is not, and a lost one only redoes its task.
     pub fn mark_done(&self, step: Step, task: u32) -> Result<()> {
         let path = self.marker(step, task);

@@ -46,7 +46,7 @@ pub(crate) mod story;
 
 use std::path::{Path, PathBuf};
 
-pub use atomic::{commit, create_tmp, discard, tmp_path, write_atomic};
+pub use atomic::{create_tmp, discard, sync_soon, tmp_path, write_atomic, TmpFile};
 pub use layout::Layout;
 pub use lock::{LockMode, OutLock};
 pub use step::{Step, StepReport, TaskSlice};

@@ -41,7 +41,7 @@ pub(crate) fn line_prefix(buf: &mut Vec<u8>, seq: u32, text_bytes: usize, words:
 
 /// Writes one scan file under a temporary name until [`ScanWriter::finish`].
 pub(crate) struct ScanWriter {
-    out: BufWriter<File>,
+    out: BufWriter<super::TmpFile>,
     tmp: PathBuf,
     path: PathBuf,
 }
@@ -71,12 +71,17 @@ impl ScanWriter {
         super::discard(&self.tmp)
     }
 
+    /// Starts what is written on its way to disk, before [`ScanWriter::finish`] ([`super::TmpFile::sync_behind`]).
+    pub(crate) fn sync_soon(&mut self) -> Result<()> {
+        super::sync_soon(&mut self.out)
+    }
+
     /// Puts the file in place.
     pub(crate) fn finish(self) -> Result<()> {
         self.out
             .into_inner()
-            .map_err(|e| Error::io("writing", &self.tmp)(e.into_error()))?;
-        super::commit(&self.tmp, &self.path)
+            .map_err(|e| Error::io("writing", &self.tmp)(e.into_error()))?
+            .commit(&self.path)
     }
 }
 

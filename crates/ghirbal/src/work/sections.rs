@@ -61,7 +61,7 @@ impl Kind {
 
 /// Writes a sectioned file section by section (streaming), under a temporary name until [`Self::finish`].
 pub(crate) struct SectionWriter {
-    out: BufWriter<File>,
+    out: BufWriter<super::TmpFile>,
     tmp: PathBuf,
     path: PathBuf,
     pos: u64,
@@ -156,8 +156,8 @@ impl SectionWriter {
         self.raw(&tail)?;
         self.out
             .into_inner()
-            .map_err(|e| Error::io("writing", &self.tmp)(e.into_error()))?;
-        super::commit(&self.tmp, &self.path)
+            .map_err(|e| Error::io("writing", &self.tmp)(e.into_error()))?
+            .commit(&self.path)
     }
 }
 

@@ -102,7 +102,7 @@ fn decode(d: &mut Decoder<'_>) -> Result<(SketchRecord, Vec<u64>)> {
 
 /// Writes one shard's sketch file and its index, under temporary names until [`SketchWriter::finish`].
 pub(crate) struct SketchWriter {
-    data: BufWriter<File>,
+    data: BufWriter<super::TmpFile>,
     tmp: PathBuf,
     path: PathBuf,
     index: Vec<u8>,
@@ -151,15 +151,22 @@ impl SketchWriter {
         super::discard(&self.tmp)
     }
 
+    /// Starts what is written on its way to disk, before [`SketchWriter::finish`]
+    /// ([`super::TmpFile::sync_behind`]).
+    pub(crate) fn sync_soon(&mut self) -> Result<()> {
+        super::sync_soon(&mut self.data)
+    }
+
     /// Writes the index and puts both files in place (the index last: it says the data is whole).
     pub(crate) fn finish(mut self) -> Result<()> {
-        self.data
+        let data = self
+            .data
             .into_inner()
             .map_err(|e| Error::io("writing", &self.tmp)(e.into_error()))?;
         self.index.put_u32(u32::MAX);
         self.index.put_u64(self.offset);
         self.index.put_u64(0);
-        super::commit(&self.tmp, &self.path)?;
+        data.commit(&self.path)?;
         super::write_atomic(&index_path(&self.path), &self.index)
     }
 }

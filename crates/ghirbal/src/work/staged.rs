@@ -273,7 +273,7 @@ fn json<T: serde::de::DeserializeOwned>(d: &mut Decoder<'_>, what: &str) -> Resu
 
 /// Writes one shard's staged file under a temporary name until [`StagedWriter::finish`].
 pub(crate) struct StagedWriter {
-    out: BufWriter<File>,
+    out: BufWriter<super::TmpFile>,
     tmp: PathBuf,
     path: PathBuf,
     ended: bool,
@@ -323,8 +323,8 @@ impl StagedWriter {
         }
         self.out
             .into_inner()
-            .map_err(|e| Error::io("writing", &self.tmp)(e.into_error()))?;
-        super::commit(&self.tmp, &self.path)
+            .map_err(|e| Error::io("writing", &self.tmp)(e.into_error()))?
+            .commit(&self.path)
     }
 }
 

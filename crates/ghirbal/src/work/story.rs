@@ -243,7 +243,7 @@ fn get_links(d: &mut Decoder<'_>) -> Result<LinksRecord> {
 
 /// Writes one file of records, batch by batch, under a temporary name until [`RecordWriter::finish`].
 pub(crate) struct RecordWriter {
-    out: BufWriter<File>,
+    out: BufWriter<super::TmpFile>,
     tmp: PathBuf,
     path: PathBuf,
     records: u64,
@@ -292,6 +292,12 @@ impl RecordWriter {
         super::discard(&self.tmp)
     }
 
+    /// Starts what is written on its way to disk, before [`RecordWriter::finish`]
+    /// ([`super::TmpFile::sync_behind`]).
+    pub(crate) fn sync_soon(&mut self) -> Result<()> {
+        super::sync_soon(&mut self.out)
+    }
+
     /// Writes the count and puts the file in place.
     pub(crate) fn finish(mut self) -> Result<()> {
         let mut end = b"END\0".to_vec();
@@ -299,8 +305,8 @@ impl RecordWriter {
         self.frame(&end)?;
         self.out
             .into_inner()
-            .map_err(|e| Error::io("writing", &self.tmp)(e.into_error()))?;
-        super::commit(&self.tmp, &self.path)
+            .map_err(|e| Error::io("writing", &self.tmp)(e.into_error()))?
+            .commit(&self.path)
     }
 }
 

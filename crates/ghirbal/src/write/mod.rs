@@ -10,12 +10,12 @@
 mod parquet;
 mod record;
 
-use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use record::{removed_line, RemovedFields};
 
+use crate::work::TmpFile;
 use crate::{Compression, Error, OutputConfig, OutputFormat, Result};
 
 /// Which output a part belongs to (they have different Parquet schemas).
@@ -105,9 +105,9 @@ pub fn encode_output(lines: Vec<u8>, channel: Channel, cfg: &OutputConfig, part:
 }
 
 enum Sink {
-    Bytes(File),
+    Bytes(TmpFile),
     #[cfg(feature = "parquet")]
-    Parquet(Box<::parquet::arrow::ArrowWriter<File>>),
+    Parquet(Box<::parquet::arrow::ArrowWriter<TmpFile>>),
 }
 
 /// Writes the parts `PREFIX-000.EXT`, `PREFIX-001.EXT`, … of one shard into a folder.
@@ -202,15 +202,14 @@ impl PartWriter {
         let Some((sink, tmp, _)) = self.open.take() else {
             return Ok(());
         };
-        match sink {
-            Sink::Bytes(file) => drop(file),
+        let file = match sink {
+            Sink::Bytes(file) => file,
+            // The footer, then the file back.
             #[cfg(feature = "parquet")]
-            Sink::Parquet(writer) => {
-                writer.close().map_err(|e| parquet::err(&tmp, &e))?;
-            }
-        }
+            Sink::Parquet(writer) => writer.into_inner().map_err(|e| parquet::err(&tmp, &e))?,
+        };
         let path = self.final_path();
-        crate::work::commit(&tmp, &path)?;
+        file.commit(&path)?;
         self.written.push(path);
         self.index += 1;
         Ok(())

@@ -2,7 +2,6 @@
 //! corpus's meta fields vary from record to record, so a fixed schema could not hold them verbatim).
 //! Compression is Parquet's own (zstd, gzip or none), applied by the writer thread.
 
-use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,6 +14,7 @@ use parquet::file::properties::WriterProperties;
 
 use super::Channel;
 use crate::doc::RawObject;
+use crate::work::TmpFile;
 use crate::{Compression, Error, OutputConfig, Result};
 
 const KEPT: &[&str] = &["id", "text", "meta"];
@@ -93,7 +93,7 @@ pub(super) fn to_batch(lines: &[u8], channel: Channel, part: &Path) -> Result<Re
 }
 
 /// A Parquet writer for one part.
-pub(super) fn writer(file: File, channel: Channel, cfg: &OutputConfig, path: &Path) -> Result<ArrowWriter<File>> {
+pub(super) fn writer(file: TmpFile, channel: Channel, cfg: &OutputConfig, path: &Path) -> Result<ArrowWriter<TmpFile>> {
     let compression = match cfg.compression {
         Compression::Zstd => PqCompression::ZSTD(ZstdLevel::try_new(cfg.zstd_level).map_err(|e| err(path, &e))?),
         Compression::Gzip => PqCompression::GZIP(GzipLevel::try_new(cfg.gzip_level).map_err(|e| err(path, &e))?),
