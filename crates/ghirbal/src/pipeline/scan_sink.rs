@@ -249,8 +249,8 @@ impl<'a> Sink<'a> {
         }
         open.docs.finish()?;
         open.removed.finish()?;
-        // After the two scan files: the key file is laid out in memory their buffers held (written while
-        // they were still open, it left 4 MB more in the peak RSS of a run).
+        // After the two scan files, as before their syncs moved: written while they were still open, the
+        // key file left the run's peak RSS 2 MB higher (medians of seven; BENCHMARKS.md).
         open.keys.write(&layout.keys(open.shard))?;
         if let Some(w) = open.sketches {
             w.finish()?;
