@@ -13,11 +13,10 @@
 //! files in seconds, long before the kernel's own writeback would start, so a sync at the end found every
 //! byte still to write, with every thread idle behind it.
 
-use std::collections::VecDeque;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
+use std::sync::OnceLock;
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
@@ -75,56 +74,25 @@ pub struct TmpFile {
 /// A sync for the syncing thread: the file (a handle of its own) and where its outcome goes.
 type SyncJob = (File, Sender<std::io::Result<()>>);
 
-/// The syncs asked for, in order, and the process that asked (see [`syncer`]).
-struct Syncs {
-    pid: u32,
-    queue: Mutex<VecDeque<SyncJob>>,
-    asked: Condvar,
-}
-
-impl Syncs {
-    /// Hands a sync to the syncing thread.
-    fn ask(&self, job: SyncJob) {
-        // A poisoned lock is a panic elsewhere: the queue itself is whole.
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner).push_back(job);
-        self.asked.notify_one();
-    }
-
-    /// The syncing thread's loop: one sync at a time, in the order asked (the disk is one resource).
-    fn serve(&self) {
-        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
-        loop {
-            match queue.pop_front() {
-                Some((file, answer)) => {
-                    drop(queue);
+/// The process's one syncing thread, started at the first sync asked of it: one sync at a time, in the
+/// order asked (the disk is one resource). `None` when no thread could be started, and in a child forked
+/// after it started (a Python process that forks keeps the channel but not the thread: a sync asked there
+/// would never be answered): nothing is lost, the commit syncs every byte.
+fn syncer() -> Option<&'static Sender<SyncJob>> {
+    static SYNCER: OnceLock<Option<(u32, Sender<SyncJob>)>> = OnceLock::new();
+    let (pid, jobs) = SYNCER
+        .get_or_init(|| {
+            let (jobs, todo) = crossbeam_channel::unbounded::<SyncJob>();
+            let started = std::thread::Builder::new().name("ghirbal-sync".into()).spawn(move || {
+                for (file, answer) in todo {
                     // The writer may have gone (an abandoned file): then nobody waits for the answer.
                     let _ = answer.try_send(file.sync_data());
-                    drop(file);
-                    queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
                 }
-                None => queue = self.asked.wait(queue).unwrap_or_else(PoisonError::into_inner),
-            }
-        }
-    }
-}
-
-/// The process's one syncing thread, started at the first sync asked of it. `None` when no thread could be
-/// started, and in a child forked after it started (a Python process that forks keeps the queue but not the
-/// thread: a sync asked there would never be answered): nothing is lost, the commit syncs every byte.
-fn syncer() -> Option<&'static Syncs> {
-    static SYNCER: OnceLock<Option<&'static Syncs>> = OnceLock::new();
-    let syncs = SYNCER.get_or_init(|| {
-        let syncs: &'static Syncs = Box::leak(Box::new(Syncs {
-            pid: std::process::id(),
-            queue: Mutex::new(VecDeque::new()),
-            asked: Condvar::new(),
-        }));
-        let started = std::thread::Builder::new()
-            .name("ghirbal-sync".into())
-            .spawn(|| syncs.serve());
-        started.ok().map(|_| syncs)
-    });
-    syncs.filter(|s| s.pid == std::process::id())
+            });
+            started.ok().map(|_| (std::process::id(), jobs))
+        })
+        .as_ref()?;
+    (*pid == std::process::id()).then_some(jobs)
 }
 
 impl TmpFile {
@@ -142,13 +110,14 @@ impl TmpFile {
             }
             self.behind = None;
         }
-        let (Some(syncs), Ok(file)) = (syncer(), self.file.try_clone()) else {
+        let (Some(jobs), Ok(file)) = (syncer(), self.file.try_clone()) else {
             return Ok(());
         };
         let (answer, behind) = crossbeam_channel::bounded(1);
-        syncs.ask((file, answer));
-        self.behind = Some(behind);
-        self.unsynced = 0;
+        if jobs.send((file, answer)).is_ok() {
+            self.behind = Some(behind);
+            self.unsynced = 0;
+        }
         Ok(())
     }
 
@@ -169,11 +138,12 @@ impl TmpFile {
 
 impl Write for TmpFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.file.write(buf)?;
-        self.unsynced += n as u64;
+        // Before the write: an error of the last sync is then told without bytes written, as `Write` asks.
         if self.unsynced >= SYNC_EVERY {
             self.sync_behind()?;
         }
+        let n = self.file.write(buf)?;
+        self.unsynced += n as u64;
         Ok(n)
     }
 
