@@ -345,6 +345,17 @@ fn next_char(text: &str, i: usize, tables: &Tables, opts: &KeyOptions) -> Option
 /// `analysis`: keep lines and number digits (see [`fold_lines_into`]); otherwise collapse both. `GUARDED`:
 /// stop and answer false as soon as [`OutputGuard`] refuses a character (else always true).
 fn fold<const GUARDED: bool>(text: &str, opts: &KeyOptions, out: &mut String, analysis: bool) -> bool {
+    fold_with::<GUARDED, true>(text, opts, out, analysis)
+}
+
+/// [`fold`]; `RUNS`: letters go through [`letter_run`] (false only in tests, where the character-by-character
+/// fold is the reference the runs must give byte for byte).
+fn fold_with<const GUARDED: bool, const RUNS: bool>(
+    text: &str,
+    opts: &KeyOptions,
+    out: &mut String,
+    analysis: bool,
+) -> bool {
     out.clear();
     out.reserve(text.len());
     let tables = Tables::get(opts);
@@ -360,14 +371,19 @@ fn fold<const GUARDED: bool>(text: &str, opts: &KeyOptions, out: &mut String, an
         if GUARDED && !guard.see(c) {
             return false;
         }
-        if class == Class::Letter(c) {
-            // A letter that folds to itself starts a run of them, copied at once.
+        if let (true, Class::Letter(folded)) = (RUNS, class) {
+            // A letter starts a run of letters (and the marks and single spaces between them), written at once.
             state.in_number = false;
             push_break(out, &mut state.space, &mut state.newline);
-            let Some(end) = same_run::<GUARDED>(text.as_bytes(), i + len, tables, &mut guard) else {
+            let from = if folded == c {
+                i
+            } else {
+                out.push(folded);
+                i + len
+            };
+            let Some(end) = letter_run::<GUARDED>(text, (from, i + len), tables, &mut guard, out) else {
                 return false;
             };
-            out.push_str(&text[i..end]);
             i = end;
             continue;
         }
@@ -384,38 +400,81 @@ fn fold<const GUARDED: bool>(text: &str, opts: &KeyOptions, out: &mut String, an
     true
 }
 
-/// Where the run of letters that fold to themselves (ASCII or Arabic block) starting at byte `i` ends; the
-/// guard sees each of them as [`OutputGuard::see`] would (`None` once it refuses one). The inner loop of
-/// the fold: most of an Arabic text's letters are in such runs.
+/// The inner loop of the fold: most of an Arabic text is runs of letters (ASCII or the Arabic block) one
+/// space apart. From byte `i` on (after a letter already folded, whose bytes from `from` on are still to
+/// write), writes to `out` what [`Fold::apply`] character by character would: letters that fold to themselves
+/// and single spaces between letters are copied as they stand, a stretch at a time; letters that fold to
+/// another letter are written folded; marks and other characters the fold drops are left out (none of them
+/// changes the fold's state). Answers where the run ends — before anything else, or before a space not
+/// followed by a letter — having written everything before it; the guard sees each character as
+/// [`OutputGuard::see`] would (`None` once it refuses one).
 #[inline]
-fn same_run<const GUARDED: bool>(
-    bytes: &[u8],
-    mut i: usize,
+fn letter_run<const GUARDED: bool>(
+    text: &str,
+    (mut from, mut i): (usize, usize),
     tables: &Tables,
     guard: &mut OutputGuard,
+    out: &mut String,
 ) -> Option<usize> {
+    let bytes = text.as_bytes();
+    // Where a space was let into the run: the run ends there unless a letter follows it.
+    let mut space = None;
     while let Some(&b) = bytes.get(i) {
-        if b < 0x80 {
-            if !tables.same[usize::from(b)] {
-                break;
-            }
-            guard.last = u32::from(b);
-            i += 1;
+        let (index, len) = if b < 0x80 {
+            (usize::from(b), 1)
         } else if b & 0xFC == 0xD8 {
             let Some(&b2) = bytes.get(i + 1) else { break };
-            let index = usize::from(b - 0xD8) << 6 | usize::from(b2 & 0x3F);
-            if !tables.same[128 + index] {
-                break;
-            }
-            if GUARDED && !guard.letter(0x0600 + index as u32) {
-                return None;
-            }
-            i += 2;
+            (128 + (usize::from(b - 0xD8) << 6 | usize::from(b2 & 0x3F)), 2)
         } else {
             break;
+        };
+        if tables.same[index] {
+            if GUARDED {
+                let kept = if len == 1 {
+                    guard.last = u32::from(b);
+                    true
+                } else {
+                    guard.letter(0x0600 + (index - 128) as u32)
+                };
+                if !kept {
+                    return None;
+                }
+            }
+            (i, space) = (i + len, None);
+            continue;
         }
+        if b == b' ' && space.is_none() {
+            if GUARDED {
+                guard.last = u32::from(b);
+            }
+            (space, i) = (Some(i), i + 1);
+            continue;
+        }
+        let folded = match tables.class[index] {
+            Class::Letter(folded) => Some(folded),
+            Class::Drop if space.is_none() => None,
+            _ => break,
+        };
+        if GUARDED {
+            // The tables' characters are ASCII and U+0600–06FF: the decoding cannot fail.
+            let c = char::from_u32(if len == 1 {
+                index as u32
+            } else {
+                0x0600 + (index - 128) as u32
+            });
+            if !c.is_some_and(|c| guard.see(c)) {
+                return None;
+            }
+        }
+        out.push_str(&text[from..i]);
+        if let Some(folded) = folded {
+            out.push(folded);
+        }
+        (i, from, space) = (i + len, i + len, None);
     }
-    Some(i)
+    let end = space.unwrap_or(i);
+    out.push_str(&text[from..end]);
+    Some(end)
 }
 
 /// The fold's state between characters.
@@ -553,5 +612,80 @@ mod table_tests {
             }
             assert_eq!(next_char("", 0, tables, &opts), None);
         }
+    }
+
+    /// Every way of folding `text` with runs against the character-by-character fold (the reference): the
+    /// same bytes and the same answer, under every option, in both forms, with and without the guard.
+    fn assert_runs_fold_alike(text: &str) {
+        let (mut fast, mut slow) = (String::new(), String::new());
+        for k in 0..4 {
+            let opts = KeyOptions {
+                fold_waw_hamza: k & 1 != 0,
+                fold_yeh_hamza: k & 2 != 0,
+            };
+            for analysis in [false, true] {
+                let a = fold_with::<false, true>(text, &opts, &mut fast, analysis);
+                let b = fold_with::<false, false>(text, &opts, &mut slow, analysis);
+                assert!(a && b);
+                assert_eq!(fast, slow, "{text:?} under {opts:?}, analysis {analysis}");
+                let a = fold_with::<true, true>(text, &opts, &mut fast, analysis);
+                let b = fold_with::<true, false>(text, &opts, &mut slow, analysis);
+                assert_eq!(a, b, "guard's answer on {text:?}");
+                if a {
+                    assert_eq!(fast, slow, "guarded {text:?} under {opts:?}, analysis {analysis}");
+                }
+            }
+        }
+    }
+
+    /// Texts made of the pieces where a run must stop, fold, skip or go on: letters that fold to themselves
+    /// and to others, marks (the three the guard refuses included), tatweel, single and double spaces, line
+    /// breaks, tabs, digits and decimal marks, punctuation, upper case, floods of one letter, characters
+    /// outside the tables.
+    #[test]
+    fn runs_fold_as_the_characters_do() {
+        const PIECES: [&str; 40] = [
+            "ب", "ت", "ال", "أ", "إ", "آ", "ى", "ة", "ؤ", "ئ", "ٱ", "\u{064E}", "\u{0651}", "\u{0653}", "\u{0654}",
+            "ـ", "\u{061C}", " ", "  ", "\n", "\t", "\r", "1", "٢", ".", ",", "٫", "،", "«", "!", "A", "Zx", "é",
+            "\u{200C}", "\u{200D}", "ﷺ", "ﺍ", "中", "هههه", "\u{00AD}",
+        ];
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 12) as usize;
+            let text: String = (0..len)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            assert_runs_fold_alike(&text);
+        }
+    }
+
+    /// The same on real text of several languages and scripts, line by line and whole.
+    #[test]
+    fn runs_fold_real_text_as_the_characters_do() {
+        let texts = [
+            include_str!("../../tests/data/lid/ar.txt"),
+            include_str!("../../tests/data/lid/arz.txt"),
+            include_str!("../../tests/data/lid/fa.txt"),
+            include_str!("../../tests/data/lid/ur.txt"),
+            include_str!("../../tests/data/lid/mixed.txt"),
+            include_str!("../../tests/data/lid/en.txt"),
+            include_str!("../../tests/data/web/assabah.gold.txt"),
+            include_str!("../../tests/data/web/cnn_arabic.gold.txt"),
+        ];
+        let mut lines = 0;
+        for text in texts {
+            assert_runs_fold_alike(text);
+            for line in text.lines().filter(|l| !l.is_empty()) {
+                assert_runs_fold_alike(line);
+                lines += 1;
+            }
+        }
+        assert!(lines > 100, "only {lines} lines of text");
     }
 }
