@@ -255,7 +255,10 @@ impl Default for DedupConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RunConfig {
-    /// Number of partitions of the dedup keys; the cluster phase runs one task per partition.
+    /// Number of partitions of the dedup keys; the cluster phase runs one task per partition. `"auto"` (the
+    /// default; [`AUTO_PARTITIONS`] here) lets the plan size them to the input ([`auto_partitions`]). Never
+    /// changes the output.
+    #[serde(with = "partitions_field")]
     pub partitions: u32,
     /// Target uncompressed bytes per batch handed to a worker thread.
     pub batch_bytes: u64,
@@ -268,6 +271,59 @@ pub struct RunConfig {
     /// or `zstd` at its fastest level where disk is short (less than half the size, 6% more CPU on a whole
     /// run). Never changes the output; a resumed run may use the other.
     pub work_compression: WorkCompression,
+}
+
+/// `run.partitions = "auto"` as the field holds it until the plan sizes it: the pipeline only ever sees a
+/// planned config ([`crate::pipeline`]'s manifest resolves it), where it is 1 or more.
+pub const AUTO_PARTITIONS: u32 = 0;
+
+/// The most partitions `"auto"` gives, and what it gives a news archive (whose partitions are fixed for its
+/// life, so they cannot follow one batch's size): the number every run used before `"auto"`.
+pub const MAX_AUTO_PARTITIONS: u32 = 16;
+
+/// Estimated text bytes per partition under `"auto"`.
+const AUTO_PARTITION_BYTES: u64 = 4 << 20;
+
+/// The partitions `"auto"` gives an input of about `text_bytes` of text: one per 4 MiB, 1 to
+/// [`MAX_AUTO_PARTITIONS`]. Every partition is a task per dedup step, with files of its own to write and
+/// sync: sixteen of them for a few articles cost most of the run's wall time (22 ms against 43 ms for one
+/// article, 450 against 480 ms for 3,000 articles; BENCHMARKS.md), while a large input keeps sixteen.
+pub fn auto_partitions(text_bytes: u64) -> u32 {
+    let wanted = text_bytes.div_ceil(AUTO_PARTITION_BYTES).max(1);
+    u32::try_from(wanted).map_or(MAX_AUTO_PARTITIONS, |p| p.min(MAX_AUTO_PARTITIONS))
+}
+
+/// `run.partitions`: a number, or `"auto"` ([`AUTO_PARTITIONS`]).
+mod partitions_field {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::AUTO_PARTITIONS;
+
+    pub fn serialize<S: Serializer>(value: &u32, s: S) -> Result<S::Ok, S::Error> {
+        match *value {
+            AUTO_PARTITIONS => s.serialize_str("auto"),
+            n => s.serialize_u32(n),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Field {
+            Count(i64),
+            Word(String),
+        }
+        let wrong =
+            |what: String| serde::de::Error::custom(format!("run.partitions must be \"auto\" or 1..=4096, not {what}"));
+        match Field::deserialize(d)? {
+            Field::Count(n) => match u32::try_from(n) {
+                Ok(n) if n != AUTO_PARTITIONS => Ok(n),
+                _ => Err(wrong(n.to_string())),
+            },
+            Field::Word(w) if w.eq_ignore_ascii_case("auto") => Ok(AUTO_PARTITIONS),
+            Field::Word(w) => Err(wrong(format!("{w:?}"))),
+        }
+    }
 }
 
 /// `[run] work_compression`.
@@ -332,7 +388,7 @@ fn total_ram() -> Option<u64> {
 impl Default for RunConfig {
     fn default() -> RunConfig {
         RunConfig {
-            partitions: 16,
+            partitions: AUTO_PARTITIONS,
             batch_bytes: 1 << 20,
             memory_budget: "auto".into(),
             work_compression: WorkCompression::None,
@@ -450,8 +506,8 @@ impl Config {
             ),
             (self.output.part_bytes >= 1, "output.part_bytes must be at least 1"),
             (
-                (1..=4096).contains(&self.run.partitions),
-                "run.partitions must be 1..=4096",
+                self.run.partitions == AUTO_PARTITIONS || (1..=4096).contains(&self.run.partitions),
+                "run.partitions must be \"auto\" or 1..=4096",
             ),
             (self.run.batch_bytes >= 1, "run.batch_bytes must be at least 1"),
             (
@@ -555,5 +611,37 @@ mod tests {
         assert!(err.to_string().contains("colour"), "{err}");
         let err = Config::from_toml("stages = [\"dedup.exact\", \"normalize\"]").expect_err("order");
         assert!(err.to_string().contains("after"), "{err}");
+        for bad in ["0", "-3", "5000", "\"many\"", "1.5"] {
+            let err = Config::from_toml(&format!("[run]\npartitions = {bad}")).expect_err(bad);
+            assert!(err.to_string().contains("partitions"), "{bad}: {err}");
+        }
+    }
+
+    /// `"auto"` (any case) or a number, written back the way it was given; `"auto"` sizes to the input,
+    /// one partition per 4 MiB of text, 1 to 16.
+    #[test]
+    fn partitions_are_a_number_or_auto() {
+        assert_eq!(Config::default().run.partitions, AUTO_PARTITIONS);
+        let auto = Config::from_toml("[run]\npartitions = \"AUTO\"").expect("auto");
+        assert_eq!(auto.run.partitions, AUTO_PARTITIONS);
+        assert!(toml::to_string(&auto.run)
+            .expect("toml")
+            .contains("partitions = \"auto\""));
+        let three = Config::from_toml("[run]\npartitions = 3").expect("three");
+        assert_eq!(three.run.partitions, 3);
+        let back: RunConfig = toml::from_str(&toml::to_string(&three.run).expect("toml")).expect("back");
+        assert_eq!(back.partitions, 3);
+        let sizes = [
+            (0, 1),
+            (1, 1),
+            (4 << 20, 1),
+            ((4 << 20) + 1, 2),
+            (13 << 20, 4),
+            (64 << 20, 16),
+            (u64::MAX, 16),
+        ];
+        for (bytes, want) in sizes {
+            assert_eq!(auto_partitions(bytes), want, "{bytes} bytes");
+        }
     }
 }

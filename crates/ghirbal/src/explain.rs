@@ -84,7 +84,7 @@ fn run_config(layout: &Layout) -> Result<Config> {
             layout.out.display()
         ))
     })?;
-    Ok(manifest.config)
+    Ok(manifest.planned(&manifest.config))
 }
 
 /// Says where the keeper is when it is a document of the news archive; true if so.

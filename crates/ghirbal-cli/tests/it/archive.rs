@@ -351,6 +351,26 @@ fn one_add_at_a_time_a_batch_once_and_settings_that_match() {
     let cfg = dir.write("other.toml", "[dedup.near]\nthreshold = 0.7\n");
     let err = refused(&batches[1], "other", &archive, &["--config", cfg.to_str().expect("p")]);
     assert!(err.contains("threshold"), "{err}");
+    // Partitions "auto" (the default) made a new archive sixteen, whatever the first batch's size: another
+    // number is refused by name; an archive of two takes batches with "auto" as two.
+    let settings = |archive: &Path| -> serde_json::Value {
+        let text = std::fs::read_to_string(archive.join("archive.json")).expect("archive.json");
+        serde_json::from_str::<serde_json::Value>(&text).expect("json")["settings"].clone()
+    };
+    assert_eq!(settings(&archive)["partitions"], 16);
+    let err = refused(&batches[1], "two", &archive, &["--config", &partitions(&dir)]);
+    assert!(err.contains("partitions"), "{err}");
+    let two = dir.join("two");
+    let mut outs = add_batches(&dir, &batches[..1], &two, &["--config", &partitions(&dir)]);
+    let auto = dir.join("two-auto");
+    run_ok(argv!["run", &batches[1], "-o", &auto, "-q", "--archive", &two]);
+    outs.push(auto);
+    assert_eq!(settings(&two)["partitions"], 2);
+    for out in &outs {
+        let stats = std::fs::read_to_string(out.join("stats.json")).expect("stats");
+        let stats: serde_json::Value = serde_json::from_str(&stats).expect("json");
+        assert_eq!(stats["config"]["run"]["partitions"], 2, "{}", out.display());
+    }
     // While one process holds the archive, another run is told so.
     let _held = ghirbal::archive::add::ArchiveLock::acquire(&archive).expect("lock");
     let err = refused(&batches[1], "second", &archive, &[]);

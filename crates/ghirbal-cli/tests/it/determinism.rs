@@ -61,10 +61,16 @@ ghtest!(
     |dir| {
         let inputs = corpus(&dir);
         let base = "[input]\nshard_bytes = 65536\ntxt_files_per_shard = 16\n\n[output]\npart_bytes = 65536\n\n[run]\nbatch_bytes = 4096\n";
-        // Two partitions and a budget far below the band records: the cluster phase sorts them on disk.
+        // Partitions "auto" (one, for this small corpus), sixteen (the most "auto" gives), and two with a
+        // budget far below the band records: the cluster phase sorts them on disk.
         let configs = [
             ("1", dir.write("cfg.toml", base), "unlimited"),
             ("4", dir.write("cfg.toml", base), "unlimited"),
+            (
+                "3",
+                dir.write("sixteen.toml", format!("{base}partitions = 16\n")),
+                "unlimited",
+            ),
             ("2", dir.write("spill.toml", format!("{base}partitions = 2\n")), "1KiB"),
         ];
         let mut results = Vec::new();
@@ -86,6 +92,16 @@ ghtest!(
             let near = removed["dedup.near"].as_u64().expect("some near duplicates");
             assert!((100..600).contains(&near), "{near} near duplicates");
             assert_eq!(removed["read.malformed_json"], 6);
+            // "auto" sizes this corpus (under 4 MiB of text) to one partition; the stats tell the number run.
+            let parts = match *threads {
+                "3" => 16,
+                "2" => 2,
+                _ => 1,
+            };
+            assert_eq!(
+                o.stats["config"]["run"]["partitions"], parts,
+                "run with {threads} threads"
+            );
             let runs = o.stats["stages"]["dedup.near"]["metrics"]["sort_runs"]["sum"].as_f64();
             assert_eq!(runs > Some(0.0), *budget != "unlimited", "sort runs: {runs:?}");
             results.push((dir_bytes(&out.join("kept")), dir_bytes(&out.join("removed"))));

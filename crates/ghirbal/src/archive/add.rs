@@ -70,7 +70,7 @@ pub(crate) fn fingerprint(inputs: &[InputFile], config: &Config) -> String {
 pub(crate) fn plan(root: &Path, config: &Config, inputs: &[InputFile]) -> Result<Snapshot> {
     let root = std::path::absolute(root).map_err(Error::io("resolving", root))?;
     let manifest = super::snapshot(&root, config)?;
-    let print = fingerprint(inputs, config);
+    let print = fingerprint(inputs, &super::with_archive_partitions(config, Some(&manifest)));
     if let Some(b) = manifest.batches.iter().find(|b| b.fingerprint == print) {
         return Err(Error::Config(format!(
             "these inputs were already added to the archive {} as batch {}: adding them again would remove \

@@ -212,6 +212,17 @@ pub fn load(root: &Path) -> Result<Option<Manifest>> {
     Ok(Some(m))
 }
 
+/// `config` with `run.partitions = "auto"` made the archive's own number, or
+/// [`crate::config::MAX_AUTO_PARTITIONS`] for a new archive: an archive's partitions are fixed for its life,
+/// so they cannot follow one batch's size.
+pub(crate) fn with_archive_partitions(config: &Config, archive: Option<&Manifest>) -> Config {
+    let mut config = config.clone();
+    if config.run.partitions == crate::config::AUTO_PARTITIONS {
+        config.run.partitions = archive.map_or(crate::config::MAX_AUTO_PARTITIONS, |m| m.partitions.len() as u32);
+    }
+    config
+}
+
 /// The archive as a run plans against it: loaded (or empty) and checked to share `config`'s settings.
 pub fn snapshot(root: &Path, config: &Config) -> Result<Manifest> {
     if !config.exact_dedup() {
@@ -219,7 +230,9 @@ pub fn snapshot(root: &Path, config: &Config) -> Result<Manifest> {
             "--archive needs exact dedup (the stage dedup.exact): the archive's documents are its exact keys".into(),
         ));
     }
-    let Some(m) = load(root)? else {
+    let loaded = load(root)?;
+    let config = &with_archive_partitions(config, loaded.as_ref());
+    let Some(m) = loaded else {
         return Ok(Manifest::empty(config));
     };
     let wanted = settings(config);

@@ -112,6 +112,7 @@ pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
         None => None,
     };
     let (layout, manifest, _lock) = open(opts, config, LockMode::Exclusive, true)?;
+    let config = &manifest.planned(config);
     if layout.stats().exists() {
         return Ok(RunReport {
             stats: finish::read_stats(&layout)?,
@@ -157,6 +158,7 @@ pub fn run_step(opts: &RunOptions, config: &Config, step: Step, slice: TaskSlice
         _ => LockMode::Shared,
     };
     let (layout, manifest, _lock) = open(opts, config, mode, step == Step::Plan)?;
+    let config = &manifest.planned(config);
     step.check_ready(&layout, config, &manifest)?;
     let complete = layout.stats().exists();
     let done = match step {
@@ -192,7 +194,7 @@ pub fn finished_stats(out: &std::path::Path) -> Result<Option<RunStats>> {
 /// plan): what a scheduler submits, one task each, as `--shard i/N` with N above every index.
 pub fn pending_tasks(opts: &RunOptions, config: &Config, step: Step) -> Result<Vec<u32>> {
     let (layout, manifest, _lock) = open(opts, config, LockMode::Shared, false)?;
-    Ok(step.pending_tasks(&layout, config, &manifest))
+    Ok(step.pending_tasks(&layout, &manifest.planned(config), &manifest))
 }
 
 /// What every step's tasks share: the plan, the threads, the progress bar.
