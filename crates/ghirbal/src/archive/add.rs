@@ -260,6 +260,8 @@ pub(crate) fn add(batch: Finished<'_>, held: Option<&ArchiveLock>) -> Result<Add
     };
     next.batches.push(info.batch);
     point();
+    // The batch's files on disk first (some were synced behind the work: `work::syncer`).
+    crate::work::syncer::settle(&paths.root)?;
     // The commit: from here on the batch is in the archive.
     json::write(&paths.manifest(), &next)?;
     point();

@@ -125,18 +125,23 @@ pub fn run(opts: &RunOptions, config: &Config) -> Result<RunReport> {
     if let Some(snap) = &manifest.archive {
         crate::archive::add::check_resumable(snap, &manifest.inputs, config)?;
     }
-    plan.record(&layout)?;
-    let runner = Runner::new(opts, config, &layout, &manifest)?;
-    // Steps with no tasks in this config (site lines or near dedup off) are skipped, and not timed.
-    for step in Step::ALL.into_iter().filter(|s| step_has_tasks(*s, config, &manifest)) {
-        let clock = invocation.step(step);
-        runner
-            .run(step, TaskSlice::ALL, &clock)
-            .map_err(|e| redo_producer(&layout, e))?;
-        clock.record(&layout)?;
-    }
-    let stats = finish::finish(&layout, config, &manifest, &invocation, archive_lock.as_ref())
-        .map_err(|e| redo_producer(&layout, e))?;
+    let steps = || -> Result<()> {
+        plan.record(&layout)?;
+        let runner = Runner::new(opts, config, &layout, &manifest)?;
+        // Steps with no tasks in this config (site lines or near dedup off) are skipped, and not timed.
+        for step in Step::ALL.into_iter().filter(|s| step_has_tasks(*s, config, &manifest)) {
+            let clock = invocation.step(step);
+            runner
+                .run(step, TaskSlice::ALL, &clock)
+                .map_err(|e| redo_producer(&layout, e))?;
+            clock.record(&layout)?;
+        }
+        Ok(())
+    };
+    // Every task's files on disk and its marker made before `stats.json` says the run is complete.
+    settled(&layout, steps())?;
+    let finished = finish::finish(&layout, config, &manifest, &invocation, archive_lock.as_ref());
+    let stats = settled(&layout, finished.map_err(|e| redo_producer(&layout, e)))?;
     let spent = invocation.elapsed();
     Ok(RunReport {
         stats,
@@ -167,11 +172,15 @@ pub fn run_step(opts: &RunOptions, config: &Config, step: Step, slice: TaskSlice
         Step::Finish => finish::finish(&layout, config, &manifest, &invocation, None).map(|_| ()),
         _ => Runner::new(opts, config, &layout, &manifest)?.run(step, slice, &clock),
     };
-    done.map_err(|e| redo_producer(&layout, e))?;
-    // `finish` counted its own time; once the run is complete, its time is told.
-    if step != Step::Finish && !complete {
-        clock.record(&layout)?;
-    }
+    let recorded = done.map_err(|e| redo_producer(&layout, e)).and_then(|()| {
+        // `finish` counted its own time; once the run is complete, its time is told.
+        match step != Step::Finish && !complete {
+            true => clock.record(&layout),
+            false => Ok(()),
+        }
+    });
+    // The invocation's files on disk and its markers made before it ends: the next one trusts them.
+    settled(&layout, recorded)?;
     Ok(StepReport {
         step,
         slice,
@@ -317,6 +326,21 @@ fn step_has_tasks(step: Step, config: &Config, manifest: &Manifest) -> bool {
     step.tasks(config, manifest).is_some_and(|t| !t.is_empty())
 }
 
+/// `result`, once the syncs and markers this run handed to the syncing thread are done
+/// ([`Layout::settle`]): a failed sync fails a run that had not failed, naming the file; a run that had
+/// failed keeps its own error, the sync's is logged.
+fn settled<T>(layout: &Layout, result: Result<T>) -> Result<T> {
+    match (result, layout.settle()) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Ok(_), Err(sync)) => Err(sync),
+        (Err(e), Ok(())) => Err(e),
+        (Err(e), Err(sync)) => {
+            tracing::warn!("{sync}");
+            Err(e)
+        }
+    }
+}
+
 /// A task failed on a damaged or missing work file: the marker of the task that wrote the file goes, so the
 /// next run redoes that task from its inputs (byte for byte what it wrote before), and the error says so.
 fn redo_producer(layout: &Layout, err: Error) -> Error {
@@ -328,12 +352,12 @@ fn redo_producer(layout: &Layout, err: Error) -> Error {
     let Some((step, task)) = layout.producer(&path) else {
         return err;
     };
-    if std::fs::remove_file(layout.marker(step, task)).is_err() {
+    if !layout.unmark(step, task).unwrap_or(false) {
         // No marker: the failing task is the one writing the file; its own error stands.
         return err;
     }
     // A shard's scan files come from `scan-sited` when it held documents back: `scan` redone, it is redone.
-    if step == Step::Scan && crate::work::discard(&layout.marker(Step::ScanSited, task)).is_err() {
+    if step == Step::Scan && layout.unmark(Step::ScanSited, task).is_err() {
         return err;
     }
     Error::Corrupt {

@@ -104,7 +104,7 @@ impl Near<'_, '_> {
             from = to;
         }
         self.write_edges(p, &edges, &edge_docs)?;
-        json::write(&self.layout.task_stats(Step::Near, p), &stats)?;
+        json::write_behind(&self.layout.task_stats(Step::Near, p), &stats)?;
         self.layout.mark_done(Step::Near, p)
     }
 

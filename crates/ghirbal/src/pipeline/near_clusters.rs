@@ -52,7 +52,7 @@ pub(crate) fn run(cx: &Cluster<'_>) -> Result<()> {
     let (decided, mut stats) = cluster(cx, &docs, &exact, budget)?;
     stats.peak_rss_bytes = crate::stats::peak_rss();
     decisions::write(&cx.layout.clusters(), Kind::NearDecisions, &decided, &[])?;
-    json::write(&cx.layout.task_stats(Step::NearClusters, 0), &stats)?;
+    json::write_behind(&cx.layout.task_stats(Step::NearClusters, 0), &stats)?;
     cx.layout.mark_done(Step::NearClusters, 0)
 }
 

@@ -398,7 +398,7 @@ impl Route<'_> {
                 };
                 kept.finish()?;
                 removed.finish()?;
-                json::write(&self.layout.task_stats(Step::Write, shard), &stats)?;
+                json::write_behind(&self.layout.task_stats(Step::Write, shard), &stats)?;
                 self.layout.mark_done(Step::Write, shard)
             }
         }

@@ -262,7 +262,7 @@ impl<'a> Sink<'a> {
         open.stats.raw_bytes = end.raw_bytes;
         open.stats.problem = end.problem;
         open.stats.other_records = end.other_records;
-        json::write(&layout.task_stats(Step::Scan, open.shard), &open.stats)?;
+        json::write_behind(&layout.task_stats(Step::Scan, open.shard), &open.stats)?;
         // Before the marker: the stage seconds of a shard that counts are always inside a recorded total.
         self.scan.clock.record(layout)?;
         layout.mark_done(self.scan.step, open.shard)
@@ -275,5 +275,5 @@ pub(super) fn remove_staged(layout: &Layout, shard: u32) -> Result<()> {
 }
 
 fn remove_marker(layout: &Layout, step: Step, task: u32) -> Result<()> {
-    crate::work::discard(&layout.marker(step, task))
+    layout.unmark(step, task).map(drop)
 }

@@ -98,7 +98,7 @@ pub(crate) fn run(layout: &Layout, config: &Config, shards: &[ShardSpec], pool: 
         peak_rss_bytes: crate::stats::peak_rss(),
         ..memory
     };
-    json::write(&layout.task_stats(Step::Story, 0), &stats)?;
+    json::write_behind(&layout.task_stats(Step::Story, 0), &stats)?;
     layout.mark_done(Step::Story, 0)
 }
 

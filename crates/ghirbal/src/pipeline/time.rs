@@ -73,7 +73,7 @@ pub(crate) struct StepClock<'a> {
 impl StepClock<'_> {
     /// Writes the step's record (again, when it has one): the seconds spent since the clock started.
     pub(crate) fn record(&self, layout: &Layout) -> Result<()> {
-        json::write(&layout.time_record(self.step, self.invocation), &self.started.elapsed())
+        json::write_behind(&layout.time_record(self.step, self.invocation), &self.started.elapsed())
     }
 }
 

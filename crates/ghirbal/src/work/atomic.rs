@@ -11,14 +11,16 @@
 //!
 //! The data goes to disk while the file is written, not all at its end ([`TmpFile`]): a run writes its work
 //! files in seconds, long before the kernel's own writeback would start, so a sync at the end found every
-//! byte still to write, with every thread idle behind it.
+//! byte still to write, with every thread idle behind it. The files a task marker vouches for go further
+//! ([`TmpFile::commit_behind`]): renamed at once, their last sync left to the syncing thread, and the marker
+//! made to wait for it instead of the task ([`super::syncer`]). The rest — the manifest, `stats.json`, a
+//! news archive's files — are synced before their rename ([`TmpFile::commit`], [`write_atomic`]).
 
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use crossbeam_channel::{Receiver, TryRecvError};
 
 use crate::{Error, Result};
 
@@ -53,7 +55,7 @@ pub fn create_tmp(path: &Path) -> Result<(TmpFile, PathBuf)> {
 const SYNC_EVERY: u64 = 8 << 20;
 
 /// A file being written under its temporary name whose data is sent to disk as it grows: past every
-/// [`SYNC_EVERY`] bytes written, the process's syncing thread ([`syncer`]) syncs what the file holds so far
+/// [`SYNC_EVERY`] bytes written, the process's syncing thread ([`super::syncer`]) syncs what the file holds so far
 /// while the writer goes on (one sync per file at a time: while it runs, the bytes just wait for the next
 /// one). [`TmpFile::commit`] then waits on that sync and syncs the rest — the few bytes written since — before
 /// the rename: every byte is on disk before the file has its name, as before; only the waiting moved behind
@@ -71,30 +73,6 @@ pub struct TmpFile {
     behind: Option<Receiver<std::io::Result<()>>>,
 }
 
-/// A sync for the syncing thread: the file (a handle of its own) and where its outcome goes.
-type SyncJob = (File, Sender<std::io::Result<()>>);
-
-/// The process's one syncing thread, started at the first sync asked of it: one sync at a time, in the
-/// order asked (the disk is one resource). `None` when no thread could be started, and in a child forked
-/// after it started (a Python process that forks keeps the channel but not the thread: a sync asked there
-/// would never be answered): nothing is lost, the commit syncs every byte.
-fn syncer() -> Option<&'static Sender<SyncJob>> {
-    static SYNCER: OnceLock<Option<(u32, Sender<SyncJob>)>> = OnceLock::new();
-    let (pid, jobs) = SYNCER
-        .get_or_init(|| {
-            let (jobs, todo) = crossbeam_channel::unbounded::<SyncJob>();
-            let started = std::thread::Builder::new().name("ghirbal-sync".into()).spawn(move || {
-                for (file, answer) in todo {
-                    // The writer may have gone (an abandoned file): then nobody waits for the answer.
-                    let _ = answer.try_send(file.sync_data());
-                }
-            });
-            started.ok().map(|_| (std::process::id(), jobs))
-        })
-        .as_ref()?;
-    (*pid == std::process::id()).then_some(jobs)
-}
-
 impl TmpFile {
     /// Asks for what is written so far to be synced behind the writer, unless a sync is still under way:
     /// a writer about to commit several files asks for each before committing the first, so that their
@@ -110,11 +88,7 @@ impl TmpFile {
             }
             self.behind = None;
         }
-        let (Some(jobs), Ok(file)) = (syncer(), self.file.try_clone()) else {
-            return Ok(());
-        };
-        let (answer, behind) = crossbeam_channel::bounded(1);
-        if jobs.send((file, answer)).is_ok() {
+        if let Some(behind) = super::syncer::sync_soon(&self.file, &self.tmp) {
             self.behind = Some(behind);
             self.unsynced = 0;
         }
@@ -133,6 +107,14 @@ impl TmpFile {
         synced.map_err(Error::io("syncing", &self.tmp))?;
         drop(self.file);
         std::fs::rename(&self.tmp, path).map_err(Error::io("renaming", &self.tmp))
+    }
+
+    /// Puts the fully written file in place under `path` now, its last sync left to the syncing thread
+    /// ([`super::syncer`]): for files a task marker vouches for (the marker waits on the sync) or that only
+    /// count once the run has settled (`kept/`, `removed/`, before `stats.json`). A sync under way is not
+    /// waited on: its failure, like this one's, is told by the run's settle.
+    pub fn commit_behind(self, path: &Path) -> Result<()> {
+        super::syncer::commit_behind(self.file, &self.tmp, path)
     }
 }
 
@@ -173,6 +155,13 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     let (mut file, tmp) = create_tmp(path)?;
     file.write_all(data).map_err(Error::io("writing", &tmp))?;
     file.commit(path)
+}
+
+/// Writes `data` to `path` atomically, its sync left to the syncing thread ([`TmpFile::commit_behind`]).
+pub fn write_behind(path: &Path, data: &[u8]) -> Result<()> {
+    let (mut file, tmp) = create_tmp(path)?;
+    file.write_all(data).map_err(Error::io("writing", &tmp))?;
+    file.commit_behind(path)
 }
 
 /// Removes the temporary files left under `dir` (recursively) by processes that died mid-write. Only call

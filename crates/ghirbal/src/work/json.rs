@@ -19,8 +19,20 @@ fn corrupt(path: &Path, message: String) -> Error {
 const PREFIX: &[u8] = b"{\n  \"xxh3\": \"";
 const LINE_END: &[u8] = b"\",\n";
 
-/// Writes `value` (a struct or map with at least one field) to `path` atomically, with its checksum.
+/// Writes `value` (a struct or map with at least one field) to `path` atomically and durably, with its
+/// checksum.
 pub(crate) fn write<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    super::write_atomic(path, &encode(path, value)?)
+}
+
+/// [`write`], the sync left to the syncing thread: for a task's stats, which its marker vouches for
+/// ([`super::TmpFile::commit_behind`]).
+pub(crate) fn write_behind<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    super::write_behind(path, &encode(path, value)?)
+}
+
+/// The bytes [`write`] writes.
+fn encode<T: serde::Serialize>(path: &Path, value: &T) -> Result<Vec<u8>> {
     let mut body = serde_json::to_vec_pretty(value).map_err(|e| corrupt(path, e.to_string()))?;
     body.push(b'\n');
     if !body.starts_with(b"{\n") {
@@ -31,7 +43,7 @@ pub(crate) fn write<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
     data.extend_from_slice(sum.as_bytes());
     data.extend_from_slice(LINE_END);
     data.extend_from_slice(&body[2..]);
-    super::write_atomic(path, &data)
+    Ok(data)
 }
 
 /// Reads a file [`write`] wrote, checking its checksum (over the bytes: a parsed-and-reprinted number could

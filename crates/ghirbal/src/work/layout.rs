@@ -122,18 +122,25 @@ impl Layout {
     pub fn marker(&self, step: Step, task: u32) -> PathBuf {
         self.work.join(format!("markers/{}/{task:05}.done", step.name()))
     }
-    /// True when the task has completed.
+    /// True when the task has completed (its marker is there, or handed to the syncing thread by this
+    /// process: [`super::syncer`]).
     pub fn is_done(&self, step: Step, task: u32) -> bool {
-        self.marker(step, task).exists()
+        super::syncer::is_marked(&self.marker(step, task))
     }
-    /// Marks a task complete; call only once all its outputs are in place (they were synced by
-    /// [`super::TmpFile::commit`], so the marker never stands over a torn file). An empty file needs no temporary
-    /// name and no sync: it is there or it is not, and a lost one only redoes its task.
+    /// Marks a task complete; call only once all its outputs are in place. The marker is created once every
+    /// file committed before it is synced ([`super::syncer::mark`]: it never stands over a torn file), and
+    /// counts as there in this process at once.
     pub fn mark_done(&self, step: Step, task: u32) -> Result<()> {
-        let path = self.marker(step, task);
-        std::fs::File::create(&path)
-            .map(drop)
-            .map_err(Error::io("creating", &path))
+        super::syncer::mark(&self.marker(step, task), &self.out)
+    }
+    /// Takes a task's marker back (so that a run redoes the task): false when it had none.
+    pub fn unmark(&self, step: Step, task: u32) -> Result<bool> {
+        super::syncer::unmark(&self.marker(step, task))
+    }
+    /// Waits for the syncs and markers this run handed to the syncing thread; the first failure, naming its
+    /// file ([`super::syncer::settle`]).
+    pub fn settle(&self) -> Result<()> {
+        super::syncer::settle(&self.out)
     }
 
     /// The task that writes the work file `path` — `(step, task)` — if it is one of ours. A damaged work file

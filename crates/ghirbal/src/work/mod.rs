@@ -1,6 +1,7 @@
 //! The work layer: every file a run keeps under `OUT/work/`, one module per format, each with a typed record,
-//! one writer and one reader; the one way a file lands on disk ([`atomic`]); the lock on `OUT` ([`lock`]);
-//! the steps and their markers ([`step`], [`layout`]).
+//! one writer and one reader; the one way a file lands on disk ([`atomic`]), synced behind the work before
+//! its task's marker ([`syncer`]); the lock on `OUT` ([`lock`]); the steps and their markers ([`step`],
+//! [`layout`]).
 //!
 //! ```text
 //! OUT/ghirbal.lock                lock            the OS lock; "this folder is a ghirbal output"
@@ -43,10 +44,11 @@ pub(crate) mod sort;
 pub(crate) mod staged;
 pub mod step;
 pub(crate) mod story;
+pub mod syncer;
 
 use std::path::{Path, PathBuf};
 
-pub use atomic::{create_tmp, discard, sync_soon, tmp_path, write_atomic, TmpFile};
+pub use atomic::{create_tmp, discard, sync_soon, tmp_path, write_atomic, write_behind, TmpFile};
 pub use layout::Layout;
 pub use lock::{LockMode, OutLock};
 pub use step::{Step, StepReport, TaskSlice};

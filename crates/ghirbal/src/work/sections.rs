@@ -157,7 +157,7 @@ impl SectionWriter {
         self.out
             .into_inner()
             .map_err(|e| Error::io("writing", &self.tmp)(e.into_error()))?
-            .commit(&self.path)
+            .commit_behind(&self.path)
     }
 }
 

@@ -166,8 +166,8 @@ impl SketchWriter {
         self.index.put_u32(u32::MAX);
         self.index.put_u64(self.offset);
         self.index.put_u64(0);
-        data.commit(&self.path)?;
-        super::write_atomic(&index_path(&self.path), &self.index)
+        data.commit_behind(&self.path)?;
+        super::write_behind(&index_path(&self.path), &self.index)
     }
 }
 

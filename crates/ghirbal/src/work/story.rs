@@ -306,7 +306,7 @@ impl RecordWriter {
         self.out
             .into_inner()
             .map_err(|e| Error::io("writing", &self.tmp)(e.into_error()))?
-            .commit(&self.path)
+            .commit_behind(&self.path)
     }
 }
 

@@ -209,7 +209,7 @@ impl PartWriter {
             Sink::Parquet(writer) => writer.into_inner().map_err(|e| parquet::err(&tmp, &e))?,
         };
         let path = self.final_path();
-        file.commit(&path)?;
+        file.commit_behind(&path)?;
         self.written.push(path);
         self.index += 1;
         Ok(())
