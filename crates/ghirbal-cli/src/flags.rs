@@ -80,8 +80,8 @@ pub(crate) struct RunArgs {
     /// filters with Arabic-aware words; `fineweb2` filters exactly as FineWeb-2/datatrove, no repairs.
     #[arg(long, value_enum)]
     pub(crate) preset: Option<PresetArg>,
-    /// Worker threads (default: one per core; more than 4 per core are capped, with a warning). Never changes the
-    /// output.
+    /// Worker threads (default: one per core; more than 4 per core are capped, with a warning; a small input
+    /// uses no more than it has 1 MiB batches). Never changes the output.
     #[arg(long, default_value_t = 0)]
     pub(crate) threads: usize,
     /// Compression of the output parts (overrides the config).

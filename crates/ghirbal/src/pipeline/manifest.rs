@@ -55,10 +55,23 @@ impl Manifest {
         if planned.run.partitions == AUTO_PARTITIONS {
             planned.run.partitions = match &self.archive {
                 Some(snap) => snap.manifest.partitions.len() as u32,
-                None => auto_partitions(self.inputs.iter().map(text_estimate).sum()),
+                None => auto_partitions(self.text_bytes()),
             };
         }
         planned
+    }
+
+    /// Worker threads for `wanted` (as asked, or one per core): no more than the input has batches of
+    /// `batch_bytes` — a thread with nothing to do is set-up for nothing (a few articles on a 64-core
+    /// machine would start 64). Never changes the output.
+    pub fn threads(&self, wanted: usize, batch_bytes: u64) -> usize {
+        let batches = self.text_bytes().div_ceil(batch_bytes.max(1)).max(1);
+        wanted.min(usize::try_from(batches).unwrap_or(usize::MAX)).max(1)
+    }
+
+    /// About how many bytes of text the inputs hold ([`text_estimate`]).
+    fn text_bytes(&self) -> u64 {
+        self.inputs.iter().map(text_estimate).sum()
     }
 
     /// Loads the manifest of an existing output, if there is one.
@@ -138,5 +151,51 @@ fn input_change(old: &[InputFile], new: &[InputFile]) -> Option<String> {
         std::cmp::Ordering::Less => Some(format!("{} is new", new[old.len()].path.display())),
         std::cmp::Ordering::Greater => Some(format!("{} is gone", old[new.len()].path.display())),
         std::cmp::Ordering::Equal => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(files: &[(&str, u64)]) -> Manifest {
+        let files = files
+            .iter()
+            .map(|(name, size)| InputFile {
+                path: (*name).into(),
+                root: "".into(),
+                kind: FileKind::of(std::path::Path::new(name)).expect("a kind we read"),
+                size: *size,
+                mtime_ns: 0,
+            })
+            .collect();
+        let expansion = Expansion {
+            files,
+            skipped: Vec::new(),
+        };
+        Manifest::new(&Config::default(), expansion, Vec::new())
+    }
+
+    /// `"auto"` partitions and the threads follow the input's estimated text: compressed files count at 4×
+    /// their size, Parquet at 3×; a number given is kept.
+    #[test]
+    fn partitions_and_threads_follow_the_input() {
+        const MIB: u64 = 1 << 20;
+        let config = Config::default();
+        let one_article = manifest(&[("a.jsonl", 5_000)]);
+        assert_eq!(one_article.planned(&config).run.partitions, 1);
+        assert_eq!(one_article.threads(64, MIB), 1);
+        let small_gz = manifest(&[("a.jsonl.gz", 3 * MIB), ("b.txt", 2 * MIB)]);
+        assert_eq!(small_gz.planned(&config).run.partitions, 4, "14 MiB of text");
+        assert_eq!(small_gz.threads(64, MIB), 14);
+        assert_eq!(small_gz.threads(2, MIB), 2);
+        let parquet = manifest(&[("a.parquet", 10 * MIB)]);
+        assert_eq!(parquet.planned(&config).run.partitions, 8);
+        let large = manifest(&[("a.jsonl.zst", 100 * MIB)]);
+        assert_eq!(large.planned(&config).run.partitions, 16);
+        let mut fixed = config.clone();
+        fixed.run.partitions = 3;
+        assert_eq!(one_article.planned(&fixed).run.partitions, 3);
+        assert_eq!(manifest(&[]).threads(8, MIB), 1, "an empty run");
     }
 }

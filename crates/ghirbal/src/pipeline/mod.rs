@@ -218,11 +218,12 @@ struct Runner<'a> {
 
 impl<'a> Runner<'a> {
     fn new(opts: &'a RunOptions, config: &'a Config, layout: &'a Layout, manifest: &'a Manifest) -> Result<Runner<'a>> {
-        let threads = if opts.threads == 0 {
+        let wanted = if opts.threads == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {
             opts.threads
         };
+        let threads = manifest.threads(wanted, config.run.batch_bytes);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
