@@ -286,7 +286,7 @@ const AUTO_PARTITION_BYTES: u64 = 4 << 20;
 
 /// The partitions `"auto"` gives an input of about `text_bytes` of text: one per 4 MiB, 1 to
 /// [`MAX_AUTO_PARTITIONS`]. Every partition is a task per dedup step, with files of its own to write and
-/// sync: sixteen of them for a few articles cost most of the run's wall time (22 ms against 43 ms for one
+/// sync: sixteen of them for a few articles cost most of the run's wall time (23 ms against 43 ms for one
 /// article, 450 against 480 ms for 3,000 articles; BENCHMARKS.md), while a large input keeps sixteen.
 pub fn auto_partitions(text_bytes: u64) -> u32 {
     let wanted = text_bytes.div_ceil(AUTO_PARTITION_BYTES).max(1);
