@@ -122,9 +122,10 @@ impl Manifest {
     }
 }
 
-/// About how many bytes of text a file holds, for sizing partitions: its size, times 4 when compressed (gzip
-/// or zstd on Arabic news JSON give 3.5–4×) and 3 for Parquet (compressed columns). Pages and WARC records
-/// hold less text than their bytes: the estimate then errs towards more partitions, as before `"auto"`.
+/// About how many bytes of text a file holds, for sizing partitions and threads: its size, times 4 when
+/// compressed (gzip or zstd on Arabic news JSON give 3.5–4×) and 3 for Parquet (compressed columns). Pages
+/// and WARC records hold less text than their bytes: the estimate then errs towards more partitions and
+/// threads, as before either was sized.
 fn text_estimate(file: &InputFile) -> u64 {
     let factor = match file.kind {
         FileKind::Parquet => 3,
