@@ -303,8 +303,55 @@ fn plain(c: char) -> bool {
     ('\u{0620}'..='\u{064A}').contains(&c) || c.is_ascii_alphanumeric()
 }
 
+/// Whether `s` is one of [`EXCEPTIONS`] (those of at most 32 bytes). Asked about every chunk, twice: a scan
+/// of the whole list was a tenth of the run on tweets, where every document asks.
 fn is_exception(s: &str) -> bool {
-    s.len() <= 32 && EXCEPTIONS.contains(&s)
+    static TABLE: std::sync::OnceLock<Exceptions> = std::sync::OnceLock::new();
+    TABLE.get_or_init(Exceptions::new).contains(s)
+}
+
+/// [`EXCEPTIONS`] by length, each length's sorted; and per length, which bytes they start and end with: most
+/// words are answered by two bit tests (an Arabic word of three letters is an exception only if it ends in
+/// one of four letters), the rest by a binary search among the few of their length.
+struct Exceptions {
+    by_len: Vec<Vec<&'static str>>,
+    first: Vec<[u64; 4]>,
+    last: Vec<[u64; 4]>,
+}
+
+impl Exceptions {
+    const MAX_LEN: usize = 32;
+
+    fn new() -> Exceptions {
+        let n = Self::MAX_LEN + 1;
+        let mut t = Exceptions {
+            by_len: vec![Vec::new(); n],
+            first: vec![[0; 4]; n],
+            last: vec![[0; 4]; n],
+        };
+        for e in EXCEPTIONS.iter().filter(|e| e.len() <= Self::MAX_LEN) {
+            let b = e.as_bytes();
+            t.by_len[b.len()].push(*e);
+            if let (Some(f), Some(l)) = (b.first(), b.last()) {
+                t.first[b.len()][usize::from(f >> 6)] |= 1 << (f & 63);
+                t.last[b.len()][usize::from(l >> 6)] |= 1 << (l & 63);
+            }
+        }
+        t.by_len.iter_mut().for_each(|b| b.sort_unstable());
+        t
+    }
+
+    fn contains(&self, s: &str) -> bool {
+        let b = s.as_bytes();
+        let (Some(f), Some(l)) = (b.first(), b.last()) else {
+            return false;
+        };
+        let has = |set: &[u64; 4], x: u8| set[usize::from(x >> 6)] & (1 << (x & 63)) != 0;
+        b.len() <= Self::MAX_LEN
+            && has(&self.first[b.len()], *f)
+            && has(&self.last[b.len()], *l)
+            && self.by_len[b.len()].binary_search(&s).is_ok()
+    }
 }
 
 /// Merges adjacent tokens of `chunk` (those from `out[from..]`) that together spell a special case, longest
@@ -466,6 +513,10 @@ fn infix_len(s: &str, i: usize, prev: Option<char>) -> usize {
 /// an optional port and path. It also matches Arabic words joined by a full stop without a space
 /// («العام.وقال»), which spaCy therefore keeps as one token. The IP-address branch is left out.
 fn url_like(s: &str) -> bool {
+    // The host needs a full stop before its top-level label: most chunks are answered here.
+    if !s.contains('.') {
+        return false;
+    }
     let mut rest = s;
     if let Some(at) = rest.find("://") {
         let scheme = &rest[..at];
@@ -532,6 +583,15 @@ fn push_infixed<'a>(s: &'a str, out: &mut Vec<&'a str>, specials: bool) {
 /// Tokenises one whitespace-free chunk the way spaCy does: prefixes and suffixes first (stopping at an
 /// exception), then infixes of what is left.
 fn push_chunk<'a>(chunk: &'a str, out: &mut Vec<&'a str>, specials: bool) {
+    if one_token(chunk) {
+        out.push(chunk);
+    } else {
+        push_by_rules(chunk, out, specials);
+    }
+}
+
+/// [`push_chunk`] rule by rule.
+fn push_by_rules<'a>(chunk: &'a str, out: &mut Vec<&'a str>, specials: bool) {
     let is_exception = |s: &str| specials && is_exception(s);
     let from = out.len();
     let mut s = chunk;
@@ -569,6 +629,26 @@ fn push_chunk<'a>(chunk: &'a str, out: &mut Vec<&'a str>, specials: bool) {
     if specials {
         merge_specials(chunk, out, from);
     }
+}
+
+/// True for a chunk of Arabic letters (tatweel included), harakat and ASCII letters only — most words of
+/// Arabic text —, which no rule splits: no prefix, suffix or infix rule starts at such a character (a suffix
+/// rule needs a digit or punctuation, the URL rule a full stop), and a chunk left whole is one token whether
+/// or not it is a special case.
+fn one_token(chunk: &str) -> bool {
+    let b = chunk.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'a'..=b'z' | b'A'..=b'Z' => i += 1,
+            // U+0620–U+063F.
+            0xD8 if matches!(b.get(i + 1), Some(0xA0..=0xBF)) => i += 2,
+            // U+0640–U+0652: tatweel, the letters after it, the harakat.
+            0xD9 if matches!(b.get(i + 1), Some(0x80..=0x92)) => i += 2,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// datatrove's words (spaCy `ar` tokens) of `text`, as slices of it; whitespace is never a token.
@@ -657,6 +737,61 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(&datatrove_tokens(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn exceptions_are_found_as_the_whole_list_finds_them() {
+        let listed = |s: &str| s.len() <= 32 && EXCEPTIONS.contains(&s);
+        // Every entry, and every piece of one (most pieces are no exception; some are, like `:(` of `:((`).
+        for e in EXCEPTIONS {
+            for (i, _) in e.char_indices() {
+                for (j, _) in e.char_indices().chain([(e.len(), ' ')]).filter(|(j, _)| *j > i) {
+                    assert_eq!(is_exception(&e[i..j]), listed(&e[i..j]), "{:?}", &e[i..j]);
+                }
+            }
+        }
+        for s in ["", "في", "أنا", "صلعم", "صلعمx", ":)", ":-)", "(^_^)", "a", "..", "نا."] {
+            assert_eq!(is_exception(s), listed(s), "{s:?}");
+        }
+        assert_eq!(
+            datatrove_tokens("قال :) أنا (^_^) نا"),
+            ["قال", ":)", "أنا", "(^_^)", "نا"]
+        );
+        // A chunk without a full stop is never a URL, whatever else it has.
+        assert!(!url_like("http://localhost:8080/a") && url_like("http://x.com:8080/a"));
+    }
+
+    #[test]
+    fn a_chunk_taken_whole_is_what_the_rules_leave_whole() {
+        let fast: Vec<char> = ('a'..='z').chain('A'..='Z').chain('\u{0620}'..='\u{0652}').collect();
+        let mut chunks: Vec<String> = fast.iter().map(|c| c.to_string()).collect();
+        for a in &fast {
+            for b in fast.iter().step_by(7) {
+                chunks.push(format!("{a}{b}{a}"));
+            }
+        }
+        chunks.extend(["قالَ", "الرئيسُ", "جـــميل", "أنا", "صلعم", "نا", "ثنى", "AT", "xyz"].map(String::from));
+        for c in &chunks {
+            assert!(one_token(c), "{c:?}");
+            for specials in [true, false] {
+                let mut by_rules = Vec::new();
+                push_by_rules(c, &mut by_rules, specials);
+                assert_eq!(by_rules, [c.as_str()], "{c:?}");
+            }
+        }
+        for c in [
+            "كلمة.",
+            "5كم",
+            "U.S.",
+            "e-mail",
+            "١٢",
+            "كلمة،",
+            "«بيان",
+            "\u{0653}",
+            "ab1",
+        ] {
+            assert!(!one_token(c), "{c:?}");
         }
     }
 
