@@ -1,7 +1,7 @@
-//! The Arabic text layer per core: output profile, key profile, word 5-gram hashing, language ID, and MinHash
-//! signatures (from output-profile text: analysis form, words, shingles, 112 minima); and the `story` stage's
-//! two halves on the same texts: each document's terms (the scan's part) and the linking of all of them (the
-//! step: IDF vectors, candidates, cosines, stories), on one thread.
+//! The Arabic text layer per core: output profile, key profile, word 5-gram hashing, language ID, datatrove's
+//! tokens, and MinHash signatures (from output-profile text: analysis form, words, shingles, 112 minima); and
+//! the `story` stage's two halves on the same texts: each document's terms (the scan's part) and the linking
+//! of all of them (the step: IDF vectors, candidates, cosines, stories), on one thread.
 //!
 //! Input: the text of the first 5,000 SaudiNewsNet articles when `../shared/data` is beside the repository
 //! (the figures in BENCHMARKS.md), else generated Arabic-like text. Throughput is in bytes of input text.
@@ -19,7 +19,7 @@ use ghirbal::normalize::{
 use ghirbal::story::link::{link, DocFreq, LinkDocs};
 use ghirbal::story::terms::of_key;
 use ghirbal::story::StoryConfig;
-use ghirbal::text::{identify, ngram_hashes, words, Analysis};
+use ghirbal::text::{datatrove_tokens, identify, ngram_hashes, words, Analysis};
 
 fn texts() -> Vec<String> {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/saudinewsnet/saudinewsnet.jsonl.gz");
@@ -121,6 +121,10 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("language_id", |b| {
         b.iter(|| texts.iter().filter(|t| identify(t, 8192).label == "ara").count())
+    });
+    // datatrove's (spaCy `ar`) tokens of the stored text: every word of the `fineweb2` preset's filters.
+    g.bench_function("datatrove_tokens", |b| {
+        b.iter(|| texts.iter().map(|t| datatrove_tokens(t).len()).sum::<usize>())
     });
     let hasher = MinHasher::new(&MinHashConfig::default());
     let spec = KeySpec {
