@@ -49,6 +49,17 @@ pub(crate) fn key_words(key: &str) -> usize {
 /// Minimum words of the first paragraph.
 const OPENING_PARAGRAPH_WORDS: usize = 8;
 
+/// A line's words as [`opening`] needs them: counted up to [`OPENING_PARAGRAPH_WORDS`] (it asks only whether
+/// a line has a word and whether it has that many; a lead of a hundred words was counted to the end, twice a
+/// document).
+pub(crate) fn opening_words(key: &str) -> usize {
+    if key.is_empty() {
+        0
+    } else {
+        key.split(' ').take(OPENING_PARAGRAPH_WORDS).count()
+    }
+}
+
 /// The opening lines of a document, given the word count of each of its lines (0 for a blank line): the
 /// first non-blank line (a title, or all of a short post) and the first line after it of at least eight
 /// words (the lead).
@@ -101,7 +112,7 @@ impl Shape {
         Shape {
             wrapped: wrapped(&ends),
             ends,
-            opening: opening(keys.iter().map(|k| key_words(k.as_ref()))),
+            opening: opening(keys.iter().map(|k| opening_words(k.as_ref()))),
         }
     }
 
@@ -207,5 +218,14 @@ mod tests {
             Shape::of(&post, &keys(&post)).is_opening(1),
             "a one-line post is its own opening"
         );
+        // The lead is the first line after the title of eight words or more, however long.
+        let words = |n: usize| vec!["كلمة"; n].join(" ");
+        for (n, lead) in [(7, false), (8, true), (9, true), (120, true)] {
+            let body = words(n);
+            let lines = ["عنوان", body.as_str(), "سطر آخر"];
+            assert_eq!(Shape::of(&lines, &keys(&lines)).is_opening(1), lead, "{n} words");
+            assert_eq!(opening_words(&body), key_words(&body).min(OPENING_PARAGRAPH_WORDS));
+        }
+        assert_eq!(opening_words(""), 0);
     }
 }

@@ -189,7 +189,7 @@ pub(super) fn doc_records(doc: &Document, site: u64, opts: &crate::normalize::Ke
         crate::normalize::fold_lines_into(&crate::normalize::output(&doc.text), opts, &mut key);
     }
     let keys: Vec<&str> = crate::text::split_lines(&key).collect();
-    let opening = crate::clean::shape::opening(keys.iter().map(|k| crate::clean::shape::key_words(k)));
+    let opening = crate::clean::shape::opening(keys.iter().map(|k| crate::clean::shape::opening_words(k)));
     let mut openings: Vec<u64> = opening.into_iter().flatten().map(|i| line_hash(keys[i])).collect();
     let mut lines: Vec<u64> = keys.iter().filter(|l| !l.is_empty()).map(|l| line_hash(l)).collect();
     for (kind, hashes) in [(LineKind::All, &mut lines), (LineKind::Opening, &mut openings)] {
